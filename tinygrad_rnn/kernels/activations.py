@@ -1,0 +1,99 @@
+"""Elementwise activations and their backward, each backward fused with the upstream product.
+
+Forward: y = sigmoid(x), y = tanh(x), y = relu(x).
+Backward (gy is the upstream gradient, gx the result):
+    sigmoid: gx = gy * y * (1 - y)
+    tanh:    gx = gy * (1 - y^2)
+    relu:    gx = gy where x > 0, else 0
+"""
+
+import numpy as np
+
+from ._jit import kernel
+
+
+@kernel
+def _sigmoid(x, y):
+    for i in range(x.size):
+        # NOTE: exp of a large positive number overflows; use exp(-|x|) on both sides.
+        if x[i] >= 0:
+            y[i] = 1.0 / (1.0 + np.exp(-x[i]))
+        else:
+            e = np.exp(x[i])
+            y[i] = e / (1.0 + e)
+
+
+@kernel
+def _sigmoid_backward(y, gy, gx):
+    for i in range(y.size):
+        gx[i] = gy[i] * y[i] * (1.0 - y[i])
+
+
+@kernel
+def _tanh(x, y):
+    for i in range(x.size):
+        y[i] = np.tanh(x[i])
+
+
+@kernel
+def _tanh_backward(y, gy, gx):
+    for i in range(y.size):
+        gx[i] = gy[i] * (1.0 - y[i] * y[i])
+
+
+@kernel
+def _relu(x, y):
+    for i in range(x.size):
+        y[i] = x[i] if x[i] > 0 else 0.0
+
+
+@kernel
+def _relu_backward(x, gy, gx):
+    for i in range(x.size):
+        # NOTE: relu'(0) is taken as 0, as in PyTorch.
+        gx[i] = gy[i] if x[i] > 0 else 0.0
+
+
+def _unary(loop, x):
+    x = np.ascontiguousarray(x)
+    y = np.empty_like(x)
+    loop(x.reshape(-1), y.reshape(-1))
+    return y
+
+
+def _binary(loop, a, gy):
+    a = np.ascontiguousarray(a)
+    gy = np.ascontiguousarray(gy, dtype=a.dtype)
+    gx = np.empty_like(a)
+    loop(a.reshape(-1), gy.reshape(-1), gx.reshape(-1))
+    return gx
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), stable for inputs of either sign."""
+    return _unary(_sigmoid, x)
+
+
+def sigmoid_backward(y, gy):
+    """gy * y * (1 - y), from the forward's output y."""
+    return _binary(_sigmoid_backward, y, gy)
+
+
+def tanh(x):
+    """tanh(x)."""
+    return _unary(_tanh, x)
+
+
+def tanh_backward(y, gy):
+    """gy * (1 - y^2), from the forward's output y."""
+    return _binary(_tanh_backward, y, gy)
+
+
+def relu(x):
+    """max(x, 0)."""
+    return _unary(_relu, x)
+
+
+def relu_backward(x, gy):
+    """gy where x > 0, else 0, from the forward's input x."""
+    return _binary(_relu_backward, x, gy)

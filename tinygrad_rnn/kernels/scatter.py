@@ -1,0 +1,29 @@
+"""Scatter-add of rows: the backward of a row lookup (embedding, ``x[int_array]``).
+
+    out[indices[i], :] += values[i, :]   for every i, repeated indices accumulating.
+"""
+
+import numpy as np
+
+from ._jit import kernel
+
+
+@kernel
+def _scatter_add_rows(indices, values, out):
+    for i in range(indices.size):
+        row = indices[i]
+        for j in range(values.shape[1]):
+            out[row, j] += values[i, j]
+
+
+def scatter_add_rows(indices, values, shape):
+    """Zeros of ``shape`` with each ``values[i]`` added at row ``indices[i]``.
+
+    ``indices`` holds integers in [0, shape[0]) of any shape; ``values`` has shape
+    ``indices.shape + shape[1:]``.
+    """
+    indices = np.ascontiguousarray(indices, np.int64).reshape(-1)
+    width = int(np.prod(shape[1:], dtype=np.int64))
+    out = np.zeros((shape[0], width), dtype=values.dtype)
+    _scatter_add_rows(indices, np.ascontiguousarray(values).reshape(indices.size, width), out)
+    return out.reshape(shape)

@@ -1,0 +1,42 @@
+"""Shape rules shared by the ops: broadcasting and its reverse, axis normalisation."""
+
+import numpy as np
+
+
+def broadcast_shapes(op: str, *shapes) -> tuple[int, ...]:
+    """The broadcast of ``shapes`` by NumPy's rule, or a ValueError naming ``op``."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " and ".join(str(tuple(s)) for s in shapes)
+        raise ValueError(f"{op}: shapes {listed} do not broadcast") from None
+
+
+def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` down to ``shape``: the gradient of broadcasting an array of ``shape``.
+
+    Broadcasting copies an input along new leading axes and along its size-1 axes, so the
+    gradient sums over exactly those axes.
+    """
+    if g.shape == shape:
+        return g
+    leading = g.ndim - len(shape)
+    axes = tuple(range(leading)) + tuple(
+        leading + i for i, size in enumerate(shape) if size == 1 and g.shape[leading + i] != 1
+    )
+    return g.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def normalize_axes(op: str, axis, ndim: int) -> tuple[int, ...]:
+    """``axis`` (None, an int or a tuple of ints, negatives allowed) as sorted non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a!r} is out of range for a tensor of {ndim} dimensions")
+        normalized.append(int(a) % max(ndim, 1))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(normalized))

@@ -1,0 +1,291 @@
+"""Elementwise ops. Binary ops broadcast by NumPy's rule; their backward sums the gradient
+back to each input's shape (``unbroadcast``).
+
+Primitives (a forward and a backward each): add, mul, neg, pow, exp, log, abs, tanh,
+sigmoid, relu, maximum, where. Composed from them: sub, div, sqrt, minimum, clip.
+"""
+
+import numpy as np
+
+from ..autograd import Function
+from ..kernels import activations
+from ..tensor import Tensor, as_tensor
+from ._common import broadcast_shapes, unbroadcast
+
+
+def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors (a Python scalar takes the other's dtype), shapes checked."""
+    a = as_tensor(a, like=b if isinstance(b, Tensor) else None)
+    b = as_tensor(b, like=a)
+    broadcast_shapes(op, a.shape, b.shape)
+    return a, b
+
+
+# ---------------------------------------------------------------- binary primitives
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a.shape, b.shape)
+        return a + b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a_shape, b_shape = ctx.saved_tensors
+        return unbroadcast(gy, a_shape), unbroadcast(gy, b_shape)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        ga = unbroadcast(gy * b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(gy * a, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a ** b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b, y = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = unbroadcast(gy * b * a ** (b - 1), a.shape)
+        if ctx.needs_input_grad[1]:
+            # NOTE: d(a**b)/db = a**b * ln(a) exists only for a > 0. At a == 0 we return 0
+            # (the limit for b > 0); for a < 0 NaN, as PyTorch does.
+            log_a = np.log(np.where(a > 0, a, 1)) + np.where(a < 0, np.nan, 0)
+            gb = unbroadcast(gy * y * log_a, b.shape)
+        return ga, gb
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        # NOTE: where a == b the gradient is shared equally, half to each (as PyTorch).
+        share_a = (a > b) + 0.5 * (a == b)
+        return unbroadcast(gy * share_a, a.shape), unbroadcast(gy * (1 - share_a), b.shape)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, a, b, *, condition):
+        ctx.save_for_backward(condition, a.shape, b.shape)
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        condition, a_shape, b_shape = ctx.saved_tensors
+        zero = np.zeros((), gy.dtype)
+        return (unbroadcast(np.where(condition, gy, zero), a_shape),
+                unbroadcast(np.where(condition, zero, gy), b_shape))
+
+
+# ---------------------------------------------------------------- unary primitives
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, gy):
+        return -gy
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * y
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / x
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        # NOTE: abs'(0) is taken as 0 (sign(0) == 0), as in PyTorch.
+        return gy * np.sign(x)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = activations.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return activations.tanh_backward(y, gy)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = activations.sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return activations.sigmoid_backward(y, gy)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return activations.relu(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return activations.relu_backward(x, gy)
+
+
+# ---------------------------------------------------------------- functional API
+
+def add(a, b) -> Tensor:
+    """a + b, broadcasting."""
+    return Add.apply(*_operands("add", a, b))
+
+
+def sub(a, b) -> Tensor:
+    """a - b = a + (-b), broadcasting."""
+    a, b = _operands("sub", a, b)
+    return Add.apply(a, Neg.apply(b))
+
+
+def mul(a, b) -> Tensor:
+    """a * b, broadcasting."""
+    return Mul.apply(*_operands("mul", a, b))
+
+
+def div(a, b) -> Tensor:
+    """a / b = a * b**(-1), broadcasting."""
+    a, b = _operands("div", a, b)
+    return Mul.apply(a, Pow.apply(b, as_tensor(-1.0, like=b)))
+
+
+def pow(a, b) -> Tensor:  # noqa: A001  (the operator's own name)
+    """a ** b, broadcasting; differentiable in both a and b."""
+    return Pow.apply(*_operands("pow", a, b))
+
+
+def neg(x) -> Tensor:
+    """-x."""
+    return Neg.apply(x)
+
+
+def exp(x) -> Tensor:
+    """e ** x."""
+    return Exp.apply(x)
+
+
+def log(x) -> Tensor:
+    """The natural logarithm."""
+    return Log.apply(x)
+
+
+def sqrt(x) -> Tensor:
+    """x ** 0.5."""
+    x = as_tensor(x)
+    return Pow.apply(x, as_tensor(0.5, like=x))
+
+
+def abs(x) -> Tensor:  # noqa: A001
+    """|x|."""
+    return Abs.apply(x)
+
+
+def tanh(x) -> Tensor:
+    """The hyperbolic tangent, (e^x - e^-x) / (e^x + e^-x)."""
+    return Tanh.apply(x)
+
+
+def sigmoid(x) -> Tensor:
+    """1 / (1 + e^-x), computed without overflow for inputs of either sign."""
+    return Sigmoid.apply(x)
+
+
+def relu(x) -> Tensor:
+    """max(x, 0)."""
+    return Relu.apply(x)
+
+
+def maximum(a, b) -> Tensor:
+    """The elementwise maximum; a tie sends half the gradient to each side."""
+    return Maximum.apply(*_operands("maximum", a, b))
+
+
+def minimum(a, b) -> Tensor:
+    """The elementwise minimum, -maximum(-a, -b)."""
+    a, b = _operands("minimum", a, b)
+    return Neg.apply(Maximum.apply(Neg.apply(a), Neg.apply(b)))
+
+
+def where(condition, a, b) -> Tensor:
+    """``a`` where ``condition`` is true, else ``b``; ``condition`` is a boolean array."""
+    condition = np.asarray(condition)
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a boolean array, got dtype {condition.dtype}")
+    a, b = _operands("where", a, b)
+    broadcast_shapes("where", condition.shape, a.shape, b.shape)
+    return Where.apply(a, b, condition=condition)
+
+
+def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
+    """x limited to [min, max]; the gradient passes where min <= x <= max (bounds included)."""
+    x = as_tensor(x)
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    inside = np.ones(x.shape, bool)
+    if min is not None:
+        inside &= x.data >= min
+    if max is not None:
+        inside &= x.data <= max
+    clipped = Tensor._from_op(np.clip(x.data, min, max).astype(x.dtype), None, 0)
+    return where(inside, x, clipped)

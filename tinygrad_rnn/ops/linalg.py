@@ -1,0 +1,51 @@
+"""Matrix product, as NumPy's ``@``: 1-D, 2-D, and batched with broadcast batch axes.
+
+For C = A @ B with upstream gradient G: dA = G @ Bᵀ and dB = Aᵀ @ G, each summed over the
+batch axes that were broadcast. A 1-D A is treated as a row (1, k), a 1-D B as a column.
+"""
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor, as_tensor
+from ._common import broadcast_shapes, unbroadcast
+
+
+class MatMul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = gy
+        if b.ndim == 1:
+            g = g[..., None]
+        if a.ndim == 1:
+            g = g[..., None, :]
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+        return ga, gb
+
+
+def matmul(a, b) -> Tensor:
+    """a @ b with NumPy's rules for 1-D, 2-D and batched operands."""
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: operands must have at least 1 dimension")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: {a.shape} @ {b.shape}: inner dimensions {inner_a} and {inner_b} differ"
+        )
+    if a.ndim > 2 and b.ndim > 2:
+        broadcast_shapes("matmul (batch dimensions)", a.shape[:-2], b.shape[:-2])
+    return MatMul.apply(a, b)

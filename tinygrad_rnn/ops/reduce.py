@@ -1,0 +1,72 @@
+"""Reductions over an axis, a tuple of axes, or all axes, with ``keepdims``.
+
+Primitives: sum, max. Composed: mean = sum / count, min = -max(-x).
+"""
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor, as_tensor
+from ._common import normalize_axes
+
+
+def _expand(gy, axes, keepdims):
+    """Reinsert the reduced axes into ``gy`` so it broadcasts against the input."""
+    return gy if keepdims else np.expand_dims(gy, axes)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, *, axes, keepdims):
+        ctx.save_for_backward(x.shape, axes, keepdims)
+        return np.sum(x, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        shape, axes, keepdims = ctx.saved_tensors
+        return np.broadcast_to(_expand(gy, axes, keepdims), shape)
+
+
+class Max(Function):
+    @staticmethod
+    def forward(ctx, x, *, axes, keepdims):
+        y = np.max(x, axis=axes, keepdims=True)
+        ctx.save_for_backward(x, y, axes, keepdims)
+        return y if keepdims else np.squeeze(y, axes)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y, axes, keepdims = ctx.saved_tensors
+        # NOTE: elements tied for the maximum share its gradient equally (each gets 1/k).
+        winners = x == y
+        return winners * (_expand(gy, axes, keepdims) / winners.sum(axis=axes, keepdims=True))
+
+
+def _reduce(function, op, x, axis, keepdims):
+    x = as_tensor(x)
+    axes = normalize_axes(op, axis, x.ndim)
+    if function is Max and x.size == 0:
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
+    return function.apply(x, axes=axes, keepdims=keepdims)
+
+
+def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    """The sum over ``axis`` (None: all axes; an int; or a tuple of ints)."""
+    return _reduce(Sum, "sum", x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False) -> Tensor:
+    """sum(x, axis) / (number of elements summed)."""
+    x = as_tensor(x)
+    count = int(np.prod([x.shape[a] for a in normalize_axes("mean", axis, x.ndim)]))
+    return sum(x, axis, keepdims) * (1.0 / count)
+
+
+def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    """The maximum over ``axis``; elements tied for it share the gradient equally."""
+    return _reduce(Max, "max", x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    """The minimum over ``axis``, -max(-x); ties share the gradient equally."""
+    return -max(-as_tensor(x), axis, keepdims)
