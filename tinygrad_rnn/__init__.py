@@ -10,7 +10,8 @@ array([2., 4., 6.], dtype=float32)
 
 from . import _methods  # noqa: F401  (attaches operators and op methods to Tensor)
 from .anomaly import AnomalyError, detect_anomaly
-from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
+from .autograd import enable_grad, is_grad_enabled, no_grad
+from .function import Context, Function
 from .ops import *  # noqa: F401,F403  (the functional API: tg.tanh(x), tg.cross_entropy(...))
 from .ops import __all__ as _ops_all
 from .random import manual_seed

@@ -15,7 +15,11 @@ import traceback
 
 import numpy as np
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = False
+
+
+_state = _State()
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -24,7 +28,7 @@ class AnomalyError(FloatingPointError):
 
 
 def is_enabled() -> bool:
-    return getattr(_state, "enabled", False)
+    return _state.enabled
 
 
 @contextlib.contextmanager
@@ -46,13 +50,17 @@ def creation_site() -> str:
     return "<unknown>"
 
 
-def check(op_name: str, what: str, arrays, created_at: str) -> None:
-    """Raise :class:`AnomalyError` if any of ``arrays`` holds a NaN or an infinity."""
+def check(op_name: str, what: str, arrays, created_at: str | None) -> None:
+    """Raise :class:`AnomalyError` if any of ``arrays`` holds a NaN or an infinity.
+
+    ``created_at`` is None for an op recorded outside ``detect_anomaly`` whose backward runs
+    inside it: the check still happens, without the line.
+    """
     for array in arrays:
         array = np.asarray(array)
         if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
             shapes = ", ".join(str(np.shape(a)) for a in arrays)
             raise AnomalyError(
                 f"{op_name}: non-finite value in its {what} (shapes {shapes}); "
-                f"the op was created at {created_at}"
+                f"the op was created at {created_at or 'a line not recorded (outside detect_anomaly)'}"
             )

@@ -9,6 +9,8 @@ a Python scalar takes the dtype of the tensor it meets, so ``x * 2.0`` keeps ``x
 
 from __future__ import annotations
 
+import reprlib
+
 import numpy as np
 
 from . import autograd
@@ -30,16 +32,16 @@ def _float_array(data, dtype) -> np.ndarray:
                 "cross_entropy), other data must be converted first"
             )
         return np.array(array, dtype=dtype or array.dtype, copy=True)
-    if isinstance(data, (bool, np.bool_)):
-        raise TypeError("Tensor: expected numbers, got a bool")
     try:
-        array = np.array(data, dtype=dtype or np.float32)
+        array = np.asarray(data)
     except (TypeError, ValueError) as error:
+        raise TypeError(f"Tensor: expected numbers, got {type(data).__name__}: {error}") from None
+    if array.dtype.kind not in "iuf":
         raise TypeError(
-            f"Tensor: expected a number, a list of numbers or a float array, "
-            f"got {type(data).__name__}: {error}"
-        ) from None
-    return array
+            f"Tensor: expected a number, a list of numbers or a float array, got "
+            f"{type(data).__name__} holding {array.dtype} values: {reprlib.repr(data)}"
+        )
+    return array.astype(dtype or np.float32)
 
 
 class Tensor:

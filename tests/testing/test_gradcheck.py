@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from tinygrad_rnn.autograd import Function, no_grad
+from tinygrad_rnn import Function, no_grad
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.testing import GradcheckError, gradcheck
 from tinygrad_rnn.testing.strategies import floats_arrays

@@ -7,7 +7,7 @@ sigmoid, relu, maximum, where. Composed from them: sub, div, sqrt, minimum, clip
 
 import numpy as np
 
-from ..autograd import Function
+from ..function import Function
 from ..kernels import activations
 from ..tensor import Tensor, as_tensor
 from ._common import broadcast_shapes, unbroadcast
@@ -17,7 +17,8 @@ def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
     """Both operands as tensors (a Python scalar takes the other's dtype), shapes checked."""
     a = as_tensor(a, like=b if isinstance(b, Tensor) else None)
     b = as_tensor(b, like=a)
-    broadcast_shapes(op, a.shape, b.shape)
+    if a.data.shape != b.data.shape:
+        broadcast_shapes(op, a.data.shape, b.data.shape)
     return a, b
 
 

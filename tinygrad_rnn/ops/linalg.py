@@ -6,7 +6,7 @@ batch axes that were broadcast. A 1-D A is treated as a row (1, k), a 1-D B as a
 
 import numpy as np
 
-from ..autograd import Function
+from ..function import Function
 from ..tensor import Tensor, as_tensor
 from ._common import broadcast_shapes, unbroadcast
 

@@ -7,7 +7,7 @@ binary_cross_entropy_with_logits, dropout.
 
 import numpy as np
 
-from ..autograd import Function
+from ..function import Function
 from ..kernels import losses, softmax as rows
 from ..kernels.scatter import scatter_add_rows
 from ..random import default_generator

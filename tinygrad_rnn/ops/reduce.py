@@ -5,41 +5,43 @@ Primitives: sum, max. Composed: mean = sum / count, min = -max(-x).
 
 import numpy as np
 
-from ..autograd import Function
+from ..function import Function
 from ..tensor import Tensor, as_tensor
 from ._common import normalize_axes
 
 
-def _expand(gy, axes, keepdims):
-    """Reinsert the reduced axes into ``gy`` so it broadcasts against the input."""
-    return gy if keepdims else np.expand_dims(gy, axes)
+def _kept_shape(shape, axes):
+    """``shape`` with the reduced ``axes`` kept as size 1: where ``gy`` broadcasts back."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, *, axes, keepdims):
-        ctx.save_for_backward(x.shape, axes, keepdims)
-        return np.sum(x, axis=axes, keepdims=keepdims)
+        ctx.save_for_backward(x.shape, _kept_shape(x.shape, axes))
+        return x.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, gy):
-        shape, axes, keepdims = ctx.saved_tensors
-        return np.broadcast_to(_expand(gy, axes, keepdims), shape)
+        shape, kept = ctx.saved_tensors
+        gx = np.empty(shape, gy.dtype)
+        gx[...] = gy.reshape(kept)
+        return gx
 
 
 class Max(Function):
     @staticmethod
     def forward(ctx, x, *, axes, keepdims):
-        y = np.max(x, axis=axes, keepdims=True)
-        ctx.save_for_backward(x, y, axes, keepdims)
+        y = x.max(axis=axes, keepdims=True)
+        ctx.save_for_backward(x, y, axes)
         return y if keepdims else np.squeeze(y, axes)
 
     @staticmethod
     def backward(ctx, gy):
-        x, y, axes, keepdims = ctx.saved_tensors
+        x, y, axes = ctx.saved_tensors
         # NOTE: elements tied for the maximum share its gradient equally (each gets 1/k).
         winners = x == y
-        return winners * (_expand(gy, axes, keepdims) / winners.sum(axis=axes, keepdims=True))
+        return winners * (gy.reshape(y.shape) / winners.sum(axis=axes, keepdims=True))
 
 
 def _reduce(function, op, x, axis, keepdims):

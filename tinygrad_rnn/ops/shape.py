@@ -1,13 +1,13 @@
 """Ops that move values without changing them: reshape, permute, broadcast, flip, index,
 concatenate. Each backward moves the gradient back the same way.
 
-Primitives: reshape, permute, broadcast_to, flip, getitem, concatenate. Composed:
+Primitives: reshape, permute, broadcast_to, flip, getitem, concatenate, unstack. Composed:
 transpose, swapaxes, squeeze, unsqueeze, stack, split, chunk.
 """
 
 import numpy as np
 
-from ..autograd import Function
+from ..function import Function
 from ..kernels.scatter import scatter_add_rows
 from ..tensor import Tensor, as_tensor
 from ._common import broadcast_shapes, normalize_axes, unbroadcast
@@ -97,6 +97,18 @@ class Concatenate(Function):
     def backward(ctx, gy):
         offsets, axis = ctx.saved_tensors
         return tuple(np.split(gy, offsets, axis=axis))
+
+
+class Unstack(Function):
+    @staticmethod
+    def forward(ctx, x, *, axis):
+        ctx.save_for_backward(axis)
+        return tuple(np.moveaxis(x, axis, 0))
+
+    @staticmethod
+    def backward(ctx, *gys):
+        (axis,) = ctx.saved_tensors
+        return np.stack(gys, axis=axis)
 
 
 # ---------------------------------------------------------------- functional API
@@ -225,6 +237,19 @@ def stack(tensors, axis: int = 0) -> Tensor:
     tensors = [as_tensor(t) for t in tensors]
     _check_same_shapes("stack", tensors, None)
     return concatenate([unsqueeze(t, axis) for t in tensors], axis)
+
+
+def unstack(x, axis: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``x`` along ``axis``, as one op (the inverse of ``stack``).
+
+    A recurrent loop reads its input one time step at a time through this: one node for the
+    whole sequence, whose backward stacks the steps' gradients in one pass.
+    """
+    x = as_tensor(x)
+    (axis,) = normalize_axes("unstack", axis, x.ndim)
+    if x.shape[axis] == 0:
+        raise ValueError(f"unstack: axis {axis} of {x.shape} is empty")
+    return Unstack.apply(x, axis=axis)
 
 
 def split(x, split_size_or_sections, axis: int = 0) -> tuple[Tensor, ...]:

@@ -74,7 +74,7 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     Example:
 
     >>> import numpy as np
-    >>> from tinygrad_rnn.autograd import Function
+    >>> from tinygrad_rnn import Function
     >>> from tinygrad_rnn.tensor import Tensor
     >>> class Cube(Function):
     ...     @staticmethod
