@@ -1,0 +1,226 @@
+"""The ``lstm`` plugin: LSTMCell and the LSTM layer (with and without projection) against a
+plain-NumPy reference (float64), gradients against finite differences, and discovery
+through the entry point."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_rnn import plugins
+from tinygrad_rnn.nn.recurrent import Recurrent
+from tinygrad_rnn.nn.rnn import LSTM, LSTMCell as make_lstm_cell
+from tinygrad_rnn.tensor import Tensor
+from tinygrad_rnn.testing import gradcheck
+from tinygrad_rnn.testing.cells import check_cell
+from tinygrad_rnn_lstm import LSTMCell
+
+# ---------------------------------------------------------------- the NumPy reference
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def reference_step(p, x, state):
+    """One step of one sequence: x (I,), state (h, c); p maps names to arrays. Each gate
+    reads its own block of rows, in the order i, f, g, o."""
+    h, c = state
+    H = c.size
+
+    def pre_activation(k):
+        rows = slice(k * H, (k + 1) * H)
+        a = p["weight_ih"][rows] @ x + p["weight_hh"][rows] @ h
+        if "bias_ih" in p:
+            a = a + p["bias_ih"][rows] + p["bias_hh"][rows]
+        return a
+
+    i, f = sigmoid(pre_activation(0)), sigmoid(pre_activation(1))
+    g, o = np.tanh(pre_activation(2)), sigmoid(pre_activation(3))
+    c = f * c + i * g
+    h = o * np.tanh(c)
+    if "weight_hr" in p:
+        h = p["weight_hr"] @ h
+    return h, (h, c)
+
+
+def reference_layer(step, params, x, state, num_layers, num_directions, lengths=None):
+    """PyTorch's recurrent layer, one sequence at a time: x (T, N, I), state a tuple of
+    (D·L, N, size) arrays, params named as PyTorch names them. Returns (output, final)."""
+    T, N = x.shape[:2]
+    lengths = [T] * N if lengths is None else lengths
+    final = [np.zeros_like(part) for part in state]
+    for k in range(num_layers):
+        outputs = []
+        for d in range(num_directions):
+            suffix = f"_l{k}" + ("_reverse" if d else "")
+            p = {name[:-len(suffix)]: v for name, v in params.items() if name.endswith(suffix)}
+            out = np.zeros((T, N, p["weight_hh"].shape[1]))
+            for n in range(N):
+                s = tuple(part[k * num_directions + d, n] for part in state)
+                times = range(lengths[n])
+                for t in reversed(times) if d else times:
+                    out[t, n], s = step(p, x[t, n], s)
+                for j, part in enumerate(s):
+                    final[j][k * num_directions + d, n] = part
+            outputs.append(out)
+        x = np.concatenate(outputs, axis=-1)
+    return x, tuple(final)
+
+
+def parameters_of(module):
+    return {name: p.data for name, p in module.named_parameters()}
+
+
+# ---------------------------------------------------------------- the cell
+
+@settings(deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(2, 5), st.booleans(), st.data(),
+       st.integers(0, 2**32 - 1))
+def test_step_matches_reference(N, I, H, bias, data, seed):
+    P = data.draw(st.integers(0, H - 1), label="proj_size")
+    rng = np.random.default_rng(seed)
+    cell = LSTMCell(I, H, bias=bias, dtype=np.float64, proj_size=P)
+    x = rng.standard_normal((N, I))
+    h, c = rng.standard_normal((N, P or H)), rng.standard_normal((N, H))
+    output, (h_new, c_new) = cell.step(Tensor(x), (Tensor(h), Tensor(c)))
+    p = parameters_of(cell)
+    expected = [reference_step(p, x[n], (h[n], c[n]))[1] for n in range(N)]
+    np.testing.assert_allclose(h_new.data, [e[0] for e in expected], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c_new.data, [e[1] for e in expected], rtol=1e-12, atol=1e-12)
+    assert output is h_new
+
+
+def test_gate_order_is_i_f_g_o():
+    # Zero weights; biases that saturate i to 0, f to 1 and o to 1: then c' = c, h' = tanh(c).
+    cell = LSTMCell(2, 3, dtype=np.float64)
+    for parameter in cell.parameters():
+        parameter.data[...] = 0.0
+    cell.bias_ih.data[:] = np.repeat([-50.0, 50.0, 0.0, 50.0], 3)
+    c = np.array([[0.3, -1.2, 2.0]])
+    h, c_new = cell(Tensor(np.ones((1, 2))), (Tensor(np.zeros((1, 3))), Tensor(c)))
+    np.testing.assert_allclose(c_new.data, c, atol=1e-15)
+    np.testing.assert_allclose(h.data, np.tanh(c), atol=1e-15)
+
+
+def test_single_step_api_batched_unbatched_and_default_state():
+    rng = np.random.default_rng(1)
+    cell = make_lstm_cell(3, 4, dtype=np.float64)
+    assert type(cell) is LSTMCell
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    p = parameters_of(cell)
+    h_new, c_new = cell(Tensor(x), (Tensor(h), Tensor(c)))
+    expected = [reference_step(p, x[n], (h[n], c[n]))[1] for n in range(2)]
+    np.testing.assert_allclose(h_new.data, [e[0] for e in expected])
+    np.testing.assert_allclose(c_new.data, [e[1] for e in expected])
+    h_new, c_new = cell(Tensor(x[0]))
+    h_expected, c_expected = reference_step(p, x[0], (np.zeros(4), np.zeros(4)))[1]
+    np.testing.assert_allclose(h_new.data, h_expected)
+    np.testing.assert_allclose(c_new.data, c_expected)
+
+
+def test_parameters_have_pytorch_names_shapes_and_order():
+    cell = LSTMCell(3, 5)
+    assert [(name, p.shape) for name, p in cell.named_parameters()] == [
+        ("weight_ih", (20, 3)), ("weight_hh", (20, 5)), ("bias_ih", (20,)), ("bias_hh", (20,))]
+    projected = LSTMCell(3, 5, proj_size=2)
+    assert [(name, p.shape) for name, p in projected.named_parameters()] == [
+        ("weight_ih", (20, 3)), ("weight_hh", (20, 2)), ("bias_ih", (20,)), ("bias_hh", (20,)),
+        ("weight_hr", (2, 5))]
+    assert [name for name, _ in LSTMCell(3, 5, bias=False, proj_size=2).named_parameters()] == [
+        "weight_ih", "weight_hh", "weight_hr"]
+    assert cell.state_names == ("h", "c")
+    assert (cell.state_sizes, cell.output_size) == ((5, 5), 5)
+    assert (projected.state_sizes, projected.output_size) == ((2, 5), 2)
+    assert "proj_size=2" in repr(projected) and "proj_size" not in repr(cell)
+
+
+@pytest.mark.parametrize("proj_size", [-1, 5, 7, 1.5])
+def test_a_bad_proj_size_is_a_clear_error(proj_size):
+    message = r"proj_size must be an int with 0 <= proj_size < hidden_size \(5\)"
+    with pytest.raises(ValueError, match=message):
+        LSTMCell(3, 5, proj_size=proj_size)
+
+
+def test_layer_state_dict_names_with_projection():
+    layer = LSTM(3, 5, num_layers=2, bidirectional=True, proj_size=2)
+    names = [name for name, _ in layer.named_parameters()]
+    assert names[:10] == [
+        "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0",
+        "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse",
+        "bias_hh_l0_reverse", "weight_hr_l0_reverse"]
+    assert layer.weight_ih_l1.shape == (20, 4)  # layer 1 reads both directions' projected h
+
+
+# ---------------------------------------------------------------- the layer
+
+LAYER_CASES = {
+    "one layer": dict(),
+    "lengths": dict(lengths=[4, 1, 3]),
+    "bidirectional": dict(bidirectional=True, lengths=[2, 4, 1]),
+    "two layers": dict(num_layers=2, lengths=[3, 1, 4]),
+    "two bidirectional layers": dict(num_layers=2, bidirectional=True, lengths=[1, 4, 2]),
+    "batch_first": dict(batch_first=True, bidirectional=True, lengths=[4, 2, 3]),
+    "unbatched": dict(unbatched=True, num_layers=2, bidirectional=True),
+    "no bias": dict(bias=False, num_layers=2),
+}
+
+
+@pytest.mark.parametrize("proj_size", [0, 2])
+@pytest.mark.parametrize("case", LAYER_CASES)
+def test_layer_matches_reference(case, proj_size):
+    options = dict(LAYER_CASES[case])
+    lengths, unbatched = options.pop("lengths", None), options.pop("unbatched", False)
+    layer = LSTM(3, 5, proj_size=proj_size, dtype=np.float64, **options)
+    T, N, DL = 4, 1 if unbatched else 3, layer.num_directions * layer.num_layers
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((T, N, 3))
+    h0, c0 = rng.standard_normal((DL, N, proj_size or 5)), rng.standard_normal((DL, N, 5))
+    expected, (h_expected, c_expected) = reference_layer(
+        reference_step, parameters_of(layer), x, (h0, c0), layer.num_layers,
+        layer.num_directions, lengths)
+    if unbatched:
+        x, h0, c0 = x[:, 0], h0[:, 0], c0[:, 0]
+        expected, h_expected, c_expected = expected[:, 0], h_expected[:, 0], c_expected[:, 0]
+    elif layer.batch_first:
+        x, expected = x.swapaxes(0, 1), expected.swapaxes(0, 1)
+    output, (h, c) = layer(Tensor(x), (Tensor(h0), Tensor(c0)),
+                           None if lengths is None else np.array(lengths))
+    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h.data, h_expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c.data, c_expected, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------- gradients
+
+@pytest.mark.parametrize("proj_size", [0, 2])
+def test_gradients_of_a_short_sequence(proj_size):
+    rng = np.random.default_rng(3)
+    layer = Recurrent("lstm", 2, 3, dtype=np.float64, proj_size=proj_size)
+    H_out = proj_size or 3
+    x = Tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
+    h0 = Tensor(rng.standard_normal((1, 2, H_out)), requires_grad=True)
+    c0 = Tensor(rng.standard_normal((1, 2, 3)), requires_grad=True)
+    lengths = np.array([3, 2])
+
+    def run(x, h0, c0, *params):
+        output, (h, c) = layer(x, (h0, c0), lengths)
+        return output, h, c
+
+    assert gradcheck(run, [x, h0, c0, *layer.parameters()])
+
+
+# ---------------------------------------------------------------- discovery
+
+def test_found_through_the_entry_point():
+    assert plugins.get("lstm") is LSTMCell
+    assert plugins.get("tinygrad-rnn-lstm:lstm") is LSTMCell
+    (row,) = [row for row in plugins.available("cell") if row.name == "lstm"]
+    assert (row.distribution, row.value) == ("tinygrad-rnn-lstm", "tinygrad_rnn_lstm.cell:LSTMCell")
+
+
+# ---------------------------------------------------------------- conformance
+
+@pytest.mark.parametrize("options", [{}, {"proj_size": 2}, {"bias": False}], ids=repr)
+def test_passes_the_conformance_kit(options):
+    assert check_cell(LSTMCell, options=options).passed

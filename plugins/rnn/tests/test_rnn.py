@@ -1,0 +1,176 @@
+"""The ``rnn`` plugin: ElmanCell and the RNN layer against a plain-NumPy reference (float64),
+gradients against finite differences, and discovery through the entry point."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_rnn import plugins
+from tinygrad_rnn.nn.recurrent import Recurrent
+from tinygrad_rnn.nn.rnn import RNN, RNNCell
+from tinygrad_rnn.tensor import Tensor
+from tinygrad_rnn.testing import gradcheck
+from tinygrad_rnn.testing.cells import check_cell
+from tinygrad_rnn_rnn import ElmanCell
+
+# ---------------------------------------------------------------- the NumPy reference
+
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda a: np.maximum(a, 0.0)}
+
+
+def reference_step(p, x, state, nonlinearity="tanh"):
+    """One step of one sequence: x (I,), state (h,) with h (H,); p maps names to arrays."""
+    (h,) = state
+    a = p["weight_ih"] @ x + p["weight_hh"] @ h
+    if "bias_ih" in p:
+        a = a + p["bias_ih"] + p["bias_hh"]
+    h = ACTIVATIONS[nonlinearity](a)
+    return h, (h,)
+
+
+def reference_layer(step, params, x, state, num_layers, num_directions, lengths=None):
+    """PyTorch's recurrent layer, one sequence at a time: x (T, N, I), state a tuple of
+    (D·L, N, size) arrays, params named as PyTorch names them. Returns (output, final)."""
+    T, N = x.shape[:2]
+    lengths = [T] * N if lengths is None else lengths
+    final = [np.zeros_like(part) for part in state]
+    for k in range(num_layers):
+        outputs = []
+        for d in range(num_directions):
+            suffix = f"_l{k}" + ("_reverse" if d else "")
+            p = {name[:-len(suffix)]: v for name, v in params.items() if name.endswith(suffix)}
+            out = np.zeros((T, N, p["weight_hh"].shape[1]))
+            for n in range(N):
+                s = tuple(part[k * num_directions + d, n] for part in state)
+                times = range(lengths[n])
+                for t in reversed(times) if d else times:
+                    out[t, n], s = step(p, x[t, n], s)
+                for j, part in enumerate(s):
+                    final[j][k * num_directions + d, n] = part
+            outputs.append(out)
+        x = np.concatenate(outputs, axis=-1)
+    return x, tuple(final)
+
+
+def parameters_of(module):
+    return {name: p.data for name, p in module.named_parameters()}
+
+
+# ---------------------------------------------------------------- the cell
+
+@settings(deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 5), st.booleans(),
+       st.sampled_from(sorted(ACTIVATIONS)), st.integers(0, 2**32 - 1))
+def test_step_matches_reference(N, I, H, bias, nonlinearity, seed):
+    rng = np.random.default_rng(seed)
+    cell = ElmanCell(I, H, bias=bias, dtype=np.float64, nonlinearity=nonlinearity)
+    x, h = rng.standard_normal((N, I)), rng.standard_normal((N, H))
+    output, (h_new,) = cell.step(Tensor(x), (Tensor(h),))
+    p = parameters_of(cell)
+    expected = np.stack([reference_step(p, x[n], (h[n],), nonlinearity)[0] for n in range(N)])
+    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
+    assert h_new is output
+
+
+def test_single_step_api_batched_unbatched_and_default_state():
+    rng = np.random.default_rng(1)
+    cell = RNNCell(3, 4, nonlinearity="relu", dtype=np.float64)
+    assert type(cell) is ElmanCell and cell.nonlinearity == "relu"
+    x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
+    p = parameters_of(cell)
+    np.testing.assert_allclose(cell(Tensor(x), Tensor(h)).data,
+                               [reference_step(p, x[n], (h[n],), "relu")[0] for n in range(2)])
+    np.testing.assert_allclose(cell(Tensor(x[0]), Tensor(h[0])).data,
+                               reference_step(p, x[0], (h[0],), "relu")[0])
+    np.testing.assert_allclose(cell(Tensor(x[0])).data,
+                               reference_step(p, x[0], (np.zeros(4),), "relu")[0])
+
+
+def test_parameters_have_pytorch_names_shapes_and_order():
+    cell = ElmanCell(3, 5)
+    assert [(name, p.shape) for name, p in cell.named_parameters()] == [
+        ("weight_ih", (5, 3)), ("weight_hh", (5, 5)), ("bias_ih", (5,)), ("bias_hh", (5,))]
+    assert [name for name, _ in ElmanCell(3, 5, bias=False).named_parameters()] == [
+        "weight_ih", "weight_hh"]
+    assert cell.state_names == ("h",) and cell.state_sizes == (5,) and cell.output_size == 5
+
+
+def test_an_unknown_nonlinearity_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"nonlinearity 'sigmoid'.*'tanh', 'relu'"):
+        ElmanCell(3, 4, nonlinearity="sigmoid")
+
+
+def test_repr_names_a_relu_cell():
+    assert "nonlinearity='relu'" in repr(ElmanCell(2, 3, nonlinearity="relu"))
+    assert "nonlinearity" not in repr(ElmanCell(2, 3))
+
+
+# ---------------------------------------------------------------- the layer
+
+LAYER_CASES = {
+    "one layer": dict(),
+    "lengths": dict(lengths=[4, 1, 3]),
+    "bidirectional": dict(bidirectional=True, lengths=[2, 4, 1]),
+    "two layers": dict(num_layers=2, lengths=[3, 1, 4]),
+    "two bidirectional layers": dict(num_layers=2, bidirectional=True, lengths=[1, 4, 2]),
+    "batch_first": dict(batch_first=True, bidirectional=True, lengths=[4, 2, 3]),
+    "unbatched": dict(unbatched=True, num_layers=2, bidirectional=True),
+    "no bias": dict(bias=False, num_layers=2),
+}
+
+
+@pytest.mark.parametrize("nonlinearity", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("case", LAYER_CASES)
+def test_layer_matches_reference(case, nonlinearity):
+    options = dict(LAYER_CASES[case])
+    lengths, unbatched = options.pop("lengths", None), options.pop("unbatched", False)
+    layer = RNN(3, 5, nonlinearity=nonlinearity, dtype=np.float64, **options)
+    T, N, DL = 4, 1 if unbatched else 3, layer.num_directions * layer.num_layers
+    rng = np.random.default_rng(2)
+    x, h0 = rng.standard_normal((T, N, 3)), rng.standard_normal((DL, N, 5))
+    step = lambda p, x, s: reference_step(p, x, s, nonlinearity)  # noqa: E731
+    expected, (h_expected,) = reference_layer(step, parameters_of(layer), x, (h0,),
+                                              layer.num_layers, layer.num_directions, lengths)
+    if unbatched:
+        x, h0, expected, h_expected = x[:, 0], h0[:, 0], expected[:, 0], h_expected[:, 0]
+    elif layer.batch_first:
+        x, expected = x.swapaxes(0, 1), expected.swapaxes(0, 1)
+    output, h = layer(Tensor(x), Tensor(h0), None if lengths is None else np.array(lengths))
+    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h.data, h_expected, rtol=1e-12, atol=1e-12)
+
+
+def test_layer_by_registered_name_is_the_plugin_cell():
+    layer = Recurrent("rnn", 2, 3, num_layers=2, bidirectional=True)
+    assert all(type(cell) is ElmanCell for cell in layer.cells) and len(layer.cells) == 4
+
+
+# ---------------------------------------------------------------- gradients
+
+@pytest.mark.parametrize("nonlinearity", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("bias", [True, False])
+def test_gradients_of_a_short_sequence(nonlinearity, bias):
+    rng = np.random.default_rng(3)
+    layer = Recurrent("rnn", 2, 3, bias=bias, dtype=np.float64, nonlinearity=nonlinearity)
+    x = Tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
+    h0 = Tensor(rng.standard_normal((1, 2, 3)), requires_grad=True)
+    lengths = np.array([3, 2])
+    assert gradcheck(lambda x, h0, *params: layer(x, h0, lengths),
+                     [x, h0, *layer.parameters()])
+
+
+# ---------------------------------------------------------------- discovery
+
+def test_found_through_the_entry_point():
+    assert plugins.get("rnn") is ElmanCell
+    assert plugins.get("tinygrad-rnn-rnn:rnn") is ElmanCell
+    (row,) = [row for row in plugins.available("cell") if row.name == "rnn"]
+    assert (row.distribution, row.value) == ("tinygrad-rnn-rnn", "tinygrad_rnn_rnn.cell:ElmanCell")
+
+
+# ---------------------------------------------------------------- conformance
+
+@pytest.mark.parametrize("options", [{}, {"nonlinearity": "relu"}, {"bias": False}], ids=repr)
+def test_passes_the_conformance_kit(options):
+    assert check_cell(ElmanCell, options=options).passed
