@@ -1,0 +1,90 @@
+"""Gradient clipping: rescale all gradients to a maximum total norm, or clamp each value.
+
+RNN gradients can explode through long products of recurrent Jacobians; clipping the norm
+keeps the step's direction and bounds its length.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def _grads(op: str, params) -> list[np.ndarray]:
+    """The gradients (not None) of one tensor or an iterable of tensors."""
+    params = [params] if isinstance(params, Tensor) else list(params)
+    for param in params:
+        if not isinstance(param, Tensor):
+            raise TypeError(f"{op}: expected Tensors, got {type(param).__name__}")
+    return [p.grad for p in params if p.grad is not None]
+
+
+def total_norm(grads, norm_type: float = 2.0) -> float:
+    """The ``norm_type``-norm of all ``grads`` joined into one vector, in float64."""
+    if not grads:
+        return 0.0
+    # NOTE: the p-norm of the per-array p-norms equals the p-norm of the concatenation,
+    # and it saves the copy; float64 keeps float32 squares from overflowing.
+    norms = [np.linalg.norm(g.ravel().astype(np.float64), norm_type) if g.size else 0.0
+             for g in grads]
+    return float(np.linalg.norm(np.array(norms), norm_type))
+
+
+def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> float:
+    r"""Scale all gradients together so that their total norm is at most ``max_norm``.
+
+    .. math::
+
+        N = \Big(\sum_{\text{grads}} \sum_i |g_i|^p\Big)^{1/p}
+            \quad (N = \max |g_i| \text{ for } p = \infty), \qquad
+        c = \frac{\text{max\_norm}}{N + 10^{-6}}, \qquad
+        g \leftarrow c \, g \ \text{ when } c < 1
+
+    One norm :math:`N` over every gradient (as if concatenated) and one factor :math:`c` for
+    all, so the direction of the whole update is unchanged. Gradients change in place;
+    parameters whose ``.grad`` is None are skipped.
+
+    Args:
+        params: a tensor or an iterable of tensors.
+        max_norm: the largest total norm allowed, >= 0.
+        norm_type: :math:`p > 0`, or ``math.inf`` for the largest absolute value.
+        error_if_nonfinite: raise ``RuntimeError`` when :math:`N` is NaN or infinite.
+            NOTE: otherwise an infinite :math:`N` gives :math:`c = 0`, which turns the
+            infinite entries into NaN (0 · inf), as PyTorch does.
+
+    Returns:
+        :math:`N`, the total norm before clipping, as a float.
+    """
+    grads = _grads("clip_grad_norm_", params)
+    norm_type = float(norm_type)
+    if not norm_type > 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, got {norm_type}")
+    if not max_norm >= 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
+    total = total_norm(grads, norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"clip_grad_norm_: the total {norm_type}-norm of the gradients is {total}; "
+            "pass error_if_nonfinite=False to clip anyway"
+        )
+    coefficient = max_norm / (total + 1e-6)
+    if coefficient < 1.0:
+        for grad in grads:
+            grad *= coefficient
+    return total
+
+
+def clip_grad_value_(params, clip_value: float) -> None:
+    """Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
+
+    Unlike :func:`clip_grad_norm_` this can change the direction of the update.
+    Parameters whose ``.grad`` is None are skipped.
+    """
+    if not clip_value >= 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
+    for grad in _grads("clip_grad_value_", params):
+        np.clip(grad, -clip_value, clip_value, out=grad)
