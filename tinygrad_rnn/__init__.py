@@ -15,11 +15,14 @@ from .function import Context, Function
 from .ops import *  # noqa: F401,F403  (the functional API: tg.tanh(x), tg.cross_entropy(...))
 from .ops import __all__ as _ops_all
 from .random import manual_seed
+from .serialization import Checkpoint, CheckpointError, load, save
 from .tensor import Tensor
+from . import data, nn, optim  # noqa: E402  (after Tensor: they build on it)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AnomalyError", "Context", "Function", "Tensor", "detect_anomaly", "enable_grad",
-    "is_grad_enabled", "manual_seed", "no_grad", *_ops_all,
+    "AnomalyError", "Checkpoint", "CheckpointError", "Context", "Function", "Tensor", "data",
+    "detect_anomaly", "enable_grad", "is_grad_enabled", "load", "manual_seed", "nn", "no_grad",
+    "optim", "save", *_ops_all,
 ]

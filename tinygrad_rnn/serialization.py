@@ -1,0 +1,351 @@
+"""Checkpoints: ``save`` and ``load`` a model, an optimizer and metadata as one safetensors file.
+
+The file is plain safetensors (an 8-byte little-endian header length, a JSON header, the
+array bytes), so other tools read it: ``safetensors.torch.load_file`` returns the model's
+arrays under their state-dict names, ready for a PyTorch ``load_state_dict``. Layout:
+
+- model arrays under their state-dict names (``weight``, ``encoder.bias``, ...);
+- optimizer arrays under ``optimizer.state.{index}.{name}``;
+- the header's ``__metadata__`` (a string → string map) holds, as JSON strings,
+  ``tinygrad_rnn.format_version``, ``tinygrad_rnn.model_keys`` (the model's names in
+  order), ``tinygrad_rnn.optimizer`` (param groups and the non-array state),
+  ``tinygrad_rnn.metadata`` (the user's dict), ``tinygrad_rnn.checksums`` (the SHA-256 of
+  every array's bytes) and ``tinygrad_rnn.header_sha256`` (the SHA-256 of everything else
+  in the header: each array's name, dtype and shape and every other metadata entry).
+
+The checksums make corruption visible: safetensors checks the header's structure but not
+the bytes of the arrays, so a flipped bit would otherwise load silently. Nothing is ever
+unpickled. Writes are atomic: a crash mid-save leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import struct
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+import safetensors
+import safetensors.numpy
+
+from .tensor import Tensor
+
+FORMAT_VERSION = 1
+_KEY = "tinygrad_rnn."
+_OPTIMIZER_PREFIX = "optimizer.state."
+
+__all__ = ["Checkpoint", "CheckpointError", "FORMAT_VERSION", "load", "save"]
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is truncated, corrupted, not a safetensors file, or does not fit."""
+
+
+@dataclass
+class Checkpoint:
+    """What :func:`load` read.
+
+    Attributes:
+        model_state: name → array, the model's state dict (every array of a safetensors
+            file written by another tool).
+        optimizer_state: ``{"state": {index: {name: array or number}}, "param_groups":
+            [...]}`` as the optimizer's ``state_dict()`` gave it, or None if none was saved.
+        metadata: the user's ``metadata`` dict (empty if none was saved). JSON turns
+            tuples into lists.
+    """
+
+    model_state: dict[str, np.ndarray] = field(default_factory=dict)
+    optimizer_state: dict | None = None
+    metadata: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- JSON and hashing
+
+def _check_json(value, where: str) -> None:
+    """Raise TypeError naming the first part of ``value`` that JSON cannot hold faithfully."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(f"{where} is {value}, which JSON cannot represent")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_json(item, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where} has the key {key!r} of type {type(key).__name__}; "
+                                "JSON keys must be str")
+            _check_json(item, f"{where}[{key!r}]")
+        return
+    raise TypeError(f"{where} is a {type(value).__name__}, which is not JSON-serializable "
+                    "(use dicts with str keys, lists, str, finite numbers, bool or None)")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _array_sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).reshape(-1).view(np.uint8)).hexdigest()
+
+
+def _header_sha256(arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> str:
+    described = {name: [a.dtype.name, list(a.shape)] for name, a in arrays.items()}
+    others = {k: v for k, v in metadata.items() if k != _KEY + "header_sha256"}
+    return hashlib.sha256(_dumps([described, others]).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- save
+
+def _model_arrays(model, tensors) -> dict[str, np.ndarray]:
+    if model is not None and tensors is not None:
+        raise ValueError("save: pass either model= or tensors= (a state dict), not both")
+    state = model.state_dict() if model is not None else (tensors or {})
+    arrays = {}
+    for name, value in state.items():
+        value = value.data if isinstance(value, Tensor) else value
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"save: array names must be non-empty str, got {name!r}")
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"save: {name!r} is a {type(value).__name__}, expected a NumPy array")
+        arrays[name] = value
+    return arrays
+
+
+def _optimizer_parts(optimizer) -> tuple[dict[str, np.ndarray], dict]:
+    """The optimizer's arrays (by file name) and the JSON description of the rest."""
+    state_dict = optimizer.state_dict() if hasattr(optimizer, "state_dict") else optimizer
+    if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+        raise TypeError("save: optimizer.state_dict() must be a dict with keys 'state' and "
+                        "'param_groups'")
+    arrays, described = {}, {}
+    for index, entries in state_dict["state"].items():
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"save: optimizer state keys must be int parameter indices, "
+                            f"got {index!r}")
+        described[str(index)] = {}
+        for name, value in entries.items():
+            if isinstance(value, np.ndarray):
+                key = f"{_OPTIMIZER_PREFIX}{index}.{name}"
+                arrays[key] = value
+                described[str(index)][name] = {"tensor": key}
+            else:
+                value = value.item() if isinstance(value, np.generic) else value
+                _check_json(value, f"optimizer state[{index}][{name!r}]")
+                described[str(index)][name] = {"value": value}
+    _check_json(state_dict["param_groups"], "optimizer param_groups")
+    return arrays, {"state": described, "param_groups": state_dict["param_groups"]}
+
+
+def _write_all(file, data: bytes) -> None:
+    """Write ``data`` to the open ``file`` (one place, so tests can make it fail midway)."""
+    view = memoryview(data)
+    while view:
+        view = view[file.write(view):]
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def save(path, model=None, optimizer=None, metadata: dict | None = None, *,
+         tensors: dict | None = None) -> None:
+    """Write a checkpoint to ``path`` atomically (safetensors format; see the module doc).
+
+    Args:
+        path: the file to write (str or path-like); its directory must exist.
+        model: a Module whose ``state_dict()`` is saved.
+        optimizer: an optimizer whose ``state_dict()`` is saved (or such a dict).
+        metadata: a JSON-serializable dict (str keys, lists, str, finite numbers, bool,
+            None), e.g. ``{"epoch": 3}``.
+        tensors: a state dict (name → array) to save in place of ``model``'s.
+
+    The bytes go to a temporary file in the same directory, which is flushed, synced and
+    then renamed over ``path``; if anything fails, the temporary file is removed and a
+    previous file at ``path`` is left as it was.
+
+    Raises:
+        TypeError: metadata or optimizer options are not JSON-serializable, or a value is
+            not an array.
+        ValueError: a name is used twice, or both ``model`` and ``tensors`` are given.
+    """
+    arrays = _model_arrays(model, tensors)
+    header = {_KEY + "format_version": str(FORMAT_VERSION),
+              _KEY + "model_keys": _dumps(list(arrays))}
+    if optimizer is not None:
+        optimizer_arrays, described = _optimizer_parts(optimizer)
+        clash = sorted(set(arrays) & set(optimizer_arrays))
+        if clash:
+            raise ValueError(f"save: the model's names {clash} clash with the optimizer's")
+        arrays.update(optimizer_arrays)
+        header[_KEY + "optimizer"] = _dumps(described)
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise TypeError(f"save: metadata must be a dict, got {type(metadata).__name__}")
+        _check_json(metadata, "save: metadata")
+        header[_KEY + "metadata"] = _dumps(metadata)
+    # NOTE: safetensors copies raw memory, so a non-contiguous view would be saved scrambled.
+    arrays = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
+    header[_KEY + "checksums"] = _dumps({name: _array_sha256(a) for name, a in arrays.items()})
+    header[_KEY + "header_sha256"] = _header_sha256(arrays, header)
+    data = safetensors.numpy.save(arrays, metadata=header)
+    _atomic_write(os.fspath(path), data)
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, sync it, then rename it over ``path``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else _default_mode()
+    temporary = tempfile.NamedTemporaryFile(dir=directory, prefix=f".{os.path.basename(path)}.",
+                                            suffix=".tmp", delete=False)
+    try:
+        with temporary as file:
+            _write_all(file, data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary.name, mode)
+        os.replace(temporary.name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary.name)
+        raise
+    # Make the rename itself durable (best effort: not every system can open a directory).
+    with contextlib.suppress(OSError):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+# ---------------------------------------------------------------- load
+
+def _read_arrays(path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays and the ``__metadata__`` of a safetensors file, or a CheckpointError."""
+    with open(path, "rb") as file:
+        data = file.read()
+    size = len(data)
+    if size < 8:
+        raise CheckpointError(f"{path}: the file has {size} bytes, fewer than the 8-byte "
+                              "header length: the file is truncated or not a safetensors file")
+    (header_length,) = struct.unpack("<Q", data[:8])
+    if 8 + header_length > size:
+        raise CheckpointError(f"{path}: header length {header_length} exceeds file size {size}: "
+                              "the file is truncated (or corrupted, or not a safetensors file)")
+    try:
+        header = json.loads(data[8:8 + header_length].decode("utf-8"))
+        if not isinstance(header, dict):
+            raise ValueError("the header is not a JSON object")
+    except (UnicodeDecodeError, ValueError) as error:
+        raise CheckpointError(f"{path}: the header is not valid JSON ({error}): the file is "
+                              "corrupted or not a safetensors file") from None
+    ends = [entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"
+            and isinstance(entry, dict) and isinstance(entry.get("data_offsets"), list)
+            and len(entry["data_offsets"]) == 2 and isinstance(entry["data_offsets"][1], int)]
+    expected = 8 + header_length + max(ends, default=0)
+    if expected > size:
+        raise CheckpointError(f"{path}: the header describes {expected} bytes but the file has "
+                              f"{size}: the file is truncated (or its header corrupted)")
+    try:
+        arrays = safetensors.numpy.load(data)
+    except Exception as error:  # SafetensorError, or whatever a malformed header provokes
+        raise CheckpointError(f"{path}: not a valid safetensors file: {error}") from None
+    metadata = header.get("__metadata__") or {}
+    return arrays, metadata
+
+
+def _verify(path: str, arrays: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
+    """Check the format version and the header and array checksums."""
+    version = metadata[_KEY + "format_version"]
+    if not version.isdigit() or int(version) > FORMAT_VERSION:
+        raise CheckpointError(f"{path}: format version {version!r} is not supported "
+                              f"(this tinygrad_rnn reads versions up to {FORMAT_VERSION}): a newer "
+                              "tinygrad_rnn wrote it, or the header is corrupted")
+    if metadata.get(_KEY + "header_sha256") != _header_sha256(arrays, metadata):
+        raise CheckpointError(f"{path}: the header's checksum does not match: the header "
+                              "(names, dtypes, shapes or metadata) is corrupted")
+    checksums = json.loads(metadata[_KEY + "checksums"])
+    for name, array in arrays.items():
+        if checksums.get(name) != _array_sha256(array):
+            raise CheckpointError(f"{path}: the bytes of array {name!r} do not match their "
+                                  "checksum: the data is corrupted")
+
+
+def _optimizer_state(described: dict, arrays: dict[str, np.ndarray]) -> dict:
+    state = {}
+    for index, entries in described["state"].items():
+        state[int(index)] = {name: arrays[entry["tensor"]] if "tensor" in entry else entry["value"]
+                             for name, entry in entries.items()}
+    return {"state": state, "param_groups": described["param_groups"]}
+
+
+def load(path, model=None, optimizer=None) -> Checkpoint:
+    """Read a checkpoint written by :func:`save` (or any safetensors file) and verify it.
+
+    If ``model`` is given its parameters are loaded (strictly: names, shapes and dtypes must
+    match); if ``optimizer`` is given its ``load_state_dict`` gets the saved state. If the
+    optimizer rejects it, the model is put back as it was.
+
+    Raises:
+        CheckpointError (a ValueError): the file is truncated or corrupted (naming the file
+            and what is wrong), or does not fit ``model``/``optimizer`` (listing every
+            mismatch).
+    """
+    path = os.fspath(path)
+    arrays, metadata = _read_arrays(path)
+    if _KEY + "format_version" not in metadata:   # a safetensors file from another tool
+        if any(key.startswith(_KEY) for key in metadata):
+            raise CheckpointError(f"{path}: the header has tinygrad_rnn entries but no format "
+                                  "version: the header is corrupted")
+        if optimizer is not None:
+            raise CheckpointError(f"{path}: the file was not written by tinygrad_rnn.save and "
+                                  "holds no optimizer state")
+        checkpoint = Checkpoint(model_state=dict(sorted(arrays.items())))
+    else:
+        try:
+            _verify(path, arrays, metadata)
+            model_keys = json.loads(metadata[_KEY + "model_keys"])
+            described = metadata.get(_KEY + "optimizer")
+            user = metadata.get(_KEY + "metadata")
+            checkpoint = Checkpoint(
+                model_state={name: arrays[name] for name in model_keys},
+                optimizer_state=None if described is None else _optimizer_state(
+                    json.loads(described), arrays),
+                metadata={} if user is None else json.loads(user),
+            )
+        except CheckpointError:
+            raise
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            raise CheckpointError(f"{path}: the tinygrad_rnn entries of the header are "
+                                  f"malformed ({type(error).__name__}: {error})") from None
+    if optimizer is not None and checkpoint.optimizer_state is None:
+        raise CheckpointError(f"{path}: an optimizer was given but the file holds no "
+                              "optimizer state")
+    _load_into(path, checkpoint, model, optimizer)
+    return checkpoint
+
+
+def _load_into(path: str, checkpoint: Checkpoint, model, optimizer) -> None:
+    previous = model.state_dict() if model is not None else None
+    if model is not None:
+        try:
+            model.load_state_dict(checkpoint.model_state)
+        except ValueError as error:
+            raise CheckpointError(f"{path}: does not fit the model: {error}") from None
+    if optimizer is not None:
+        try:
+            optimizer.load_state_dict(checkpoint.optimizer_state)
+        except BaseException:
+            if previous is not None:
+                model.load_state_dict(previous)
+            raise
