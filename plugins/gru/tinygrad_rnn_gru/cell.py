@@ -7,6 +7,8 @@ import numpy as np
 from tinygrad_rnn import ops
 from tinygrad_rnn.nn.cell import RecurrentCell
 
+from .fused import GRUSequence
+
 RESETS = ("after", "before")
 
 
@@ -103,6 +105,11 @@ class GRUCell(RecurrentCell):
             #                                 (3) n = tanh(x W_inᵀ + b_in + (r ⊙ h) W_hnᵀ + b_hn)
         h = (1 - z) * n + z * h               # (4) h' = (1 - z) ⊙ n + z ⊙ h
         return h, (h,)
+
+    def sequence(self, x, state, lengths=None, reverse=False):
+        """All steps at once through the fused kernels (see ``kernels.py``)."""
+        return GRUSequence.run(self, x, state, lengths, reverse,
+                               reset_after=self.reset == "after")
 
     @staticmethod
     def _affine(v, W, b):

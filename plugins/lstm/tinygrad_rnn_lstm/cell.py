@@ -7,6 +7,8 @@ import numpy as np
 from tinygrad_rnn import ops
 from tinygrad_rnn.nn.cell import RecurrentCell
 
+from .fused import LSTMSequence
+
 
 class LSTMCell(RecurrentCell):
     r"""The long short-term memory cell, with PyTorch's gate order and optional projection.
@@ -77,6 +79,8 @@ class LSTMCell(RecurrentCell):
         # NOTE: create_parameters sizes weight_hh's columns by output_size, which is P here.
         extra = {"weight_hr": (self.proj_size, hidden_size)} if self.proj_size else {}
         self.create_parameters(4, **extra)
+        if self.proj_size:
+            self.sequence = None  # NOTE: the fused kernel has no projection; step by step
 
     @property
     def state_sizes(self) -> tuple[int, int]:
@@ -98,6 +102,10 @@ class LSTMCell(RecurrentCell):
         if self.proj_size:
             h = h @ self.weight_hr.T  # (7) h' ← h' W_hrᵀ
         return h, (h, c)
+
+    def sequence(self, x, state, lengths=None, reverse=False):
+        """All steps at once through the fused kernels (see ``kernels.py``)."""
+        return LSTMSequence.run(self, x, state, lengths, reverse)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + (f", proj_size={self.proj_size}" if self.proj_size else "")

@@ -7,6 +7,8 @@ import numpy as np
 from tinygrad_rnn import ops
 from tinygrad_rnn.nn.cell import RecurrentCell
 
+from .fused import RNNSequence
+
 NONLINEARITIES = {"tanh": ops.tanh, "relu": ops.relu}
 
 
@@ -71,6 +73,10 @@ class ElmanCell(RecurrentCell):
         # (1) h' = φ(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)
         h = phi(a)
         return h, (h,)
+
+    def sequence(self, x, state, lengths=None, reverse=False):
+        """All steps at once through the fused kernels (see ``kernels.py``)."""
+        return RNNSequence.run(self, x, state, lengths, reverse, relu=self.nonlinearity == "relu")
 
     def extra_repr(self) -> str:
         extra = "" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}"
