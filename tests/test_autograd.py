@@ -434,3 +434,15 @@ def test_gradient_reaches_only_leaves_that_require_it():
     (y * y).backward()
     assert c.grad is None and y.grad is None
     np.testing.assert_array_equal(x.grad, [8.0])
+
+
+def test_a_result_used_at_two_depths_gets_every_contribution_first():
+    # f feeds the root directly and through f * h: backward must finish both paths into f
+    # before applying f's own backward (a topological order that marks nodes visited when
+    # they are pushed, not expanded, gets this wrong).
+    a = Tensor(np.array([0.3, -0.7]), requires_grad=True)
+    h = np.array([1.5, 2.0])
+    f = tg.sigmoid(a)
+    (f * (f * h)).sum().backward()
+    s = 1 / (1 + np.exp(-a.data))
+    np.testing.assert_allclose(a.grad, 2 * s * h * s * (1 - s), rtol=1e-12)

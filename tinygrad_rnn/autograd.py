@@ -84,19 +84,26 @@ class Node:
 
 
 def _topological_order(root: Node) -> list[Node]:
-    """Nodes reachable from ``root``, each after every node that consumes its outputs."""
-    order, visited, stack = [], {root}, [(root, False)]
+    """Nodes reachable from ``root``, each after every node that consumes its outputs.
+
+    An iterative depth-first search: a node is appended once all its inputs' nodes are,
+    and the list is reversed at the end.
+    """
+    # NOTE: mark a node when it is expanded, not when it is pushed. A node already on the
+    # stack may be reached again through a deeper path, and must then finish first there.
+    order, expanded, stack = [], set(), [(root, False)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
             order.append(node)
             continue
+        if node in expanded:
+            continue
+        expanded.add(node)
         stack.append((node, True))
         for t in node.inputs:
-            parent = t._node
-            if parent is not None and parent not in visited:
-                visited.add(parent)
-                stack.append((parent, False))
+            if t._node is not None and t._node not in expanded:
+                stack.append((t._node, False))
     return order[::-1]
 
 
