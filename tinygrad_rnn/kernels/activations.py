@@ -1,7 +1,8 @@
 """Elementwise activations and their backward, each backward fused with the upstream product.
 
 Forward: y = sigmoid(x), y = tanh(x), y = relu(x).
-Backward (gy is the upstream gradient, gx the result):
+Backward (gy is the upstream gradient, gx the result)::
+
     sigmoid: gx = gy * y * (1 - y)
     tanh:    gx = gy * (1 - y^2)
     relu:    gx = gy where x > 0, else 0
@@ -55,18 +56,18 @@ def _relu_backward(x, gy, gx):
 
 
 def _unary(loop, x):
-    x = np.ascontiguousarray(x)
-    y = np.empty_like(x)
-    loop(x.reshape(-1), y.reshape(-1))
-    return y
+    # NOTE: ascontiguousarray makes a 0-d array 1-d; the result takes x's own shape back.
+    flat = np.ascontiguousarray(x).reshape(-1)
+    y = np.empty_like(flat)
+    loop(flat, y)
+    return y.reshape(np.shape(x))
 
 
 def _binary(loop, a, gy):
-    a = np.ascontiguousarray(a)
-    gy = np.ascontiguousarray(gy, dtype=a.dtype)
-    gx = np.empty_like(a)
-    loop(a.reshape(-1), gy.reshape(-1), gx.reshape(-1))
-    return gx
+    flat = np.ascontiguousarray(a).reshape(-1)
+    gx = np.empty_like(flat)
+    loop(flat, np.ascontiguousarray(gy, dtype=flat.dtype).reshape(-1), gx)
+    return gx.reshape(np.shape(a))
 
 
 def sigmoid(x):

@@ -15,7 +15,7 @@ from ..tensor import Tensor, as_tensor
 from . import elementwise as ew
 from ._common import normalize_axes
 from .reduce import mean, sum
-from .shape import swapaxes
+from .shape import permute, swapaxes
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -118,7 +118,9 @@ def logsumexp(x, axis: int = -1) -> Tensor:
     if x.ndim == 0:
         raise ValueError("logsumexp: expected at least 1 dimension, got a scalar")
     (axis,) = normalize_axes("logsumexp", axis, x.ndim)
-    return LogSumExp.apply(x if axis == x.ndim - 1 else swapaxes(x, axis, -1))
+    if axis != x.ndim - 1:  # move the axis to the end, the others keeping their order
+        x = permute(x, [a for a in range(x.ndim) if a != axis] + [axis])
+    return LogSumExp.apply(x)
 
 
 def _integer_indices(op: str, name: str, indices) -> np.ndarray:
@@ -176,7 +178,7 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
 
 def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
     """-[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))], in the stable form
-    max(x, 0) - x t + log(1 + exp(-|x|)), which never takes exp of a large positive number."""
+    ``max(x, 0) - x t + log(1 + exp(-|x|))``, which never takes exp of a large positive number."""
     logits, target = as_tensor(logits), as_tensor(target)
     if logits.shape != target.shape:
         raise ValueError(
@@ -184,7 +186,9 @@ def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") ->
             f"{target.shape} differ"
         )
     softplus_tail = ew.log(ew.add(1.0, ew.exp(-ew.abs(logits))))
-    loss = ew.add(ew.sub(ew.relu(logits), ew.mul(logits, target)), softplus_tail)
+    # NOTE: maximum, not relu: at a logit of exactly 0 (a zero-initialised layer) the true
+    # gradient 0.5 - t needs max's tie rule (half each way), since abs'(0) is taken as 0.
+    loss = ew.add(ew.sub(ew.maximum(logits, 0.0), ew.mul(logits, target)), softplus_tail)
     return _reduce("binary_cross_entropy_with_logits", loss, reduction)
 
 

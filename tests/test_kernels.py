@@ -1,0 +1,150 @@
+"""Each public kernel wrapper equals its slow reference in ``tests/naive.py``, in float32 and
+float64, on C- and Fortran-ordered inputs, and returns the dtype it was given.
+
+Run with the JIT on and off (``NUMBA_DISABLE_JIT=1``): both paths must agree with the reference.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from tinygrad_rnn.kernels import activations, losses, scatter, softmax
+from tinygrad_rnn.testing.strategies import floats_arrays
+
+import naive
+
+DTYPES = [np.float32, np.float64]
+TOLERANCE = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
+IGNORE = -100
+
+
+def layouts(array_strategy):
+    """The drawn array, C-ordered or Fortran-ordered (the wrappers must accept either)."""
+    return st.tuples(array_strategy, st.booleans()).map(
+        lambda drawn: np.array(drawn[0], order="F") if drawn[1] else drawn[0])
+
+
+def assert_matches(result, expected, dtype):
+    assert result.dtype == dtype, f"kernel returned {result.dtype} for {np.dtype(dtype)} input"
+    assert result.shape == expected.shape
+    np.testing.assert_allclose(result, expected, **TOLERANCE[dtype])
+
+
+# ---------------------------------------------------------------- activations
+
+ELEMENTWISE = [
+    (activations.sigmoid, naive.sigmoid),
+    (activations.tanh, naive.tanh),
+    (activations.relu, naive.relu),
+]
+ELEMENTWISE_BACKWARD = [
+    (activations.sigmoid_backward, naive.sigmoid_backward),
+    (activations.tanh_backward, naive.tanh_backward),
+    (activations.relu_backward, naive.relu_backward),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel, reference", ELEMENTWISE, ids=lambda f: getattr(f, "__name__", ""))
+@settings(deadline=None)
+@given(data=st.data())
+def test_activation_matches_reference(kernel, reference, dtype, data):
+    x = data.draw(layouts(floats_arrays(dtype=dtype, min_value=-20, max_value=20)))
+    assert_matches(kernel(x), reference(x), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel, reference", ELEMENTWISE_BACKWARD,
+                         ids=lambda f: getattr(f, "__name__", ""))
+@settings(deadline=None)
+@given(data=st.data())
+def test_activation_backward_matches_reference(kernel, reference, dtype, data):
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4), label="shape")
+    y = data.draw(layouts(floats_arrays(shape, dtype, -2, 2)), label="y")
+    gy = data.draw(layouts(floats_arrays(shape, dtype, -2, 2)), label="gy")
+    assert_matches(kernel(y, gy), reference(y, gy), dtype)
+
+
+# ---------------------------------------------------------------- softmax family
+
+ROWS = hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6)   # 1 row, 1 column too
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel, reference", [
+    (softmax.softmax_rows, naive.softmax_rows),
+    (softmax.log_softmax_rows, naive.log_softmax_rows),
+    (softmax.logsumexp_rows, naive.logsumexp_rows),
+], ids=lambda f: getattr(f, "__name__", ""))
+@settings(deadline=None)
+@given(data=st.data())
+def test_row_kernel_matches_reference(kernel, reference, dtype, data):
+    x = data.draw(layouts(floats_arrays(ROWS, dtype, -20, 20)))
+    assert_matches(kernel(x), reference(x), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel, reference, forward", [
+    (softmax.softmax_backward_rows, naive.softmax_backward_rows, naive.softmax_rows),
+    (softmax.log_softmax_backward_rows, naive.log_softmax_backward_rows, naive.log_softmax_rows),
+], ids=lambda f: getattr(f, "__name__", ""))
+@settings(deadline=None)
+@given(data=st.data())
+def test_row_backward_matches_reference(kernel, reference, forward, dtype, data):
+    shape = data.draw(ROWS, label="shape")
+    x = data.draw(floats_arrays(shape, dtype, -5, 5), label="x")
+    y = data.draw(layouts(st.just(forward(x).astype(dtype))), label="y")   # the forward's output
+    gy = data.draw(layouts(floats_arrays(shape, dtype, -2, 2)), label="gy")
+    assert_matches(kernel(y, gy), reference(y, gy), dtype)
+
+
+# ---------------------------------------------------------------- cross-entropy
+
+@st.composite
+def logits_and_targets(draw, dtype):
+    rows, classes = draw(ROWS)
+    x = draw(layouts(floats_arrays((rows, classes), dtype, -10, 10)))
+    labels = st.integers(0, classes - 1) | st.just(IGNORE)
+    targets = draw(hnp.arrays(np.int64, rows, elements=labels))
+    return x, targets
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(deadline=None)
+@given(data=st.data())
+def test_cross_entropy_rows_matches_reference(dtype, data):
+    x, targets = data.draw(logits_and_targets(dtype))
+    assert_matches(losses.cross_entropy_rows(x, targets, IGNORE),
+                   naive.cross_entropy_rows(x, targets, IGNORE), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(deadline=None)
+@given(data=st.data())
+def test_cross_entropy_backward_rows_matches_reference(dtype, data):
+    x, targets = data.draw(logits_and_targets(dtype))
+    gy = data.draw(floats_arrays(targets.shape, dtype, -2, 2), label="gy")
+    assert_matches(losses.cross_entropy_backward_rows(x, targets, IGNORE, gy),
+                   naive.cross_entropy_backward_rows(x, targets, IGNORE, gy), dtype)
+
+
+# ---------------------------------------------------------------- scatter-add
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(deadline=None)
+@given(data=st.data())
+def test_scatter_add_rows_matches_reference(dtype, data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), label="shape")
+    indices = data.draw(hnp.arrays(np.int64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=5),
+                                   elements=st.integers(0, shape[0] - 1)), label="indices")
+    values = data.draw(layouts(floats_arrays(indices.shape + shape[1:], dtype, -5, 5)),
+                       label="values")
+    assert_matches(scatter.scatter_add_rows(indices, values, shape),
+                   naive.scatter_add_rows(indices, values, shape), dtype)
+
+
+def test_scatter_add_rows_accumulates_repeated_indices():
+    out = scatter.scatter_add_rows(np.array([2, 0, 2, 2]), np.ones((4, 3)), (3, 3))
+    np.testing.assert_array_equal(out, [[1, 1, 1], [0, 0, 0], [3, 3, 3]])

@@ -1,0 +1,462 @@
+"""Every op as one declaration: the op, its NumPy reference and its input bounds.
+
+``op_property_test`` checks forward against the reference, gradcheck, no mutation, graph
+freed after backward, no aliased gradients and float32 in / float32 out. Below the
+declarations: the cases a property test does not reach (ties, stability at extreme inputs,
+dropout's randomness, comparisons, error messages).
+"""
+
+import operator
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tinygrad_rnn as tg
+from tinygrad_rnn import Tensor
+from tinygrad_rnn.testing.ops import op_property_test
+from tinygrad_rnn.testing.strategies import (floats_arrays, index_expressions, matmul_shapes,
+                                             shapes, valid_axes)
+
+import naive
+
+REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
+
+
+# ---------------------------------------------------------------- strategies for arguments
+
+def right(f):
+    """tensor ⊕ constant."""
+    return lambda x, c: f(x, c)
+
+
+def left(f):
+    """constant ⊕ tensor (the constant's reflected operator hands over to Tensor)."""
+    return lambda x, c: f(c, x)
+
+
+def scalars(low=-3.0, high=3.0):
+    return {"c": st.floats(low, high).filter(lambda c: abs(c) >= 0.1)}
+
+
+def array_constant(low=-3.0, high=3.0):
+    """A float64 NumPy array whose shape broadcasts with the tensor's."""
+    return lambda s: {"c": hnp.broadcastable_shapes(s[0], max_dims=3, max_side=4).flatmap(
+        lambda shape: floats_arrays(shape, np.float64, low, high, away_from=[0.0], margin=0.1))}
+
+
+def grid(offset):
+    """Multiples of 0.1 shifted by offset / 10: two grids with different offsets never tie."""
+    return st.integers(-50, 50).map(lambda i: (i + offset) / 10)
+
+
+def distinct(s):
+    """One array of pairwise distinct values (at least 0.1 apart)."""
+    return st.tuples(hnp.arrays(np.float64, s[0], elements=grid(0), unique=True))
+
+
+def untied(s):
+    """Arrays of which no element of one equals an element of another."""
+    return st.tuples(*(hnp.arrays(np.float64, shape, elements=grid(k / len(s)))
+                       for k, shape in enumerate(s)))
+
+
+def reduce_axes(s):
+    return {"axis": valid_axes(len(s[0])), "keepdims": st.booleans()}
+
+
+def one_axis(s, extra=0):
+    """An int axis of the first input (of the result, with ``extra`` new axes)."""
+    n = len(s[0]) + extra
+    return {"axis": st.integers(-n, n - 1)}
+
+
+@st.composite
+def reshape_targets(draw, shape):
+    """Shapes with the elements of ``shape``: its prime factors shuffled and grouped, size-1
+    sides inserted, and sometimes one side given as -1."""
+    n, p, factors = int(np.prod(shape)), 2, []
+    while n > 1:
+        while n % p == 0:
+            factors.append(p)
+            n //= p
+        p += 1
+    sides = []
+    for f in draw(st.permutations(factors)):
+        if sides and draw(st.booleans()):
+            sides[-1] *= f
+        else:
+            sides.append(f)
+    for _ in range(draw(st.integers(0, 2))):
+        sides.insert(draw(st.integers(0, len(sides))), 1)
+    if sides and draw(st.booleans()):
+        sides[draw(st.integers(0, len(sides) - 1))] = -1
+    return tuple(sides)
+
+
+def squeeze_axes(s):
+    ones = [a for a, side in enumerate(s[0]) if side == 1]
+    return {"axis": st.sampled_from([None, tuple(ones)] + ones + [a - len(s[0]) for a in ones])}
+
+
+@st.composite
+def concatenable_shapes(draw, count=3):
+    """``count`` shapes that agree on every axis but one."""
+    base = draw(shapes(min_dims=1))
+    axis = draw(st.integers(0, len(base) - 1))
+    return tuple(base[:axis] + (draw(st.integers(1, 3)),) + base[axis + 1:] for _ in range(count))
+
+
+def concatenation_axis(s):
+    ndim = len(s[0])
+    fits = [d for d in range(ndim)
+            if all(shape[:d] + shape[d + 1:] == s[0][:d] + s[0][d + 1:] for shape in s)]
+    return {"axis": st.sampled_from(fits + [d - ndim for d in fits])}
+
+
+@st.composite
+def split_sections(draw, shape):
+    axis = draw(st.integers(0, len(shape) - 1))
+    cuts = draw(st.sets(st.integers(1, shape[axis] - 1))) if shape[axis] > 1 else set()
+    bounds = [0, *sorted(cuts), shape[axis]]
+    return {"sections": [b - a for a, b in zip(bounds, bounds[1:])], "axis": axis}
+
+
+def np_split_by_size(x, split_size_or_sections, axis):
+    """torch.split semantics: pieces of the given size along ``axis``, the last may be shorter."""
+    size = split_size_or_sections
+    return tuple(np.split(x, range(size, x.shape[axis], size), axis))
+
+
+@st.composite
+def cross_entropy_args(draw, s):
+    *batch, classes = s[0]
+    ignore_index = draw(st.sampled_from([-100, -1]))
+    labels = st.integers(0, classes - 1)
+    target = draw(hnp.arrays(np.int64, tuple(batch), elements=labels | st.just(ignore_index)))
+    target.flat[0] = draw(labels)   # at least one counted target: a mean over none is NaN
+    return {"target": target, "ignore_index": ignore_index, "reduction": draw(REDUCTIONS)}
+
+
+def embedding_indices(s):
+    rows = s[0][0]
+    return {"indices": hnp.arrays(np.int64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=5),
+                                  elements=st.integers(0, rows - 1))}
+
+
+# ---------------------------------------------------------------- arithmetic
+
+test_add = op_property_test(operator.add, np.add, arity=2)
+test_sub = op_property_test(operator.sub, np.subtract, arity=2)
+test_mul = op_property_test(operator.mul, np.multiply, arity=2)
+test_div = op_property_test(operator.truediv, np.divide, arity=2, away_from=[0.0], margin=0.1)
+test_pow_tensor_exponent = op_property_test(operator.pow, np.power, arity=2,
+                                            min_value=(0.5, -2.0), max_value=(3.0, 2.0))
+test_neg = op_property_test(operator.neg, np.negative)
+
+test_add_scalar = op_property_test(right(operator.add), right(operator.add), kwargs=scalars())
+test_sub_scalar = op_property_test(right(operator.sub), right(operator.sub), kwargs=scalars())
+test_mul_scalar = op_property_test(right(operator.mul), right(operator.mul), kwargs=scalars())
+test_div_scalar = op_property_test(right(operator.truediv), right(operator.truediv),
+                                   kwargs=scalars())
+test_pow_scalar_exponent = op_property_test(
+    right(operator.pow), right(operator.pow), away_from=[0.0], margin=0.1,
+    kwargs={"c": st.sampled_from([0.0, 1.0, 2.0, 3.0, -1.0, -2.0])})
+test_pow_scalar_exponent_positive_base = op_property_test(
+    right(operator.pow), right(operator.pow), min_value=0.1, kwargs={"c": st.floats(-2, 2)})
+
+test_add_scalar_left = op_property_test(left(operator.add), left(operator.add), kwargs=scalars())
+test_sub_scalar_left = op_property_test(left(operator.sub), left(operator.sub), kwargs=scalars())
+test_mul_scalar_left = op_property_test(left(operator.mul), left(operator.mul), kwargs=scalars())
+test_div_scalar_left = op_property_test(left(operator.truediv), left(operator.truediv),
+                                        away_from=[0.0], margin=0.1, kwargs=scalars())
+test_pow_scalar_base = op_property_test(left(operator.pow), left(operator.pow),
+                                        kwargs=scalars(0.1, 3.0))
+
+test_add_array_left = op_property_test(left(operator.add), left(operator.add),
+                                       kwargs=array_constant())
+test_sub_array_left = op_property_test(left(operator.sub), left(operator.sub),
+                                       kwargs=array_constant())
+test_mul_array_left = op_property_test(left(operator.mul), left(operator.mul),
+                                       kwargs=array_constant())
+test_div_array_left = op_property_test(left(operator.truediv), left(operator.truediv),
+                                       away_from=[0.0], margin=0.1, kwargs=array_constant())
+test_pow_array_base = op_property_test(left(operator.pow), left(operator.pow),
+                                       kwargs=array_constant(0.1, 3.0))
+
+test_matmul = op_property_test(operator.matmul, np.matmul, arity=2, shapes=matmul_shapes())
+
+# ---------------------------------------------------------------- elementwise functions
+
+test_exp = op_property_test(tg.exp, np.exp)
+test_log = op_property_test(tg.log, np.log, min_value=0.1)
+test_sqrt = op_property_test(tg.sqrt, np.sqrt, min_value=0.1)
+test_abs = op_property_test(tg.abs, np.abs, away_from=[0.0])
+test_tanh = op_property_test(tg.tanh, naive.tanh)
+test_sigmoid = op_property_test(tg.sigmoid, naive.sigmoid)
+test_relu = op_property_test(tg.relu, naive.relu, away_from=[0.0])
+test_clip = op_property_test(
+    lambda x, **bounds: x.clip(**bounds),
+    lambda x, **bounds: np.clip(x, bounds.get("min"), bounds.get("max")),
+    away_from=[-1.0, 1.0],
+    kwargs=st.sampled_from([{"min": -1.0, "max": 1.0}, {"min": -1.0}, {"max": 1.0}]))
+test_maximum = op_property_test(tg.maximum, np.maximum, arity=2, inputs=untied)
+test_minimum = op_property_test(tg.minimum, np.minimum, arity=2, inputs=untied)
+test_where = op_property_test(
+    lambda a, b, condition: tg.where(condition, a, b),
+    lambda a, b, condition: np.where(condition, a, b), arity=2,
+    kwargs=lambda s: {"condition": hnp.arrays(np.bool_, np.broadcast_shapes(*s))})
+
+# ---------------------------------------------------------------- reductions
+
+test_sum = op_property_test(tg.sum, np.sum, kwargs=reduce_axes)
+test_mean = op_property_test(tg.mean, np.mean, kwargs=reduce_axes)
+test_max = op_property_test(tg.max, np.max, kwargs=reduce_axes, inputs=distinct)
+test_min = op_property_test(tg.min, np.min, kwargs=reduce_axes, inputs=distinct)
+
+# ---------------------------------------------------------------- shape
+
+test_reshape = op_property_test(lambda x, shape: x.reshape(shape), np.reshape,
+                                kwargs=lambda s: {"shape": reshape_targets(s[0])})
+test_transpose = op_property_test(
+    lambda x, axes: x.transpose(axes), np.transpose,
+    kwargs=lambda s: {"axes": st.none() | st.permutations(range(len(s[0]))).map(tuple)})
+test_T = op_property_test(lambda x: x.T, np.transpose)
+test_permute = op_property_test(lambda x, axes: x.permute(*axes), np.transpose,
+                                kwargs=lambda s: {"axes": st.permutations(range(len(s[0])))})
+test_swapaxes = op_property_test(
+    tg.swapaxes, np.swapaxes, min_dims=1,
+    kwargs=lambda s: {f"axis{k}": st.integers(-len(s[0]), len(s[0]) - 1) for k in (1, 2)})
+test_squeeze = op_property_test(tg.squeeze, np.squeeze, max_side=2, kwargs=squeeze_axes)
+test_unsqueeze = op_property_test(tg.unsqueeze, np.expand_dims,
+                                  kwargs=lambda s: one_axis(s, extra=1))
+test_broadcast_to = op_property_test(
+    tg.broadcast_to, np.broadcast_to,
+    kwargs=lambda s: {"shape": hnp.broadcastable_shapes(s[0], max_side=4).map(
+        lambda t: np.broadcast_shapes(s[0], t))})
+test_flip = op_property_test(tg.flip, np.flip, kwargs=lambda s: {"axis": valid_axes(len(s[0]))})
+test_getitem = op_property_test(lambda x, index: x[index], lambda x, index: x[index],
+                                kwargs=lambda s: {"index": index_expressions(s[0])})
+test_concatenate = op_property_test(
+    lambda *xs, axis: tg.concatenate(xs, axis), lambda *xs, axis: np.concatenate(xs, axis),
+    arity=3, shapes=concatenable_shapes(), kwargs=concatenation_axis)
+test_stack = op_property_test(
+    lambda *xs, axis: tg.stack(xs, axis), lambda *xs, axis: np.stack(xs, axis),
+    arity=3, shapes="same", kwargs=lambda s: one_axis(s, extra=1))
+test_split_by_size = op_property_test(
+    tg.split, np_split_by_size, min_dims=1,
+    kwargs=lambda s: {"split_size_or_sections": st.integers(1, 4), **one_axis(s)})
+test_split_by_sections = op_property_test(
+    lambda x, sections, axis: tg.split(x, sections, axis),
+    lambda x, sections, axis: tuple(np.split(x, np.cumsum(sections)[:-1], axis)),
+    min_dims=1, kwargs=lambda s: split_sections(s[0]))
+test_unstack = op_property_test(tg.unstack, lambda x, axis: tuple(np.moveaxis(x, axis, 0)),
+                                min_dims=1, kwargs=one_axis)
+test_chunk = op_property_test(
+    tg.chunk, lambda x, chunks, axis: np_split_by_size(x, -(-x.shape[axis] // chunks), axis),
+    min_dims=1, kwargs=lambda s: {"chunks": st.integers(1, 5), **one_axis(s)})
+
+# ---------------------------------------------------------------- networks
+
+test_softmax = op_property_test(tg.softmax, naive.softmax, min_dims=1, kwargs=one_axis)
+test_log_softmax = op_property_test(tg.log_softmax, naive.log_softmax, min_dims=1,
+                                    kwargs=one_axis)
+test_logsumexp = op_property_test(tg.logsumexp, naive.logsumexp, min_dims=1, kwargs=one_axis)
+test_cross_entropy = op_property_test(tg.cross_entropy, naive.cross_entropy, min_dims=1,
+                                      kwargs=cross_entropy_args)
+test_mse_loss = op_property_test(tg.mse_loss, naive.mse_loss, arity=2, shapes="same",
+                                 kwargs={"reduction": REDUCTIONS})
+test_binary_cross_entropy_with_logits = op_property_test(
+    tg.binary_cross_entropy_with_logits, naive.binary_cross_entropy_with_logits, arity=2,
+    shapes="same", min_value=(-5.0, 0.0), max_value=(5.0, 1.0), kwargs={"reduction": REDUCTIONS})
+test_embedding = op_property_test(tg.embedding, naive.embedding,
+                                  shapes=shapes(min_dims=2, max_dims=2).map(lambda s: (s,)),
+                                  kwargs=embedding_indices)
+
+
+# ---------------------------------------------------------------- ties share the gradient
+
+def grad_of(f, *values):
+    xs = [Tensor(np.array(v, np.float64), requires_grad=True) for v in values]
+    f(*xs).sum().backward()
+    return [x.grad for x in xs]
+
+
+@pytest.mark.parametrize("reduce, values, expected", [
+    (tg.max, [1.0, 3.0, 3.0], [0.0, 0.5, 0.5]),
+    (tg.min, [2.0, 1.0, 1.0, 1.0], [0.0, 1 / 3, 1 / 3, 1 / 3]),
+])
+def test_reduction_ties_share_gradient_equally(reduce, values, expected):
+    np.testing.assert_allclose(grad_of(reduce, values)[0], expected)
+
+
+def test_reduction_ties_share_gradient_per_row():
+    (g,) = grad_of(lambda x: tg.max(x, axis=1), [[5.0, 5.0], [1.0, 2.0]])
+    np.testing.assert_allclose(g, [[0.5, 0.5], [0.0, 1.0]])
+
+
+@pytest.mark.parametrize("op", [tg.maximum, tg.minimum])
+def test_elementwise_ties_share_gradient_equally(op):
+    ga, gb = grad_of(op, [1.0, 2.0], [1.0, 0.0])
+    np.testing.assert_allclose(ga + gb, [1.0, 1.0])
+    assert ga[0] == gb[0] == 0.5
+
+
+# ---------------------------------------------------------------- shapes the properties found
+
+@pytest.mark.parametrize("op", [tg.sigmoid, tg.tanh, tg.relu])
+def test_activation_of_a_zero_dim_tensor_keeps_its_shape(op):
+    x = Tensor(np.float64(0.5), requires_grad=True)
+    y = op(x)
+    assert y.shape == ()
+    y.backward()
+    assert x.grad.shape == ()
+
+
+def test_logsumexp_over_a_leading_axis_keeps_the_other_axes_in_order():
+    x = np.arange(24.0).reshape(2, 3, 4) / 10
+    np.testing.assert_allclose(tg.logsumexp(Tensor(x), axis=0).data, naive.logsumexp(x, axis=0))
+
+
+# ---------------------------------------------------------------- repeated indices
+
+def test_getitem_repeated_integer_indices_accumulate_gradient():
+    (g,) = grad_of(lambda x: x[np.array([0, 0, 2, -1])], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(g, [2.0, 0.0, 2.0])
+
+
+def test_getitem_boolean_mask_routes_gradient():
+    (g,) = grad_of(lambda x: x[np.array([True, False, True])] * 3.0, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(g, [3.0, 0.0, 3.0])
+
+
+def test_embedding_repeated_indices_accumulate_gradient():
+    weight = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    tg.embedding(weight, np.array([[1, 1], [0, 1]])).sum().backward()
+    np.testing.assert_array_equal(weight.grad, [[1, 1], [3, 3], [0, 0]])
+
+
+# ---------------------------------------------------------------- stability at extreme inputs
+
+def test_sigmoid_saturates_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = tg.sigmoid(Tensor(np.array([-1000.0, 1000.0])))
+    np.testing.assert_array_equal(y.data, [0.0, 1.0])
+
+
+@pytest.mark.parametrize("op", [tg.softmax, tg.log_softmax, tg.logsumexp])
+def test_softmax_family_is_stable_at_large_inputs(op):
+    # softmax and log_softmax do not change when a row is shifted; logsumexp shifts with it.
+    x = np.array([[1e4, 1e4 - 1.0, -1e4], [-1e4, -1e4, -1e4 + 2.0]])
+    top = x.max(axis=1, keepdims=True)
+    expected = op(Tensor(x - top)).data + (top[:, 0] if op is tg.logsumexp else 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = Tensor(x, requires_grad=True)
+        y = op(x)
+        y.sum().backward()
+    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-9)   # ulp(1e4) ~ 2e-12
+    assert np.all(np.isfinite(x.grad))
+
+
+def test_binary_cross_entropy_with_logits_is_stable_at_large_logits():
+    x = Tensor(np.array([1e3, 1e3, -1e3, -1e3]), requires_grad=True)
+    t = Tensor(np.array([1.0, 0.0, 1.0, 0.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = tg.binary_cross_entropy_with_logits(x, t, reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.data, [0.0, 1e3, 1e3, 0.0], atol=1e-12)
+    np.testing.assert_allclose(x.grad, [0.0, 1.0, -1.0, 0.0], atol=1e-12)   # sigmoid(x) - t
+
+
+def test_binary_cross_entropy_with_logits_gradient_at_zero_logit():
+    # d/dx = sigmoid(x) - t, so 0.5 - t at x == 0 (a zero-initialised output layer gives these).
+    (g, _) = grad_of(lambda x, t: tg.binary_cross_entropy_with_logits(x, t, reduction="sum"),
+                     [0.0, 0.0], [0.0, 1.0])
+    np.testing.assert_allclose(g, [0.5, -0.5])
+
+
+# ---------------------------------------------------------------- dropout
+
+def test_dropout_is_identity_when_p_is_zero_or_not_training():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    for y in (tg.dropout(x, p=0.0), tg.dropout(x, p=0.7, training=False)):
+        np.testing.assert_array_equal(y.data, x.data)
+
+
+def test_dropout_same_seed_same_mask():
+    x = Tensor(np.ones((4, 5)))
+    a = tg.dropout(x, 0.5, generator=np.random.default_rng(7))
+    b = tg.dropout(x, 0.5, generator=np.random.default_rng(7))
+    c = tg.dropout(x, 0.5, generator=np.random.default_rng(8))
+    np.testing.assert_array_equal(a.data, b.data)
+    assert not np.array_equal(a.data, c.data)
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
+def test_dropout_scales_kept_values_and_keeps_the_mean(p):
+    y = tg.dropout(Tensor(np.ones(200_000)), p, generator=np.random.default_rng(0)).data
+    np.testing.assert_allclose(y[y != 0], 1 / (1 - p))
+    assert abs(y.mean() - 1.0) < 0.02
+    assert abs((y == 0).mean() - p) < 0.01
+
+
+def test_dropout_gradient_is_mask_over_keep_probability():
+    x = Tensor(np.linspace(-1, 1, 50), requires_grad=True)
+    y = tg.dropout(x, 0.3, generator=np.random.default_rng(1))
+    y.sum().backward()
+    mask = y.data != 0
+    np.testing.assert_allclose(x.grad, mask / 0.7)
+    np.testing.assert_allclose(y.data, x.data * mask / 0.7)
+
+
+# ---------------------------------------------------------------- comparisons
+
+@pytest.mark.parametrize("compare", [operator.lt, operator.le, operator.gt, operator.ge,
+                                     operator.eq, operator.ne])
+def test_comparisons_return_numpy_bool_arrays(compare):
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])
+    for other in (Tensor(b), 2.0):
+        result = compare(Tensor(a), other)
+        assert isinstance(result, np.ndarray) and result.dtype == np.bool_
+        np.testing.assert_array_equal(result, compare(a, b))
+
+
+def test_numpy_array_on_the_left_of_matmul():
+    a, b = np.arange(6.0).reshape(2, 3), Tensor(np.ones((3, 2)), requires_grad=True)
+    y = a @ b
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, a @ np.ones((3, 2)))
+    np.testing.assert_array_equal(b.grad, a.T @ np.ones((2, 2)))
+
+
+# ---------------------------------------------------------------- error messages
+
+def ones(*shape):
+    return Tensor(np.ones(shape))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: ones(3, 4) @ ones(5, 2), ValueError,
+     r"^matmul: \(3, 4\) @ \(5, 2\): inner dimensions 4 and 5 differ$"),
+    (lambda: ones(2, 3) + ones(4), ValueError, r"add: shapes \(2, 3\) and \(4,\) do not broadcast"),
+    (lambda: tg.maximum(ones(2), ones(3)), ValueError, r"maximum: shapes .* do not broadcast"),
+    (lambda: ones(2, 3).sum(axis=2), ValueError, r"sum: axis 2 is out of range"),
+    (lambda: ones(2, 3).softmax(axis=-3), ValueError, r"axis -3 is out of range"),
+    (lambda: ones(2, 3).reshape(4, 2), ValueError, r"reshape: cannot reshape \(2, 3\)"),
+    (lambda: tg.cross_entropy(ones(2, 3), np.array([0, 3])), ValueError,
+     r"target 3 is outside \[0, 3\)"),
+    (lambda: tg.cross_entropy(ones(2, 3), np.array([0.0, 1.0])), TypeError,
+     r"targets must be integers"),
+    (lambda: tg.cross_entropy(ones(2, 3), np.array([0, 1, 2])), ValueError,
+     r"need targets of shape \(2,\), got \(3,\)"),
+    (lambda: tg.embedding(ones(3, 2), np.array([0, 3])), IndexError,
+     r"embedding: indices must lie in \[0, 3\)"),
+])
+def test_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
