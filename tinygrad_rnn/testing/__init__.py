@@ -1,10 +1,13 @@
 """Helpers for testing code built on tinygrad_rnn.
 
-``gradcheck`` compares ``backward`` with finite differences. The Hypothesis strategies live
-in :mod:`tinygrad_rnn.testing.strategies`, imported on its own so that this package does not
+``gradcheck`` compares ``backward`` with finite differences; ``check_cell`` certifies a
+recurrent cell (the conformance kit). The Hypothesis strategies live in
+:mod:`tinygrad_rnn.testing.strategies` and the op-test declarations in
+:mod:`tinygrad_rnn.testing.ops`, each imported on its own so that this package does not
 need Hypothesis.
 """
 
+from .cells import CellCheckError, CellReport, check_cell
 from .gradcheck import GradcheckError, gradcheck
 
-__all__ = ["GradcheckError", "gradcheck"]
+__all__ = ["CellCheckError", "CellReport", "GradcheckError", "check_cell", "gradcheck"]

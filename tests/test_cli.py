@@ -1,0 +1,176 @@
+"""The ``tinygrad-rnn`` command: ``cells`` lists every plugin and never crashes on a broken
+one; ``check`` runs the conformance kit and exits 0 (all passed), 1 (a check failed) or 2
+(unknown cell or bad options)."""
+
+import importlib
+import sys
+import uuid
+
+import numpy as np
+import pytest
+
+from tinygrad_rnn import Function, cli, ops, plugins
+from tinygrad_rnn.nn.cell import RecurrentCell
+from tinygrad_rnn.testing.cells import CHECKS
+
+
+class Elman(RecurrentCell):
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32, scale=1.0):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.scale = scale
+        self.create_parameters(1)
+
+    def step(self, x, state):
+        a = x @ self.weight_ih.T + state[0] @ self.weight_hh.T
+        h = ops.tanh((a + self.bias_ih + self.bias_hh if self.bias else a) * self.scale)
+        return h, (h,)
+
+
+class WrongTanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (1 - y)   # NOTE: deliberately wrong; the derivative is 1 - y²
+
+
+class WrongGradient(Elman):
+    def step(self, x, state):
+        a = x @ self.weight_ih.T + state[0] @ self.weight_hh.T
+        h = WrongTanh.apply(a + self.bias_ih + self.bias_hh if self.bias else a)
+        return h, (h,)
+
+
+@pytest.fixture
+def registered():
+    """Register cells in this process for one test, under unique names."""
+    names = []
+
+    def register(cell):
+        name = f"cli_{cell.__name__.lower()}_{uuid.uuid4().hex[:6]}"
+        plugins.register(name, cell)
+        names.append(name)
+        return name
+
+    yield register
+    for name in names:
+        plugins.unregister(name)
+
+
+@pytest.fixture
+def broken_distribution(tmp_path, monkeypatch):
+    """A real, uninstalled distribution on sys.path with two broken cell entry points."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    tag = uuid.uuid4().hex[:8]
+    (tmp_path / f"cli_fails_{tag}.py").write_text("raise ImportError('needs a missing library')\n")
+    (tmp_path / f"cli_nostep_{tag}.py").write_text(
+        "class Cell:\n    state_names = ('h',)\n"
+        "    def __init__(self, input_size, hidden_size): pass\n")
+    info = tmp_path / f"cli_broken_{tag}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: cli-broken-{tag}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        f"[tinygrad_rnn.cells]\nfails_{tag} = cli_fails_{tag}:Cell\n"
+        f"nostep_{tag} = cli_nostep_{tag}:Cell\n")
+    importlib.invalidate_caches()
+    yield tag
+    for module in (f"cli_fails_{tag}", f"cli_nostep_{tag}"):
+        sys.modules.pop(module, None)
+
+
+def row_of(output: str, name: str) -> list[str]:
+    rows = [line.split() for line in output.splitlines() if f" {name} " in f" {line} "]
+    assert len(rows) == 1, output
+    return rows[0]
+
+
+# ---------------------------------------------------------------- cells
+
+def test_cells_lists_registered_plugins_with_a_header(registered, capsys):
+    name = registered(Elman)
+    assert cli.main(["cells"]) == 0
+    output = capsys.readouterr().out
+    assert output.splitlines()[0].split() == ["KIND", "NAME", "DISTRIBUTION", "VERSION", "STATUS"]
+    assert row_of(output, name) == ["cell", name, plugins.IN_PROCESS, "ok"]
+
+
+def test_cells_shows_broken_plugins_with_the_reason_and_does_not_crash(broken_distribution, capsys):
+    assert cli.main(["cells"]) == 0
+    output = capsys.readouterr().out
+    tag = broken_distribution
+    assert row_of(output, f"fails_{tag}") == ["cell", f"fails_{tag}", f"cli-broken-{tag}", "1.0",
+                                             "broken"]
+    assert row_of(output, f"nostep_{tag}")[-1] == "broken"
+    assert "failed to import: ImportError: needs a missing library" in output
+    assert "breaks the cell contract: missing callable 'step'" in output
+
+
+def test_cells_without_loading_shows_not_loaded(broken_distribution, capsys):
+    assert cli.main(["cells", "--no-load"]) == 0
+    row = row_of(capsys.readouterr().out, f"nostep_{broken_distribution}")
+    assert row[-2:] == ["not", "loaded"]
+
+
+def test_cells_shows_disabled_plugins(broken_distribution, monkeypatch, capsys):
+    monkeypatch.setenv(plugins.DISABLE_ENV, f"nostep_{broken_distribution}")
+    assert cli.main(["cells"]) == 0
+    output = capsys.readouterr().out
+    assert row_of(output, f"nostep_{broken_distribution}")[-1] == "disabled"
+    assert f"disabled by {plugins.DISABLE_ENV}" in output
+
+
+# ---------------------------------------------------------------- check
+
+def test_check_of_a_correct_cell_prints_every_check_and_exits_0(registered, capsys):
+    name = registered(Elman)
+    assert cli.main(["check", name, "--max-examples", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"check_cell({name!r}, options={{}})"
+    assert [line.split()[1].rstrip(":") for line in lines[1:-1]] == list(CHECKS)
+    assert {line.split()[0] for line in lines[1:-1]} <= {"passed", "skipped"}
+    assert "skipped  sequence: no whole-sequence path" in lines[-2]
+    assert lines[-1].endswith("0 failed")
+
+
+def test_check_of_a_broken_cell_names_the_failing_check_and_exits_1(registered, capsys):
+    name = registered(WrongGradient)
+    assert cli.main(["check", name, "--max-examples", "3"]) == 1
+    output = capsys.readouterr().out
+    assert "failed   gradients: gradcheck: input" in output
+    assert "Falsifying example:" in output
+    assert "passed   lengths" in output
+
+
+def test_check_passes_options_to_the_cell(registered, capsys):
+    name = registered(Elman)
+    code = cli.main(["check", name, "--option", "scale=0.5", "--option", "bias=False",
+                     "--only", "lengths", "--max-examples", "2"])
+    assert code == 0
+    output = capsys.readouterr().out
+    assert f"options={{'scale': 0.5, 'bias': False}}" in output
+    assert "1 passed, 0 skipped, 0 failed" in output
+
+
+def test_check_of_an_unknown_cell_prints_the_registry_error_and_exits_2(capsys):
+    assert cli.main(["check", "no_such_cell_anywhere"]) == 2
+    error = capsys.readouterr().err
+    assert "no cell named 'no_such_cell_anywhere'; available cells:" in error
+
+
+def test_check_with_an_option_the_cell_does_not_take_exits_2(registered, capsys):
+    name = registered(Elman)
+    assert cli.main(["check", name, "--option", "proj_size=2"]) == 2
+    assert "unexpected keyword argument 'proj_size'" in capsys.readouterr().err
+
+
+def test_check_rejects_a_malformed_option(capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["check", "rnn", "--option", "proj_size"])
+    assert caught.value.code == 2
+    assert "expected key=value" in capsys.readouterr().err

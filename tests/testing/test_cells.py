@@ -1,0 +1,319 @@
+"""The conformance kit: a correct cell passes every check, and each deliberately broken cell
+is caught by the check that names its defect."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from tinygrad_rnn import ops, plugins
+from tinygrad_rnn import Function
+from tinygrad_rnn.nn.cell import RecurrentCell
+from tinygrad_rnn.nn.module import Module, ModuleList
+from tinygrad_rnn.nn.recurrent import run_cell
+from tinygrad_rnn.random import default_generator, manual_seed
+from tinygrad_rnn.testing.cells import CHECKS, CellCheckError, CellReport, check_cell
+
+EXAMPLES = 6
+
+
+# ---------------------------------------------------------------- a correct cell
+
+class Elman(RecurrentCell):
+    """h_t = tanh(scale · (W_ih x_t + b_ih + W_hh h_{t-1} + b_hh))."""
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32, scale=1.0):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.scale = scale
+        self.create_parameters(1)
+
+    def preactivation(self, x, h, weight_hh=None):
+        a = x @ self.weight_ih.T + h @ (self.weight_hh if weight_hh is None else weight_hh).T
+        return (a + self.bias_ih + self.bias_hh if self.bias else a) * self.scale
+
+    def step(self, x, state):
+        h = ops.tanh(self.preactivation(x, state[0]))
+        return h, (h,)
+
+
+class FusedElman(Elman):
+    """Elman with a whole-sequence path that multiplies every step's input at once."""
+
+    hh_factor = 1.0
+
+    def sequence(self, x, state, lengths, reverse):
+        (h,) = state
+        xw = ops.unstack(x @ self.weight_ih.T)
+        weight_hh = self.weight_hh * self.hh_factor
+        outputs = [None] * len(xw)
+        for t in (reversed(range(len(xw))) if reverse else range(len(xw))):
+            a = xw[t] + h @ weight_hh.T
+            new = ops.tanh((a + self.bias_ih + self.bias_hh if self.bias else a) * self.scale)
+            active = np.ones((x.shape[1], 1), bool) if lengths is None else (t < lengths)[:, None]
+            outputs[t], h = ops.where(active, new, 0.0), ops.where(active, new, h)
+        return ops.stack(outputs), (h,)
+
+
+# ---------------------------------------------------------------- broken cells
+
+class WrongTanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (1 - y)   # NOTE: deliberately wrong; the derivative is 1 - y²
+
+
+class WrongGradient(Elman):
+    def step(self, x, state):
+        h = WrongTanh.apply(self.preactivation(x, state[0]))
+        return h, (h,)
+
+
+class SequenceOff(FusedElman):
+    """Its whole-sequence path uses W_hh·(1 + 1e-8): close to step, but not within 1e-10."""
+
+    hh_factor = 1.0 + 1e-8
+
+
+class BatchCoupled(Elman):
+    """Each sequence's step reads the batch mean: sequences are not independent."""
+
+    def step(self, x, state):
+        a = self.preactivation(x, state[0])
+        h = ops.tanh(a - 0.5 * ops.mean(a, axis=0, keepdims=True))
+        return h, (h,)
+
+
+class IgnoresC(Elman):
+    """A two-state cell whose step never reads c: c' depends on x alone."""
+
+    state_names = ("h", "c")
+
+    def step(self, x, state):
+        h = ops.tanh(self.preactivation(x, state[0]))
+        return h, (h, ops.tanh(x @ self.weight_ih.T))
+
+
+class Stateful(Elman):
+    """Keeps h on itself and ignores the state passed in after its first step."""
+
+    remembered = None
+
+    def step(self, x, state):
+        h = self.remembered if self.remembered is not None and \
+            self.remembered.shape == state[0].shape else state[0]
+        h = ops.tanh(self.preactivation(x, h))
+        self.__dict__["remembered"] = h.detach()
+        return h, (h,)
+
+
+class Unseeded(Elman):
+    """Draws its weights from NumPy's own generator, not tinygrad_rnn's."""
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.weight_hh.data[...] = np.random.default_rng().uniform(-1, 1, self.weight_hh.shape)
+
+
+class HiddenWeight(Elman):
+    """Computes with a random array that is not a parameter, so not in the state dict."""
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.gain = default_generator().uniform(0.5, 2.0, hidden_size)
+
+    def step(self, x, state):
+        h = ops.tanh(self.preactivation(x, state[0]) * self.gain)
+        return h, (h,)
+
+
+class Lenient(Elman):
+    """Its single-step call silently drops extra input features."""
+
+    def forward(self, x, hx=None):
+        x = x[:, :self.input_size]
+        return self.step(x, (hx if hx is not None else self.initial_state(x.shape[0])[0],))[0]
+
+
+class AlwaysInvalid(Elman):
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        raise ValueError("no size suits this cell")
+
+
+# ---------------------------------------------------------------- wrappers
+
+class Reversing(Module):
+    """A correct bidirectional wrapper (``reverse_from_end`` False ignores lengths)."""
+
+    num_directions = 2
+    reverse_from_end = True
+    reverses = True
+
+    def __init__(self, make_cell):
+        super().__init__()
+        self.cells = ModuleList([make_cell(), make_cell()])
+
+    def forward(self, x, states, lengths=None, fused=None):
+        forward, forward_final = run_cell(self.cells[0], x, states[0], lengths, fused=fused)
+        reverse_lengths = lengths if self.reverse_from_end else None
+        reverse, reverse_final = run_cell(self.cells[1], x, states[1], reverse_lengths,
+                                          reverse=self.reverses, fused=fused)
+        if lengths is not None and not self.reverse_from_end:
+            reverse = ops.where((np.arange(x.shape[0])[:, None] < lengths)[..., None], reverse, 0.0)
+        return ops.concatenate([forward, reverse], axis=-1), [forward_final, reverse_final]
+
+
+class NotReversing(Reversing):
+    reverses = False
+
+
+class ReversingFromPadding(Reversing):
+    reverse_from_end = False
+
+
+@pytest.fixture
+def wrapper():
+    """Register a wrapper in-process as ``bidirectional`` for one test."""
+    def register(obj):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # it may shadow the installed wrapper
+            plugins.register("bidirectional", obj, kind="wrapper")
+    yield register
+    if ("wrapper", "bidirectional") in plugins._registered:
+        plugins.unregister("bidirectional", kind="wrapper")
+
+
+def failed(report: CellReport) -> set:
+    return {result.name for result in report.failed}
+
+
+# ---------------------------------------------------------------- tests
+
+def test_correct_cell_passes_every_check(wrapper):
+    wrapper(Reversing)
+    report = check_cell(FusedElman, max_examples=EXAMPLES)
+    assert [(name, status) for name, status, _ in report] == [(name, "passed") for name in CHECKS]
+
+
+def test_cell_without_sequence_path_skips_only_the_sequence_check(wrapper):
+    wrapper(Reversing)
+    report = check_cell(Elman, max_examples=EXAMPLES)
+    assert report.passed
+    assert [result.name for result in report.skipped] == ["sequence"]
+    assert "no whole-sequence path" in report["sequence"].detail
+
+
+@pytest.mark.parametrize("cell, caught_by", [
+    (WrongGradient, "gradients"),
+    (SequenceOff, "sequence"),
+    (IgnoresC, "state"),
+    (Unseeded, "reproducibility"),
+    (Lenient, "input_size"),
+])
+def test_broken_cell_is_caught_by_exactly_its_check(cell, caught_by, wrapper):
+    wrapper(Reversing)
+    report = check_cell(cell, max_examples=EXAMPLES, raise_on_failure=False)
+    assert failed(report) == {caught_by}
+
+
+@pytest.mark.parametrize("cell, caught_by", [
+    (BatchCoupled, "lengths"),
+    (Stateful, "state"),
+    (HiddenWeight, "state_dict"),
+])
+def test_broken_cell_is_caught_by_its_check(cell, caught_by):
+    report = check_cell(cell, max_examples=EXAMPLES, raise_on_failure=False,
+                        checks=("gradients", "lengths", "state", "state_dict"))
+    assert caught_by in failed(report)
+
+
+def test_failure_detail_names_the_property_and_the_falsifying_example():
+    report = check_cell(WrongGradient, checks=["gradients"], max_examples=EXAMPLES,
+                        raise_on_failure=False)
+    detail = report["gradients"].detail
+    assert "wrong gradient" in detail and "Falsifying example: T=" in detail
+    assert "weight_hh_l0" in detail   # the legend maps gradcheck's input numbers to names
+
+
+def test_sequence_failure_names_what_differs():
+    report = check_cell(SequenceOff, checks=["sequence"], max_examples=EXAMPLES,
+                        raise_on_failure=False)
+    assert "fused vs step-by-step" in report["sequence"].detail
+    assert "exceeds 1e-10" in report["sequence"].detail
+
+
+def test_check_cell_raises_listing_every_failing_check():
+    with pytest.raises(CellCheckError) as caught:
+        check_cell(IgnoresC, checks=("state", "lengths"), max_examples=EXAMPLES)
+    assert isinstance(caught.value, AssertionError)
+    assert "- state: the initial 'c' changes neither" in str(caught.value)
+    assert "- lengths" not in str(caught.value)
+    assert [result.name for result in caught.value.report.failed] == ["state"]
+
+
+@pytest.mark.parametrize("wrapper_class", [NotReversing, ReversingFromPadding])
+def test_bidirectional_catches_a_wrapper_that_does_not_reverse_properly(wrapper_class, wrapper):
+    wrapper(wrapper_class)
+    report = check_cell(Elman, checks=["bidirectional"], max_examples=EXAMPLES,
+                        raise_on_failure=False)
+    assert failed(report) == {"bidirectional"}
+    assert "reverse half" in report["bidirectional"].detail
+
+
+def test_bidirectional_is_skipped_when_the_wrapper_is_not_installed(monkeypatch):
+    everything = plugins.available
+
+    def without_wrappers(kind=None):
+        return [row for row in everything(kind) if row.kind != "wrapper"]
+
+    monkeypatch.setattr(plugins, "available", without_wrappers)
+    report = check_cell(Elman, checks=["bidirectional"], max_examples=EXAMPLES)
+    assert report["bidirectional"] == ("bidirectional", "skipped",
+                                       "bidirectional wrapper not installed")
+
+
+def test_cell_options_reach_the_cell(wrapper):
+    wrapper(Reversing)
+    assert check_cell(FusedElman, options={"scale": 0.5}, max_examples=3).passed
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        check_cell(Elman, options={"no_such_option": 1})
+
+
+def test_a_cell_that_rejects_every_size_fails_each_check_clearly():
+    report = check_cell(AlwaysInvalid, checks=["lengths"], raise_on_failure=False)
+    assert "raised ValueError for every drawn size" in report["lengths"].detail
+
+
+def test_registered_name_and_unknown_names():
+    plugins.register("test_cells_elman", Elman)
+    try:
+        report = check_cell("test_cells_elman", checks=["lengths"], max_examples=3)
+        assert report.cell == "test_cells_elman" and report.passed
+    finally:
+        plugins.unregister("test_cells_elman")
+    with pytest.raises(plugins.PluginError, match="no cell named 'test_cells_nothing'"):
+        check_cell("test_cells_nothing")
+    with pytest.raises(ValueError, match="unknown check"):
+        check_cell(Elman, checks=["gradient"])
+
+
+def test_check_cell_leaves_the_package_generator_as_it_was():
+    manual_seed(123)
+    expected = np.random.default_rng(123).uniform(size=3)
+    check_cell(Elman, checks=["reproducibility"], max_examples=2)
+    assert np.array_equal(default_generator().uniform(size=3), expected)
+
+
+def test_report_prints_one_line_per_check_and_a_count():
+    report = check_cell(Elman, checks=["lengths", "sequence"], max_examples=2)
+    assert str(report).splitlines() == [
+        "passed   lengths",
+        "skipped  sequence: no whole-sequence path (cell.sequence is None)",
+        "1 passed, 1 skipped, 0 failed",
+    ]

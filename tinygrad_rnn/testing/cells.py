@@ -1,0 +1,692 @@
+r"""``check_cell``: the conformance kit that certifies a recurrent cell plugin.
+
+A stranger writes a cell in one file, registers it, and runs ``check_cell("name")`` (or
+``tinygrad-rnn check name``). Every check is a property over small sizes drawn by Hypothesis
+(T ≤ 4 steps, N ≤ 3 sequences, I ≤ 3 inputs, H ≤ 3 hidden units, float64), each a small
+function below, registered by name in :data:`CHECKS`. Hypothesis is imported only when a
+check runs, so importing this module does not need it.
+
+Two tolerances, stated once. Results that the same arithmetic must reproduce (stacking,
+``batch_first``, ``lengths``, both directions, chunks) agree to ``EXACT_TOL`` = 1e-12; the
+whole-sequence path, which may order its arithmetic differently, agrees with the
+step-by-step one to ``FUSED_TOL`` = 1e-10. Both compare with the norm-wise relative error
+
+.. math::
+
+    e(a, b) = \frac{\max_i |a_i - b_i|}{\max(\max_i |a_i|, \max_i |b_i|)}, \qquad e = 0
+    \text{ when both are zero.}
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from .. import plugins
+from .. import random as _random
+from ..autograd import no_grad
+from ..nn.recurrent import Recurrent, resolve_cell, run_cell
+from ..tensor import Tensor
+from .gradcheck import GradcheckError, gradcheck
+
+EXACT_TOL = 1e-12
+FUSED_TOL = 1e-10
+MAX_TIME, MAX_BATCH, MAX_INPUT, MAX_HIDDEN = 4, 3, 3, 3
+DEFAULT_EXAMPLES = 10
+
+
+class CellCheckError(AssertionError):
+    """A cell failed one or more conformance checks; ``report`` holds every result."""
+
+    def __init__(self, report: CellReport):
+        self.report = report
+        failed = report.failed
+        lines = [f"{report.cell} failed {len(failed)} of {len(report.results)} conformance "
+                 f"check(s):"]
+        lines += [f"- {result.name}: {_indent(result.detail)}" for result in failed]
+        super().__init__("\n".join(lines))
+
+
+class CheckResult(NamedTuple):
+    """One check's outcome: ``status`` is ``"passed"``, ``"failed"`` or ``"skipped"``;
+    ``detail`` is empty when it passed, the failure (with Hypothesis's falsifying example)
+    or the reason to skip otherwise."""
+
+    name: str
+    status: str
+    detail: str = ""
+
+
+@dataclass
+class CellReport:
+    """The results of :func:`check_cell`, in the order the checks ran.
+
+    Iterate it for ``(name, status, detail)`` triples; ``report["lengths"]`` is one result.
+    """
+
+    cell: str
+    options: dict
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True when no check failed (skipped checks are allowed)."""
+        return not self.failed
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [result for result in self.results if result.status == "failed"]
+
+    @property
+    def skipped(self) -> list[CheckResult]:
+        return [result for result in self.results if result.status == "skipped"]
+
+    def __iter__(self):
+        return iter(self.results)
+
+    def __getitem__(self, name: str) -> CheckResult:
+        for result in self.results:
+            if result.name == name:
+                return result
+        raise KeyError(f"no check named {name!r} in this report")
+
+    def __str__(self) -> str:
+        lines = [f"{result.status:<8} {result.name}"
+                 + (f": {_indent(result.detail, 13)}" if result.detail else "")
+                 for result in self.results]
+        counts = {status: sum(r.status == status for r in self.results)
+                  for status in ("passed", "skipped", "failed")}
+        lines.append(", ".join(f"{count} {status}" for status, count in counts.items()))
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the drawn examples
+
+@dataclass(frozen=True)
+class Case:
+    """One drawn example: a padded batch, initial states for two cells and a seed.
+
+    where:
+        - x: (T, N, I) inputs, zero past each sequence's length.
+        - lengths: (N,) ints in [1, T], the longest equal to T.
+        - state: one array (2, N, size) per state tensor, in ``state_names`` order: the
+          initial state of two cells (two layers, or the two directions).
+        - seed: ``tinygrad_rnn.manual_seed`` before building a layer.
+        - use_lengths: whether the checks that may go either way pass ``lengths``.
+        - split: a time step in [1, T - 1] (1 when T = 1) where a sequence is cut in two.
+    """
+
+    x: np.ndarray
+    lengths: np.ndarray
+    state: tuple
+    hidden_size: int
+    seed: int
+    use_lengths: bool
+    split: int
+
+    @property
+    def input_size(self) -> int:
+        return self.x.shape[2]
+
+    @property
+    def maybe_lengths(self):
+        return self.lengths if self.use_lengths else None
+
+    def __str__(self) -> str:
+        T, N, I = self.x.shape
+        arrays = {"x": self.x, **{f"state[{k}]": s for k, s in enumerate(self.state)}}
+        shown = "\n".join(f"{name} = {a.tolist()}" for name, a in arrays.items())
+        return (f"T={T}, N={N}, input_size={I}, hidden_size={self.hidden_size}, "
+                f"seed={self.seed}, lengths={self.lengths.tolist()}, "
+                f"use_lengths={self.use_lengths}, split={self.split}\n{shown}")
+
+
+@dataclass
+class _Subject:
+    """The cell under test and how to build layers of it."""
+
+    cell_class: type
+    options: dict
+    seed: int
+
+    def layer(self, case: Case, seed: int | None = None, input_size: int | None = None,
+              **settings) -> Recurrent:
+        """A float64 ``Recurrent`` of the cell, built right after ``manual_seed``."""
+        _random.manual_seed(case.seed if seed is None else seed)
+        return Recurrent(self.cell_class, input_size or case.input_size, case.hidden_size,
+                         dtype=np.float64, **settings, **self.options)
+
+
+def _cases(subject: _Subject):
+    """The Hypothesis strategy of :class:`Case` for ``subject``; sizes the cell rejects
+    with a ValueError (e.g. ``proj_size`` ≥ H) are not drawn."""
+    from hypothesis import assume
+    from hypothesis import strategies as st
+
+    from .strategies import floats_arrays, padded_sequences
+
+    @st.composite
+    def cases(draw):
+        input_size = draw(st.integers(1, MAX_INPUT))
+        hidden_size = draw(st.integers(1, MAX_HIDDEN))
+        seed = subject.seed + draw(st.integers(0, 2**16))
+        x, lengths = draw(padded_sequences(MAX_TIME, MAX_BATCH, input_size,
+                                           min_value=-2, max_value=2))
+        try:
+            probe = Recurrent(subject.cell_class, input_size, hidden_size, dtype=np.float64,
+                              **subject.options).cells[0]
+        except ValueError:
+            assume(False)
+        # NOTE: states stay 1e-3 away from 0, so that a relu cell's kink at 0 is unlikely to
+        # sit within a finite-difference step of a drawn value.
+        state = tuple(draw(floats_arrays((2, x.shape[1], size), min_value=-1, max_value=1,
+                                         away_from=[0.0], margin=1e-3))
+                      for size in probe.state_sizes)
+        split = draw(st.integers(1, max(x.shape[0] - 1, 1)))
+        return Case(x, lengths, state, hidden_size, seed, draw(st.booleans()), split)
+
+    return cases()
+
+
+# ---------------------------------------------------------------- helpers
+
+def _parts(state) -> tuple:
+    """A layer's state as a tuple of tensors (a one-state cell returns a bare tensor)."""
+    return (state,) if isinstance(state, Tensor) else tuple(state)
+
+
+def _one(parts):
+    """The state argument a layer takes: a bare tensor for a one-state cell."""
+    parts = tuple(parts)
+    return parts[0] if len(parts) == 1 else parts
+
+
+def _tensors(arrays, requires_grad: bool = False) -> tuple:
+    return tuple(Tensor(np.ascontiguousarray(a), requires_grad=requires_grad) for a in arrays)
+
+
+def _data(value) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def relative_error(a, b) -> float:
+    """max|a − b| / max(max|a|, max|b|), or 0 when both are zero (see the module docstring)."""
+    a, b = _data(a), _data(b)
+    scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    difference = np.max(np.abs(a - b), initial=0.0)
+    return 0.0 if difference == 0 else float(difference / scale) if scale else float("inf")
+
+
+def _assert_close(what: str, actual, expected, tol: float = EXACT_TOL) -> None:
+    actual, expected = _data(actual), _data(expected)
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{what}: shape {actual.shape}, expected {expected.shape}")
+    error = relative_error(actual, expected)
+    if not error <= tol:   # NOTE: NaN fails too
+        raise AssertionError(f"{what}: relative error {error:.3g} exceeds {tol:g}\n"
+                             f"got      {actual.tolist()}\nexpected {expected.tolist()}")
+
+
+def _layer_weights(state_dict: dict, k: int) -> dict:
+    """The parameters of layer ``k`` of a stack, renamed as layer 0 of a one-layer stack."""
+    weights = {}
+    for name, value in state_dict.items():
+        match = re.fullmatch(r"(.*)_l(\d+)(_reverse)?", name)
+        if match and int(match[2]) == k:
+            weights[f"{match[1]}_l0{match[3] or ''}"] = value
+    return weights
+
+
+def _grad(tensor: Tensor) -> np.ndarray:
+    """``tensor.grad``, zeros when no gradient reached it."""
+    return np.zeros_like(tensor.data) if tensor.grad is None else tensor.grad
+
+
+def _indent(text: str, spaces: int = 4) -> str:
+    return text.replace("\n", "\n" + " " * spaces)
+
+
+# ---------------------------------------------------------------- the checks
+
+class _Check(NamedTuple):
+    function: Callable[[_Subject, Case], None]
+    skip: Callable[[_Subject], str | None] | None
+
+
+CHECKS: dict[str, _Check] = {}
+
+
+def _check(name: str, skip=None):
+    """Register a check under ``name``; ``skip(subject)`` returns a reason to skip it, or None."""
+    def register(function):
+        CHECKS[name] = _Check(function, skip)
+        return function
+    return register
+
+
+@_check("gradients")
+def check_gradients(subject: _Subject, case: Case) -> None:
+    """The step-by-step path's gradients of (output, final state) with respect to the input,
+    the initial state and every parameter equal central finite differences (``gradcheck``)."""
+    layer = subject.layer(case, fused=False)
+    x = Tensor(case.x, requires_grad=True)
+    state = _tensors((s[:1] for s in case.state), requires_grad=True)
+    names = dict(layer.named_parameters())
+    inputs = [x, *state, *names.values()]
+    legend = ["input x", *(f"initial {n}" for n in layer.cells[0].state_names), *names]
+
+    def outputs(x, *rest):
+        output, final = layer(x, _one(rest[:len(state)]), case.maybe_lengths)
+        return (output, *_parts(final))
+
+    try:
+        gradcheck(outputs, inputs)
+    except GradcheckError as error:
+        key = ", ".join(f"{k} = {name}" for k, name in enumerate(legend))
+        raise AssertionError(f"{error}\n(inputs: {key}; outputs: 0 = output, then the final "
+                             f"state)") from None
+
+
+@_check("stacking")
+def check_stacking(subject: _Subject, case: Case) -> None:
+    """A 2-layer stack equals two 1-layer runs with the same weights, the second reading the
+    first's output: output and final state (layer-major) agree."""
+    stack = subject.layer(case, num_layers=2)
+    weights = stack.state_dict()
+    first = subject.layer(case)
+    first.load_state_dict(_layer_weights(weights, 0))
+    second = subject.layer(case, input_size=first.cells[0].output_size)
+    second.load_state_dict(_layer_weights(weights, 1))
+    lengths = case.maybe_lengths
+    with no_grad():
+        output, final = stack(Tensor(case.x), _one(_tensors(case.state)), lengths)
+        middle, final_1 = first(Tensor(case.x), _one(_tensors(s[:1] for s in case.state)), lengths)
+        expected, final_2 = second(middle, _one(_tensors(s[1:] for s in case.state)), lengths)
+    _assert_close("stacked output vs layer 1 fed into layer 2", output, expected)
+    for name, got, one, two in zip(stack.cells[0].state_names, _parts(final),
+                                   _parts(final_1), _parts(final_2)):
+        _assert_close(f"stacked final {name} vs the two layers' final {name}", got,
+                      np.concatenate([one.data, two.data]))
+
+
+@_check("batch_first")
+def check_batch_first(subject: _Subject, case: Case) -> None:
+    """With ``batch_first=True`` the layer maps x transposed to (N, T, I) to its usual output
+    transposed to (N, T, H); the final state (never batch-first) is the same."""
+    layer = subject.layer(case)
+    batch_first = subject.layer(case, batch_first=True)
+    batch_first.load_state_dict(layer.state_dict())
+    state, lengths = _one(_tensors(s[:1] for s in case.state)), case.maybe_lengths
+    with no_grad():
+        output, final = layer(Tensor(case.x), state, lengths)
+        output_bf, final_bf = batch_first(Tensor(case.x.swapaxes(0, 1)), state, lengths)
+    _assert_close("batch_first output vs the time-first output transposed", output_bf,
+                  output.data.swapaxes(0, 1))
+    for name, got, expected in zip(layer.cells[0].state_names, _parts(final_bf), _parts(final)):
+        _assert_close(f"batch_first final {name}", got, expected)
+
+
+@_check("lengths")
+def check_lengths(subject: _Subject, case: Case) -> None:
+    """A padded batch with ``lengths`` equals running each sequence alone, unbatched, over its
+    own length: the same outputs up to the length, exact zeros past it, the same final state."""
+    layer = subject.layer(case)
+    names = layer.cells[0].state_names
+    with no_grad():
+        output, final = layer(Tensor(case.x), _one(_tensors(s[:1] for s in case.state)),
+                              case.lengths)
+        for n, length in enumerate(case.lengths):
+            alone, alone_final = layer(Tensor(case.x[:length, n]),
+                                       _one(_tensors(s[:1, n] for s in case.state)))
+            _assert_close(f"sequence {n} (length {length}) in the batch vs alone: output",
+                          output.data[:length, n], alone)
+            if np.any(output.data[length:, n] != 0):
+                raise AssertionError(f"sequence {n} (length {length}): output past its length is "
+                                     f"not zero: {output.data[length:, n].tolist()}")
+            for name, got, expected in zip(names, _parts(final), _parts(alone_final)):
+                _assert_close(f"sequence {n} (length {length}) in the batch vs alone: final "
+                              f"{name}", got.data[:, n], expected)
+
+
+@_check("state")
+def check_state(subject: _Subject, case: Case) -> None:
+    """The state carries the whole past: running x[:k] and then x[k:] from the first part's
+    final state equals one run over x; and every initial state tensor changes the output or
+    the final state (a step that ignores part of its state fails)."""
+    layer = subject.layer(case)
+    names, x = layer.cells[0].state_names, case.x
+    initial = [s[:1] for s in case.state]
+    with no_grad():
+        output, final = layer(Tensor(x), _one(_tensors(initial)))
+        if x.shape[0] > 1:
+            k = case.split
+            head, middle = layer(Tensor(x[:k]), _one(_tensors(initial)))
+            tail, end = layer(Tensor(x[k:]), middle)
+            _assert_close(f"output of x[:{k}] then x[{k}:] vs one run", np.concatenate(
+                [head.data, tail.data]), output)
+            for name, got, expected in zip(names, _parts(end), _parts(final)):
+                _assert_close(f"final {name} of x[:{k}] then x[{k}:] vs one run", got, expected)
+        rng = np.random.default_rng(case.seed)
+        for j, name in enumerate(names):
+            # NOTE: a relu cell may be dead around one state; moving both ways finds life.
+            change = 0.0
+            for move in (5.0, -5.0):
+                moved = list(initial)
+                moved[j] = initial[j] + move * rng.uniform(0.5, 1.0, initial[j].shape)
+                output_moved, final_moved = layer(Tensor(x), _one(_tensors(moved)))
+                change = max(change, relative_error(output_moved, output), *(
+                    relative_error(a, b) for a, b in zip(_parts(final_moved), _parts(final))))
+            if change <= EXACT_TOL:
+                raise AssertionError(f"the initial {name!r} changes neither the output nor the "
+                                     f"final state: step ignores that part of its state")
+
+
+def _skip_bidirectional(subject: _Subject) -> str | None:
+    rows = [row for row in plugins.available("wrapper") if row.name == "bidirectional"]
+    if not rows:
+        return "bidirectional wrapper not installed"
+    if all(row.status == "disabled" for row in rows):
+        return f"bidirectional wrapper {rows[0].error}"
+    return None
+
+
+@_check("bidirectional", skip=_skip_bidirectional)
+def check_bidirectional(subject: _Subject, case: Case) -> None:
+    """With ``bidirectional=True`` the output is [forward half | reverse half]: the forward
+    half is the forward cell run over each sequence; the reverse half is the reverse cell run
+    over the sequence reversed in time (from its own last valid step), reversed back; the
+    final state holds both directions. Checked with and without ``lengths``, the references
+    taking the layer's own path (fused or not), so that only the wrapper is under test."""
+    layer = subject.layer(case, bidirectional=True)
+    if layer.num_directions != 2 or len(layer.cells) != 2:
+        raise AssertionError(f"the bidirectional wrapper gives {len(layer.cells)} cells, "
+                             f"num_directions={layer.num_directions}; expected 2")
+    cells, names = layer.cells, layer.cells[0].state_names
+    size, full = cells[0].output_size, np.full(case.x.shape[1], case.x.shape[0])
+    for lengths in (None, case.lengths):
+        with no_grad():
+            output, final = layer(Tensor(case.x), _one(_tensors(case.state)), lengths)
+            for n, length in enumerate(full if lengths is None else lengths):
+                for d, (cell, half) in enumerate(zip(cells, ("forward", "reverse"))):
+                    x = case.x[:length, n:n + 1]
+                    x = x[::-1] if d else x
+                    expected, expected_final = run_cell(
+                        cell, Tensor(np.ascontiguousarray(x)),
+                        _tensors(s[d, n:n + 1] for s in case.state))
+                    expected = expected.data[::-1] if d else expected.data
+                    where = f"{half} half, sequence {n} (length {length}, lengths={lengths})"
+                    got = output.data[:, n:n + 1, d * size:(d + 1) * size]
+                    _assert_close(f"{where}: output vs the {half} cell run on the sequence"
+                                  + (" reversed in time, reversed back" if d else ""),
+                                  got[:length], expected)
+                    if np.any(got[length:] != 0):
+                        raise AssertionError(f"{where}: output past the length is not zero")
+                    for name, got_final, want in zip(names, _parts(final), expected_final):
+                        _assert_close(f"{where}: final {name}", got_final.data[d, n], want.data[0])
+
+
+@_check("state_dict")
+def check_state_dict(subject: _Subject, case: Case) -> None:
+    """``load_state_dict(state_dict())`` into a fresh layer (built from another seed) gives
+    identical outputs and final states: the state dict holds everything the cell computes with."""
+    layer = subject.layer(case, num_layers=2)
+    fresh = subject.layer(case, num_layers=2, seed=case.seed + 1)
+    fresh.load_state_dict(layer.state_dict())
+    state, lengths = _one(_tensors(case.state)), case.maybe_lengths
+    with no_grad():
+        for what, a, b in zip(("output", "final state"), _results(layer(Tensor(case.x), state,
+                                                                          lengths)),
+                              _results(fresh(Tensor(case.x), state, lengths))):
+            if not np.array_equal(a, b):
+                raise AssertionError(f"{what} of a fresh layer loaded with state_dict() differs "
+                                     f"(relative error {relative_error(a, b):.3g}): the cell "
+                                     f"computes with something its state dict lacks")
+
+
+def _results(result) -> tuple:
+    output, final = result
+    return output.data, np.concatenate([s.data.ravel() for s in _parts(final)])
+
+
+@_check("reproducibility")
+def check_reproducibility(subject: _Subject, case: Case) -> None:
+    """``tinygrad_rnn.manual_seed(s)`` before construction gives identical parameters (same
+    names, same arrays) and identical outputs, twice."""
+    one, two = subject.layer(case, num_layers=2), subject.layer(case, num_layers=2)
+    a, b = one.state_dict(), two.state_dict()
+    if list(a) != list(b):
+        raise AssertionError(f"parameter names differ between two builds: {list(a)} vs {list(b)}")
+    for name in a:
+        if not np.array_equal(a[name], b[name]):
+            raise AssertionError(f"{name} differs between two builds after manual_seed"
+                                 f"({case.seed}): the cell draws from another generator than "
+                                 f"tinygrad_rnn's (use create_parameters or default_generator())")
+    with no_grad():
+        state = _one(_tensors(case.state))
+        for what, x, y in zip(("output", "final state"), _results(one(Tensor(case.x), state)),
+                              _results(two(Tensor(case.x), state))):
+            if not np.array_equal(x, y):
+                raise AssertionError(f"{what} differs between two builds after manual_seed")
+
+
+@_check("input_size")
+def check_input_size(subject: _Subject, case: Case) -> None:
+    """An input with input_size + 1 features raises a ValueError that mentions
+    ``input_size`` or the expected feature count, from the layer and from the cell's
+    single-step call."""
+    layer = subject.layer(case)
+    size, (steps, batch, _) = case.input_size, case.x.shape
+    calls = [("the layer", lambda: layer(Tensor(np.ones((steps, batch, size + 1)))))]
+    cell = layer.cells[0]
+    if callable(cell):
+        calls.append(("the cell's single-step call",
+                      lambda: cell(Tensor(np.ones((batch, size + 1))))))
+    for who, call in calls:
+        try:
+            with no_grad():
+                call()
+        except ValueError as error:
+            if "input_size" not in str(error) and not re.search(rf"\b{size}\b", str(error)):
+                raise AssertionError(f"{who}: the ValueError for {size + 1} features instead "
+                                     f"of {size} names neither input_size nor {size}: "
+                                     f"{error}") from None
+        else:
+            raise AssertionError(f"{who} accepted {size + 1} input features; input_size is "
+                                 f"{size}")
+
+
+def _skip_sequence(subject: _Subject) -> str | None:
+    if getattr(subject.cell_class, "sequence", None) is None:
+        return "no whole-sequence path (cell.sequence is None)"
+    return None
+
+
+@_check("sequence", skip=_skip_sequence)
+def check_sequence(subject: _Subject, case: Case) -> None:
+    """The whole-sequence path (``fused=True``) equals the step-by-step one (``fused=False``):
+    output, final state and the gradients of a random projection of both with respect to the
+    input, the initial state and every parameter, in both directions, with and without
+    ``lengths``, to a relative error of FUSED_TOL."""
+    cell = subject.layer(case).cells[0]
+    rng = np.random.default_rng(case.seed)
+    upstream = None
+    for reverse in (False, True):
+        for lengths in (None, case.lengths):
+            results = {}
+            for fused in (False, True):
+                x = Tensor(case.x, requires_grad=True)
+                state = _tensors((s[0] for s in case.state), requires_grad=True)
+                cell.zero_grad()
+                output, final = run_cell(cell, x, state, lengths, reverse, fused)
+                final = _parts(final)
+                if upstream is None:
+                    upstream = [rng.standard_normal(t.shape) for t in (output, *final)]
+                loss = sum((t * g).sum() for t, g in zip((output, *final), upstream))
+                loss.backward()
+                names = cell.state_names
+                results[fused] = {
+                    "output": output.data, "grad x": _grad(x),
+                    **{f"final {n}": t.data for n, t in zip(names, final)},
+                    **{f"grad initial {n}": _grad(t) for n, t in zip(names, state)},
+                    **{f"grad {n}": _grad(p) for n, p in cell.named_parameters()},
+                }
+            for key, expected in results[False].items():
+                _assert_close(f"fused vs step-by-step (reverse={reverse}, lengths="
+                              f"{None if lengths is None else lengths.tolist()}): {key}",
+                              results[True][key], expected, FUSED_TOL)
+
+
+# ---------------------------------------------------------------- the runner
+
+def _failure(error: BaseException) -> str:
+    """The message of a check's exception; the inner ones of a Hypothesis exception group."""
+    if isinstance(error, BaseExceptionGroup):
+        return "\n".join(_failure(inner) for inner in error.exceptions)
+    if isinstance(error, AssertionError) and str(error):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _run(name: str, subject: _Subject, max_examples: int, shrink: bool) -> CheckResult:
+    """Run one check under Hypothesis; the last example seen is the falsifying one (after
+    shrinking, Hypothesis replays the smallest)."""
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis.errors import Unsatisfiable
+
+    check = CHECKS[name]
+    if check.skip is not None and (reason := check.skip(subject)):
+        return CheckResult(name, "skipped", reason)
+    seen: list[Case] = []
+
+    @settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
+              phases=[Phase.explicit, Phase.generate] + [Phase.shrink] * shrink)
+    @given(_cases(subject))
+    def holds(case):
+        seen[:] = [case]
+        check.function(subject, case)
+
+    try:
+        holds()
+    except Unsatisfiable:
+        return CheckResult(name, "failed", f"the cell raised ValueError for every drawn size "
+                                           f"(I, H ≤ {MAX_INPUT}) with options {subject.options}")
+    except Exception as error:  # a cell may fail in any way; the report names it
+        example = f"\nFalsifying example: {seen[-1]}" if seen else ""
+        return CheckResult(name, "failed", _failure(error) + example)
+    return CheckResult(name, "passed")
+
+
+def check_cell(cell, *, options: dict | None = None, max_examples: int | None = None,
+               seed: int = 0, checks=None, raise_on_failure: bool = True,
+               shrink: bool = False) -> CellReport:
+    r"""Certify that a recurrent cell meets the cell contract, by property-based testing.
+
+    Each check draws ``max_examples`` examples (sizes T ≤ 4, N ≤ 3, I ≤ 3, H ≤ 3, inputs in
+    [-2, 2], initial states in [-1, 1], float64, lengths in [1, T]) and states a property;
+    ``layer`` below is a float64 :class:`~tinygrad_rnn.nn.recurrent.Recurrent` of the cell
+    and :math:`e` the relative error of the module docstring.
+
+    ``gradients``
+        The step-by-step path's Jacobians of (output, final state) with respect to x, the
+        initial state and every parameter equal central differences (``gradcheck``).
+    ``stacking``
+        A 2-layer stack equals layer 1 then layer 2 run separately with the same weights:
+        :math:`e \le 10^{-12}` in output and final state.
+    ``batch_first``
+        ``batch_first=True`` maps :math:`x^\top` to :math:`y^\top` (time and batch axes
+        swapped), with the same final state.
+    ``lengths``
+        Sequence :math:`n` of a padded batch equals the same sequence run alone, unbatched,
+        over its first ``lengths[n]`` steps; outputs past the length are exactly 0.
+    ``state``
+        Running x[:k], then x[k:] from that final state, equals one run over x; and moving
+        any one initial state tensor changes the output or the final state.
+    ``bidirectional``
+        The reverse half of a ``bidirectional=True`` output equals the reverse cell run on
+        each sequence reversed in time from its own end, reversed back (the forward half
+        likewise, unreversed); with and without lengths. Skipped, not passed, when the
+        ``bidirectional`` wrapper plugin is not installed.
+    ``state_dict``
+        A fresh layer loaded with ``state_dict()`` gives identical outputs.
+    ``reproducibility``
+        ``manual_seed(s)`` before construction gives identical parameters twice.
+    ``input_size``
+        An input with input_size + 1 features raises a ValueError naming ``input_size`` or
+        the expected count (from the layer and from the cell's single-step call).
+    ``sequence``
+        When ``cell.sequence`` is not None, ``fused=True`` equals ``fused=False`` in output,
+        final state and every gradient (input, initial state, parameters): :math:`e \le
+        10^{-10}`, both directions, with and without lengths. Skipped otherwise.
+
+    Args:
+        cell: a registered cell name (``"lstm"``, ``"dist:name"``) or a cell class.
+        options: the cell's own constructor options, as a dict (``{"proj_size": 2}``);
+            sizes the cell rejects with a ValueError are not drawn.
+        max_examples: examples per check (default 10).
+        seed: added to every drawn parameter seed. Hypothesis itself is derandomized (the
+            same examples every run, no example database), so that the command line and CI
+            give the same verdict.
+        checks: names of the checks to run (default: all, in the order above).
+        raise_on_failure: raise :class:`CellCheckError` if a check fails (else just report).
+        shrink: let Hypothesis shrink a falsifying example to a minimal one. Off by default:
+            every example is already small, and shrinking a failing ``gradients`` check
+            costs tens of seconds; the first falsifying example found is reported.
+
+    Returns:
+        A :class:`CellReport` of ``(name, status, detail)``, status ``"passed"``,
+        ``"failed"`` or ``"skipped"``.
+
+    Raises:
+        CellCheckError: a check failed; the message lists each failing check with its
+            falsifying example.
+        PluginError: ``cell`` is a name that no plugin provides.
+
+    ``tinygrad_rnn``'s random generator is left as it was.
+
+    Example, an Elman cell :math:`h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`:
+
+    >>> import numpy as np
+    >>> from tinygrad_rnn import ops
+    >>> from tinygrad_rnn.nn.cell import RecurrentCell
+    >>> class Elman(RecurrentCell):
+    ...     def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+    ...         super().__init__(input_size, hidden_size, bias, dtype)
+    ...         self.create_parameters(1)
+    ...     def step(self, x, state):
+    ...         a = x @ self.weight_ih.T + state[0] @ self.weight_hh.T
+    ...         h = ops.tanh(a + self.bias_ih + self.bias_hh if self.bias else a)
+    ...         return h, (h,)
+    >>> report = check_cell(Elman, max_examples=3)
+    >>> report.passed
+    True
+    >>> report["sequence"].status     # Elman has no whole-sequence path
+    'skipped'
+    >>> print(report)  # doctest: +ELLIPSIS
+    passed   gradients
+    passed   stacking
+    ...
+    """
+    options = dict(options or {})
+    if "dtype" in options:
+        raise ValueError("check_cell: the checks run in float64; do not pass a dtype option")
+    names = list(CHECKS) if checks is None else list(checks)
+    if unknown := [name for name in names if name not in CHECKS]:
+        raise ValueError(f"check_cell: unknown check(s) {unknown}; checks: {', '.join(CHECKS)}")
+    cell_class = resolve_cell(cell)
+    label = cell if isinstance(cell, str) else cell_class.__qualname__
+    report = CellReport(label, options)
+    with _random.seeded(seed):
+        subject = _Subject(cell_class, options, seed)
+        try:   # options the cell does not take raise their TypeError here, once
+            Recurrent(cell_class, MAX_INPUT, MAX_HIDDEN, dtype=np.float64, **options)
+        except ValueError:
+            pass   # some sizes may be invalid; the checks draw others
+        for name in names:
+            report.results.append(_run(name, subject, max_examples or DEFAULT_EXAMPLES, shrink))
+    if raise_on_failure and not report.passed:
+        raise CellCheckError(report)
+    return report
