@@ -12,3 +12,6 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The fixture distributions are installed by the tests that use them, never imported here.
+collect_ignore = ["tests/fixtures"]

@@ -5,11 +5,11 @@ from . import init
 from .layers import Dropout, Embedding, Linear, Sequential
 from .module import IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter
 from .cell import RecurrentCell
-from .recurrent import Recurrent, detach_state, run_cell
+from .recurrent import Recurrent, detach_state, run_cell, scan
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "Dropout", "Embedding", "IncompatibleKeys", "Linear", "Module", "ModuleDict", "ModuleList",
-    "Parameter", "Sequential", "init", "RecurrentCell", "Recurrent", "detach_state", "run_cell",
+    "Parameter", "Sequential", "init", "RecurrentCell", "Recurrent", "detach_state", "run_cell", "scan",
     "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell",
 ]

@@ -33,28 +33,38 @@ def use_fused(fused: bool | None) -> bool:
     return os.environ.get(STEPWISE_ENV, "") not in ("1", "true", "yes")
 
 
-def run_cell(cell: RecurrentCell, x: Tensor, state: tuple, lengths=None, reverse=False,
-             fused=None) -> tuple[Tensor, tuple]:
-    """Run ``cell`` over ``x`` (T, N, I) from ``state``; return the outputs (T, N, H) and the
-    final state.
+def scan(step, inputs, state: tuple, lengths=None, reverse=False) -> tuple[Tensor, tuple]:
+    """Apply ``step(input_t, state) -> (h, new_state)`` over the per-step ``inputs`` (a
+    sequence of T items) from ``state``; return the stacked outputs (T, N, H) and the final
+    state.
 
     With ``lengths``, sequence n is only ``lengths[n]`` steps long: past its end its state
     is held and its output is zero, so its final state is the one at its last valid step.
     ``reverse`` runs from the last step to the first; since the steps past a sequence's end
     change nothing, the reverse direction starts at each sequence's own last valid step.
     """
-    if cell.sequence is not None and use_fused(fused):
-        return cell.sequence(x, state, lengths, reverse)
-    steps = ops.unstack(x)
-    outputs = [None] * len(steps)
-    for t in (reversed(range(len(steps))) if reverse else range(len(steps))):
-        h, new_state = cell.step(steps[t], state)
+    outputs = [None] * len(inputs)
+    for t in (reversed(range(len(inputs))) if reverse else range(len(inputs))):
+        h, new_state = step(inputs[t], state)
         if lengths is not None:
             active = (t < lengths)[:, None]
             new_state = tuple(ops.where(active, new, old) for new, old in zip(new_state, state))
             h = ops.where(active, h, 0.0)
         outputs[t], state = h, tuple(new_state)
     return ops.stack(outputs), state
+
+
+def run_cell(cell: RecurrentCell, x: Tensor, state: tuple, lengths=None, reverse=False,
+             fused=None) -> tuple[Tensor, tuple]:
+    """Run ``cell`` over ``x`` (T, N, I) from ``state``; return the outputs (T, N, H) and the
+    final state (see :func:`scan` for ``lengths`` and ``reverse``).
+
+    The cell's whole-sequence path is taken when it has one and :func:`use_fused` agrees;
+    otherwise its ``step`` runs once per time step.
+    """
+    if cell.sequence is not None and use_fused(fused):
+        return cell.sequence(x, state, lengths, reverse)
+    return scan(cell.step, ops.unstack(x), state, lengths, reverse)
 
 
 class Unidirectional(Module):
