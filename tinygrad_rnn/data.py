@@ -17,9 +17,9 @@ def pad_sequences(sequences, batch_first: bool = False, padding_value: float = 0
     """Stack sequences of different lengths into one array, filling the tail with a value.
 
     Args:
-        sequences: a non-empty list of arrays of shape (L_i, *feature), all with the same
+        sequences: a non-empty list of arrays of shape ``(L_i, *feature)``, all with the same
             feature shape; 1-D integer token arrays are the common case.
-        batch_first: give (N, T, *feature) instead of the time-major (T, N, *feature).
+        batch_first: give ``(N, T, *feature)`` instead of the time-major ``(T, N, *feature)``.
         padding_value: the value past each sequence's end.
 
     Returns:

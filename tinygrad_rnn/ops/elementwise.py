@@ -238,7 +238,7 @@ def sqrt(x) -> Tensor:
 
 
 def abs(x) -> Tensor:  # noqa: A001
-    """|x|."""
+    """``|x|``."""
     return Abs.apply(x)
 
 
