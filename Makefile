@@ -28,7 +28,8 @@ test-jit: $(INSTALLED)
 
 test-nojit: test-jit
 	NUMBA_DISABLE_JIT=1 $(PYTEST) $(COV) --cov-append --cov-report=term-missing:skip-covered \
-		--cov-fail-under=95 tests/test_kernels.py tests/test_ops.py tests/test_conformance.py
+		--cov-fail-under=95 tests/test_kernels.py tests/test_ops.py tests/test_conformance.py \
+		tests/test_fused_paths.py
 
 docs: $(INSTALLED)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html

@@ -181,22 +181,23 @@ def read_golden(case: Case) -> dict[str, np.ndarray]:
 
 # ---------------------------------------------------------------- our side
 
-def build_ours(case: Case, dtype):
-    """Our layer for ``case``: ``tinygrad_rnn.nn.rnn.<RNN|LSTM|GRU>(**case.kwargs, dtype=dtype)``."""
+def build_ours(case: Case, dtype, fused=None):
+    """Our layer for ``case``: ``tinygrad_rnn.nn.rnn.<RNN|LSTM|GRU>(**case.kwargs, dtype=dtype)``,
+    on the fused path (where the cell has one) unless ``fused`` is False."""
     from tinygrad_rnn import random
     from tinygrad_rnn.nn import rnn
 
     random.manual_seed(case.seed)  # the initial weights are overwritten, but stay seeded
-    return getattr(rnn, case.class_name)(**case.kwargs, dtype=dtype)
+    return getattr(rnn, case.class_name)(**case.kwargs, dtype=dtype, fused=fused)
 
 
-def our_results(case: Case, arrays: dict, dtype, layer=None) -> dict[str, np.ndarray]:
+def our_results(case: Case, arrays: dict, dtype, layer=None, fused=None) -> dict[str, np.ndarray]:
     """Run ``case`` on ``arrays`` with our layer (built, and loaded with ``arrays``' weights,
     unless given); return the outputs, final states and gradients."""
     from tinygrad_rnn.tensor import Tensor
 
     if layer is None:
-        layer = build_ours(case, dtype)
+        layer = build_ours(case, dtype, fused)
         layer.load_state_dict(parameters_of(arrays, dtype))
     x = Tensor(np.asarray(arrays["x"], dtype), requires_grad=True)
     states = [Tensor(np.asarray(arrays[f"{s}0"], dtype), requires_grad=True)

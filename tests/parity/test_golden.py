@@ -17,11 +17,12 @@ def results_of(arrays: dict, prefix: str = "") -> dict[str, np.ndarray]:
             if k.startswith(prefix) and k.removeprefix(prefix).startswith(RESULTS)}
 
 
+@pytest.mark.parametrize("fused", [None, False], ids=["fused", "stepwise"])
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
-def test_float64_outputs_states_and_gradients_match_pytorch(case):
+def test_float64_outputs_states_and_gradients_match_pytorch(case, fused):
     golden = read_golden(case)
-    assert_matches(our_results(case, golden, np.float64), results_of(golden), 1e-10,
-                   f"{case.id} float64")
+    assert_matches(our_results(case, golden, np.float64, fused=fused), results_of(golden),
+                   1e-10, f"{case.id} float64")
 
 
 @pytest.mark.parametrize("case", FLOAT32_GOLDEN, ids=lambda case: case.id)

@@ -1,0 +1,99 @@
+"""Every registered cell with a whole-sequence path, through the full recurrent layer: the
+fused path equals the step-by-step one in outputs and every gradient, over drawn sizes,
+lengths, layers and directions, and passes gradcheck on its own.
+
+The cells come from the registry, so a new cell with a fused path adds no test here. With
+``NUMBA_DISABLE_JIT=1`` the same tests run the kernels as plain Python.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_rnn import Tensor, manual_seed, plugins
+from tinygrad_rnn.nn import Recurrent
+from tinygrad_rnn.testing import gradcheck
+from tinygrad_rnn.testing.strategies import padded_sequences
+
+FUSED_CELLS = [info.name for info in plugins.available("cell")
+               if info.status != "disabled" and info.distribution != plugins.IN_PROCESS
+               and plugins.get(info.name).sequence is not None]
+# Options that select a different kernel inside one cell.
+VARIANTS = {"rnn": [{}, {"nonlinearity": "relu"}], "gru": [{}, {"reset": "before"}]}
+CASES = [(name, options) for name in FUSED_CELLS for options in VARIANTS.get(name, [{}])]
+IDS = [name + "".join(f"-{v}" for v in options.values()) for name, options in CASES]
+
+
+def run(layer, x, states, lengths, upstream):
+    """Outputs, final states and every gradient of sum(output · upstream) + sum(final²)."""
+    for tensor in (x, *states, *layer.parameters()):
+        tensor.grad = None
+    output, final = layer(x, states[0] if len(states) == 1 else tuple(states), lengths)
+    finals = (final,) if len(states) == 1 else final
+    loss = (output * upstream).sum()
+    for f in finals:
+        loss = loss + (f * f).sum()
+    loss.backward()
+    return ([output.data, *(f.data for f in finals), x.grad, *(s.grad for s in states)]
+            + [p.grad for p in layer.parameters()])
+
+
+def relative_error(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+@settings(deadline=None, max_examples=15)
+@given(batch=padded_sequences(max_time=5, max_batch=3, input_size=3),
+       hidden=st.integers(1, 4), layers=st.integers(1, 2), bidirectional=st.booleans(),
+       with_lengths=st.booleans(), seed=st.integers(0, 2**16))
+def test_fused_path_equals_step_by_step(name, options, batch, hidden, layers, bidirectional,
+                                        with_lengths, seed):
+    x, lengths = batch
+    manual_seed(seed)
+    layer = Recurrent(name, 3, hidden, num_layers=layers, bidirectional=bidirectional,
+                      dtype=np.float64, **options)
+    cell = layer.cells[0]
+    rng = np.random.default_rng(seed)
+    states = [Tensor(rng.standard_normal((len(layer.cells), x.shape[1], size)), requires_grad=True)
+              for size in cell.state_sizes]
+    upstream = rng.standard_normal((x.shape[0], x.shape[1], layer.num_directions * cell.output_size))
+    x = Tensor(x, requires_grad=True)
+    lengths = lengths if with_lengths else None
+    layer.fused = True
+    fused = run(layer, x, states, lengths, upstream)
+    layer.fused = False
+    stepwise = run(layer, x, states, lengths, upstream)
+    for a, b in zip(fused, stepwise):
+        assert relative_error(a, b) <= 1e-10
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_path_passes_gradcheck(name, options, reverse):
+    manual_seed(0)
+    cell = plugins.get(name)(2, 3, dtype=np.float64, **options)
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal((4, 2, 2)), requires_grad=True)
+    states = [Tensor(rng.standard_normal((2, size)), requires_grad=True) for size in cell.state_sizes]
+    lengths = np.array([4, 2])
+
+    def loss(x, *tensors):
+        output, final = cell.sequence(x, tuple(tensors[:len(states)]), lengths, reverse)
+        return (output * output).sum() + sum((f * f).sum() for f in final)
+
+    assert gradcheck(loss, [x, *states, *cell.parameters()])
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+def test_fused_path_in_float32_agrees_with_float64(name, options):
+    manual_seed(0)
+    layer64 = Recurrent(name, 3, 5, dtype=np.float64, **options)
+    layer32 = Recurrent(name, 3, 5, dtype=np.float32, **options)
+    layer32.load_state_dict({k: v.astype(np.float32) for k, v in layer64.state_dict().items()})
+    x = np.random.default_rng(2).standard_normal((6, 4, 3))
+    out64, _ = layer64(Tensor(x))
+    out32, _ = layer32(Tensor(x.astype(np.float32)))
+    assert out32.dtype == np.float32
+    assert relative_error(out32.data, out64.data) <= 1e-5
