@@ -148,3 +148,25 @@ def test_scatter_add_rows_matches_reference(dtype, data):
 def test_scatter_add_rows_accumulates_repeated_indices():
     out = scatter.scatter_add_rows(np.array([2, 0, 2, 2]), np.ones((4, 3)), (3, 3))
     np.testing.assert_array_equal(out, [[1, 1, 1], [0, 0, 0], [3, 3, 3]])
+
+
+# ---------------------------------------------------------------- scalar tanh and sigmoid
+
+def test_float32_rational_tanh_is_within_a_few_ulp_of_tanh():
+    from tinygrad_rnn.kernels.scalar import tanh_rational
+
+    x = np.linspace(-12, 12, 200_001).astype(np.float32)
+    approx = np.array([tanh_rational(v) for v in x[::50]] + [tanh_rational(np.float32(0.0))])
+    exact = np.tanh(np.append(x[::50], 0).astype(np.float64))
+    assert approx.dtype == np.float32
+    assert np.all(np.abs(approx - exact) <= 4e-7 * np.abs(exact) + 1e-30)
+
+
+def test_scalar_functions_are_exact_in_float64_and_close_in_float32():
+    from tinygrad_rnn.kernels import scalar
+
+    for v in (-30.0, -2.5, -1e-3, 0.0, 0.7, 4.0, 30.0):
+        assert scalar.tanh(np.float64(v)) == np.tanh(v)
+        assert scalar.sigmoid(np.float64(v)) == 1.0 / (1.0 + np.exp(-v))
+        assert abs(scalar.tanh(np.float32(v)) - np.tanh(v)) <= 4e-7 * abs(np.tanh(v))
+        assert abs(scalar.sigmoid(np.float32(v)) - 1 / (1 + np.exp(-v))) <= 1e-7

@@ -29,11 +29,7 @@ gradient of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn.kernels import kernel
-
-
-@kernel
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
+from tinygrad_rnn.kernels.scalar import sigmoid, tanh
 
 
 @kernel
@@ -48,8 +44,8 @@ def _forward(xp, w_a_t, w_n_t, b_hh, h, lengths, reverse, reset_after, gates, a_
         a = np.dot(h, w_a_t)
         for n in range(N):
             for j in range(H):
-                gates[t, n, j] = _sigmoid(xp[t, n, j] + a[n, j] + b_hh[j])                 # (1)
-                gates[t, n, H + j] = _sigmoid(xp[t, n, H + j] + a[n, H + j] + b_hh[H + j])  # (2)
+                gates[t, n, j] = sigmoid(xp[t, n, j] + a[n, j] + b_hh[j])                 # (1)
+                gates[t, n, H + j] = sigmoid(xp[t, n, H + j] + a[n, H + j] + b_hh[H + j])  # (2)
                 rh[n, j] = gates[t, n, j] * h[n, j]
         if reset_after:
             for n in range(N):
@@ -68,7 +64,7 @@ def _forward(xp, w_a_t, w_n_t, b_hh, h, lengths, reverse, reset_after, gates, a_
             for j in range(H):
                 r, z = gates[t, n, j], gates[t, n, H + j]
                 pre_n = xp[t, n, 2 * H + j] + (r * a_n[t, n, j] if reset_after else a_n[t, n, j])
-                n_j = np.tanh(pre_n)                                  # (3)
+                n_j = tanh(pre_n)                                  # (3)
                 h[n, j] = (1.0 - z) * n_j + z * h[n, j]               # (4)
                 gates[t, n, 2 * H + j] = n_j
                 output[t, n, j] = h[n, j]

@@ -23,11 +23,7 @@ gradients of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn.kernels import kernel
-
-
-@kernel
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
+from tinygrad_rnn.kernels.scalar import sigmoid, tanh
 
 
 @kernel
@@ -45,12 +41,12 @@ def _forward(xp, w_hh_t, b_hh, h, c, lengths, reverse, gates, h_prev, c_prev, ou
                 gates[t, n] = 0.0
                 continue
             for j in range(H):
-                i = _sigmoid(xp[t, n, j] + a[n, j] + b_hh[j])                      # (1)
-                f = _sigmoid(xp[t, n, H + j] + a[n, H + j] + b_hh[H + j])          # (2)
-                g = np.tanh(xp[t, n, 2 * H + j] + a[n, 2 * H + j] + b_hh[2 * H + j])  # (3)
-                o = _sigmoid(xp[t, n, 3 * H + j] + a[n, 3 * H + j] + b_hh[3 * H + j])  # (4)
+                i = sigmoid(xp[t, n, j] + a[n, j] + b_hh[j])                      # (1)
+                f = sigmoid(xp[t, n, H + j] + a[n, H + j] + b_hh[H + j])          # (2)
+                g = tanh(xp[t, n, 2 * H + j] + a[n, 2 * H + j] + b_hh[2 * H + j])  # (3)
+                o = sigmoid(xp[t, n, 3 * H + j] + a[n, 3 * H + j] + b_hh[3 * H + j])  # (4)
                 c[n, j] = f * c[n, j] + i * g                                      # (5)
-                h[n, j] = o * np.tanh(c[n, j])                                     # (6)
+                h[n, j] = o * tanh(c[n, j])                                     # (6)
                 output[t, n, j] = h[n, j]
                 gates[t, n, j], gates[t, n, H + j] = i, f
                 gates[t, n, 2 * H + j], gates[t, n, 3 * H + j] = g, o
@@ -70,7 +66,7 @@ def _backward(g_output, dh, dc, gates, c_prev, w_hh, lengths, reverse, da):
                 i, f = gates[t, n, j], gates[t, n, H + j]
                 g, o = gates[t, n, 2 * H + j], gates[t, n, 3 * H + j]
                 c = c_prev[t, n, j]
-                tanh_c = np.tanh(f * c + i * g)                  # (5) c' recomputed
+                tanh_c = tanh(f * c + i * g)                  # (5) c' recomputed
                 dh_t = dh[n, j] + g_output[t, n, j]
                 do = dh_t * tanh_c                               # (6)
                 dc_t = dc[n, j] + dh_t * o * (1.0 - tanh_c * tanh_c)

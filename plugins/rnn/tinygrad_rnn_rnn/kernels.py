@@ -15,6 +15,7 @@ gradient of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn.kernels import kernel
+from tinygrad_rnn.kernels.scalar import tanh
 
 TANH, RELU = 0, 1
 
@@ -32,7 +33,7 @@ def _forward(xp, w_hh_t, b_hh, h, lengths, reverse, relu, h_prev, output):
                 continue
             for j in range(H):
                 a_j = xp[t, n, j] + a[n, j] + b_hh[j]
-                h[n, j] = max(a_j, 0.0) if relu else np.tanh(a_j)       # (1)
+                h[n, j] = max(a_j, 0.0) if relu else tanh(a_j)       # (1)
                 output[t, n, j] = h[n, j]
 
 
