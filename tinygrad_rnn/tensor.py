@@ -152,7 +152,7 @@ class Tensor:
 
     def _accumulate_grad(self, gx: np.ndarray) -> None:
         if self.grad is None:
-            self.grad = np.array(gx, dtype=self.dtype, copy=True)
+            self.grad = gx.copy()  # NOTE: a copy, so no gradient aliases another array
         else:
             self.grad += gx
 

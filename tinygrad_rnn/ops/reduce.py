@@ -19,7 +19,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, *, axes, keepdims):
         ctx.save_for_backward(x.shape, _kept_shape(x.shape, axes))
-        return x.sum(axis=axes, keepdims=keepdims)
+        return x.sum(axis=None if len(axes) == x.ndim else axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, gy):
