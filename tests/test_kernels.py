@@ -170,3 +170,17 @@ def test_scalar_functions_are_exact_in_float64_and_close_in_float32():
         assert scalar.sigmoid(np.float64(v)) == 1.0 / (1.0 + np.exp(-v))
         assert abs(scalar.tanh(np.float32(v)) - np.tanh(v)) <= 4e-7 * abs(np.tanh(v))
         assert abs(scalar.sigmoid(np.float32(v)) - 1 / (1 + np.exp(-v))) <= 1e-7
+
+
+# ---------------------------------------------------------------- BLAS threads
+
+def test_single_blas_thread_sets_scipys_blas_to_one_thread_and_restores_it():
+    from tinygrad_rnn.kernels.threads import _scipy_blas, single_blas_thread
+
+    library = _scipy_blas()
+    if library is None:
+        pytest.skip("SciPy's BLAS or threadpoolctl is not installed: the block changes nothing")
+    before = library.num_threads
+    with single_blas_thread():
+        assert library.num_threads == 1
+    assert library.num_threads == before

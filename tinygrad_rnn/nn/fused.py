@@ -14,7 +14,8 @@ over arrays, normally wrappers around Numba kernels:
     returns ``(dxp, dw_hh, db_hh, d_states)``: the gradient of the input projection
     (T, N, G·H), of the hidden weights and bias, and of each initial state.
 
-``lengths`` is always an int64 array (T for every sequence when none is given); a step
+Both run with SciPy's BLAS on one thread (``kernels.threads``): the per-step products are
+too small to share. ``lengths`` is always an int64 array (T for every sequence when none is given); a step
 ``t >= lengths[n]`` must leave sequence n's state unchanged and output zero. ``reverse``
 runs from step T - 1 down to 0.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+from ..kernels.threads import single_blas_thread
 from ..tensor import Tensor
 
 
@@ -60,16 +62,18 @@ class FusedRecurrence(Function):
         # The input projection for all T·N rows as one matrix product.
         xp = (x.reshape(T * N, -1) @ w_ih.T).reshape(T, N, -1)
         xp += b_ih
-        output, finals, saved = cls.recurrence_forward(xp, w_hh, b_hh, states, lengths, reverse,
-                                                       **options)
+        with single_blas_thread():
+            output, finals, saved = cls.recurrence_forward(xp, w_hh, b_hh, states, lengths,
+                                                           reverse, **options)
         ctx.save_for_backward(x, w_ih, w_hh, saved, lengths, reverse, options)
         return (output, *finals)
 
     @classmethod
     def backward(cls, ctx, g_output, *g_finals):
         x, w_ih, w_hh, saved, lengths, reverse, options = ctx.saved_tensors
-        dxp, dw_hh, db_hh, d_states = cls.recurrence_backward(
-            g_output, g_finals, saved, w_hh, lengths, reverse, **options)
+        with single_blas_thread():
+            dxp, dw_hh, db_hh, d_states = cls.recurrence_backward(
+                g_output, g_finals, saved, w_hh, lengths, reverse, **options)
         T, N, I = x.shape
         rows = dxp.reshape(T * N, -1)
         needs = ctx.needs_input_grad
