@@ -118,12 +118,13 @@ def available_frameworks():
 
 # ---------------------------------------------------------------- backward scaling
 
-def backward_seconds(length: int) -> float:
-    """Median time of backward alone through a chain of ``length`` ops."""
+def backward_seconds(length: int, repeats: int = 11) -> float:
+    """Fastest time of backward alone through a chain of ``length`` ops (the minimum, the
+    estimate least disturbed by whatever else the machine does)."""
     import tinygrad_rnn as tg
 
     times = []
-    for _ in range(5):
+    for _ in range(repeats):
         x = tg.Tensor(np.ones(SHAPE, np.float32), requires_grad=True)
         y = x
         for _ in range(length):
@@ -132,7 +133,7 @@ def backward_seconds(length: int) -> float:
         start = timeit.default_timer()
         loss.backward()
         times.append(timeit.default_timer() - start)
-    return float(np.median(times))
+    return min(times)
 
 
 # ---------------------------------------------------------------- import and compile costs
