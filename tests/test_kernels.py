@@ -184,3 +184,23 @@ def test_single_blas_thread_sets_scipys_blas_to_one_thread_and_restores_it():
     with single_blas_thread():
         assert library.num_threads == 1
     assert library.num_threads == before
+
+
+# ---------------------------------------------------------------- the compile announcement
+
+def test_compilation_is_announced_once_and_a_warm_cache_stays_quiet(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tinygrad_rnn.kernels._jit import ANNOUNCEMENT
+
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing is compiled with NUMBA_DISABLE_JIT=1")
+    code = ("import numpy as np; from tinygrad_rnn.kernels import activations as a; "
+            "a.relu(np.ones(3)); a.tanh(np.ones(3))")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True).stderr for _ in range(2)]
+    assert runs[0].count(ANNOUNCEMENT) == 1
+    assert ANNOUNCEMENT not in runs[1]

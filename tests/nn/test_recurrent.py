@@ -164,3 +164,28 @@ def test_single_step_cells_follow_pytorch_call_convention():
     assert h1.shape == (4,)
     with pytest.raises(ValueError, match=r"expected input of shape \(N, 3\) or \(3,\), got \(2, 5\)"):
         nn.RNNCell(3, 4)(Tensor(np.ones((2, 5), np.float32)))
+
+
+# ---------------------------------------------------------------- dropout between layers
+
+def test_dropout_acts_between_layers_in_training_only():
+    x = inputs()
+    tg.manual_seed(0)
+    dropped = nn.LSTM(3, 4, num_layers=2, dropout=0.5, dtype=np.float64)
+    plain = nn.LSTM(3, 4, num_layers=2, dtype=np.float64)
+    plain.load_state_dict(dropped.state_dict())
+    reference, _ = plain(x)
+    training, _ = dropped(x)
+    assert not np.allclose(training.data, reference.data)
+    dropped.eval()
+    evaluation, _ = dropped(x)
+    np.testing.assert_array_equal(evaluation.data, reference.data)
+
+
+def test_dropout_leaves_the_last_layers_output_alone():
+    x = inputs()
+    tg.manual_seed(0)
+    single = nn.GRU(3, 4, num_layers=1, dropout=0.9, dtype=np.float64)
+    plain = nn.GRU(3, 4, num_layers=1, dtype=np.float64)
+    plain.load_state_dict(single.state_dict())
+    np.testing.assert_array_equal(single(x)[0].data, plain(x)[0].data)
