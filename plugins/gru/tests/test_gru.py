@@ -13,15 +13,12 @@ from tinygrad_rnn.nn.rnn import GRU, GRUCell as make_gru_cell
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.testing import gradcheck
 from tinygrad_rnn.testing.cells import check_cell
+from tinygrad_rnn.testing.reference import parameters_of, reference_layer, sigmoid
 from tinygrad_rnn_gru import GRUCell
 
 RESETS = ["after", "before"]
 
 # ---------------------------------------------------------------- the NumPy reference
-
-
-def sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
 
 
 def reference_step(p, x, state, reset="after"):
@@ -44,32 +41,7 @@ def reference_step(p, x, state, reset="after"):
     return h, (h,)
 
 
-def reference_layer(step, params, x, state, num_layers, num_directions, lengths=None):
-    """PyTorch's recurrent layer, one sequence at a time: x (T, N, I), state a tuple of
-    (D·L, N, size) arrays, params named as PyTorch names them. Returns (output, final)."""
-    T, N = x.shape[:2]
-    lengths = [T] * N if lengths is None else lengths
-    final = [np.zeros_like(part) for part in state]
-    for k in range(num_layers):
-        outputs = []
-        for d in range(num_directions):
-            suffix = f"_l{k}" + ("_reverse" if d else "")
-            p = {name[:-len(suffix)]: v for name, v in params.items() if name.endswith(suffix)}
-            out = np.zeros((T, N, p["weight_hh"].shape[1]))
-            for n in range(N):
-                s = tuple(part[k * num_directions + d, n] for part in state)
-                times = range(lengths[n])
-                for t in reversed(times) if d else times:
-                    out[t, n], s = step(p, x[t, n], s)
-                for j, part in enumerate(s):
-                    final[j][k * num_directions + d, n] = part
-            outputs.append(out)
-        x = np.concatenate(outputs, axis=-1)
-    return x, tuple(final)
 
-
-def parameters_of(module):
-    return {name: p.data for name, p in module.named_parameters()}
 
 
 # ---------------------------------------------------------------- the cell
