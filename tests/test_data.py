@@ -194,7 +194,7 @@ def test_bptt_rows_continue_across_batches(length, batch_size, seq_len):
     rows = stream[:batch_size * columns].reshape(batch_size, columns)
     for inputs, targets in pairs:
         assert inputs.shape == targets.shape and inputs.shape[1] == batch_size
-        assert 1 <= inputs.shape[0] <= seq_len
+        assert 0 < inputs.shape[0] <= seq_len
     all_inputs = np.concatenate([i for i, _ in pairs])   # time axis joined: (columns-1, N)
     all_targets = np.concatenate([t for _, t in pairs])
     for n in range(batch_size):
