@@ -209,6 +209,25 @@ def test_cell_without_sequence_path_skips_only_the_sequence_check(wrapper):
     assert "no whole-sequence path" in report["sequence"].detail
 
 
+class FusedUnlessScaled(FusedElman):
+    """Has a whole-sequence path only with the default scale (as the LSTM has none with
+    proj_size): the instance, not the class, says whether the path exists."""
+
+    def __init__(self, *args, **options):
+        super().__init__(*args, **options)
+        if self.scale != 1.0:
+            self.sequence = None
+
+
+def test_sequence_check_asks_an_instance_built_with_the_options(wrapper):
+    wrapper(Reversing)
+    with_path = check_cell(FusedUnlessScaled, checks=["sequence"], max_examples=EXAMPLES)
+    without = check_cell(FusedUnlessScaled, options={"scale": 0.5}, checks=["sequence"],
+                         max_examples=EXAMPLES)
+    assert [r.status for r in with_path] == ["passed"]
+    assert [r.status for r in without] == ["skipped"]
+
+
 @pytest.mark.parametrize("cell, caught_by", [
     (WrongGradient, "gradients"),
     (SequenceOff, "sequence"),

@@ -499,7 +499,14 @@ def check_input_size(subject: _Subject, case: Case) -> None:
 
 
 def _skip_sequence(subject: _Subject) -> str | None:
-    if getattr(subject.cell_class, "sequence", None) is None:
+    # NOTE: ask an instance built with the options, not the class: a cell may have a
+    # whole-sequence path for some options only (the LSTM has none with proj_size).
+    try:
+        with _random.seeded(0):
+            cell = subject.cell_class(1, 8, dtype=np.float64, **subject.options)
+    except ValueError:
+        cell = subject.cell_class
+    if getattr(cell, "sequence", None) is None:
         return "no whole-sequence path (cell.sequence is None)"
     return None
 
