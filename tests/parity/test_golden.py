@@ -17,7 +17,7 @@ def results_of(arrays: dict, prefix: str = "") -> dict[str, np.ndarray]:
             if k.startswith(prefix) and k.removeprefix(prefix).startswith(RESULTS)}
 
 
-@pytest.mark.parametrize("fused", [None, False], ids=["fused", "stepwise"])
+@pytest.mark.parametrize("fused", [None, False], ids=["default-path", "stepwise"])  # default: fused where the cell has it
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_float64_outputs_states_and_gradients_match_pytorch(case, fused):
     golden = read_golden(case)
