@@ -55,19 +55,25 @@ def _relu_backward(x, gy, gx):
         gx[i] = gy[i] if x[i] > 0 else 0.0
 
 
+def _flat(x, dtype=None):
+    """``x`` as a contiguous 1-d array (a view when it already is contiguous)."""
+    if x.flags.c_contiguous and (dtype is None or x.dtype == dtype):
+        return x.reshape(-1)
+    return np.ascontiguousarray(x, dtype=dtype).reshape(-1)
+
+
 def _unary(loop, x):
-    # NOTE: ascontiguousarray makes a 0-d array 1-d; the result takes x's own shape back.
-    flat = np.ascontiguousarray(x).reshape(-1)
+    flat = _flat(x)
     y = np.empty_like(flat)
     loop(flat, y)
-    return y.reshape(np.shape(x))
+    return y.reshape(x.shape)
 
 
 def _binary(loop, a, gy):
-    flat = np.ascontiguousarray(a).reshape(-1)
+    flat = _flat(a)
     gx = np.empty_like(flat)
-    loop(flat, np.ascontiguousarray(gy, dtype=flat.dtype).reshape(-1), gx)
-    return gx.reshape(np.shape(a))
+    loop(flat, _flat(gy, flat.dtype), gx)
+    return gx.reshape(a.shape)
 
 
 def sigmoid(x):
