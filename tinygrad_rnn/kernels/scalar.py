@@ -4,7 +4,7 @@ In float64 they are exact to IEEE rounding: libm's ``tanh`` and 1 / (1 + e^-x), 
 float64 gradient checks rely on. A call of libm per element keeps LLVM from vectorising a
 loop, so in float32 they are instead
 
-    tanh(x) ≈ x P(x²) / Q(x²)   for |x| ≤ 9, and ±1 beyond (where tanh rounds to ±1),
+    tanh(x) ≈ x P(x²) / Q(x²)   for ``|x| ≤ 9``, and ±1 beyond (where tanh rounds to ±1),
     sigmoid(x) = tanh(x / 2) / 2 + 1/2,
 
 a rational approximation of degree 4 over 4 in x², made of multiplications, additions and
