@@ -48,59 +48,44 @@ def numpy_workloads(a, b, c):
     return small, chain
 
 
+def autograd_workloads(make_leaf, tanh):
+    """The two graphs for a framework whose tensors support ``*``, ``+``, ``.sum()`` and
+    ``.backward()``: ``make_leaf(array)`` builds a tensor that requires grad."""
+
+    def build(a, b, c):
+        ta, tb, tc = (make_leaf(v) for v in (a, b, c))
+
+        def small():
+            tanh(ta * tb + tc).sum().backward()
+
+        def chain():
+            y = ta
+            for _ in range(CHAIN_OPS // 2):
+                y = tanh(y * tb)
+            y.sum().backward()
+
+        return small, chain
+
+    return build
+
+
 def tinygrad_workloads(a, b, c):
     import tinygrad_rnn as tg
 
-    ta, tb, tc = (tg.Tensor(v, requires_grad=True) for v in (a, b, c))
-
-    def small():
-        y = (ta * tb + tc).tanh().sum()
-        y.backward()
-
-    def chain():
-        y = ta
-        for _ in range(CHAIN_OPS // 2):
-            y = (y * tb).tanh()
-        y.sum().backward()
-
-    return small, chain
+    return autograd_workloads(lambda v: tg.Tensor(v, requires_grad=True), tg.tanh)(a, b, c)
 
 
 def torch_workloads(a, b, c):
     import torch
 
     torch.set_num_threads(os.cpu_count())
-    ta, tb, tc = (torch.tensor(v, requires_grad=True) for v in (a, b, c))
-
-    def small():
-        y = (ta * tb + tc).tanh().sum()
-        y.backward()
-
-    def chain():
-        y = ta
-        for _ in range(CHAIN_OPS // 2):
-            y = (y * tb).tanh()
-        y.sum().backward()
-
-    return small, chain
+    return autograd_workloads(lambda v: torch.tensor(v, requires_grad=True), torch.tanh)(a, b, c)
 
 
 def mygrad_workloads(a, b, c):
     import mygrad as mg
 
-    ta, tb, tc = (mg.tensor(v) for v in (a, b, c))
-
-    def small():
-        y = mg.tanh(ta * tb + tc).sum()
-        y.backward()
-
-    def chain():
-        y = ta
-        for _ in range(CHAIN_OPS // 2):
-            y = mg.tanh(y * tb)
-        y.sum().backward()
-
-    return small, chain
+    return autograd_workloads(mg.tensor, mg.tanh)(a, b, c)
 
 
 def available_frameworks():

@@ -8,23 +8,11 @@ import pytest
 import tinygrad_rnn as tg
 from tinygrad_rnn import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 
+from helpers import Square
+
 
 def leaf(values):
     return Tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
-
-
-class Square(Function):
-    """x ** 2 written against the public extension API."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return 2 * x * gy
 
 
 class TwoAndThree(Function):

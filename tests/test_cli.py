@@ -6,44 +6,12 @@ import importlib
 import sys
 import uuid
 
-import numpy as np
 import pytest
 
-from tinygrad_rnn import Function, cli, ops, plugins
-from tinygrad_rnn.nn.cell import RecurrentCell
+from tinygrad_rnn import cli, plugins
 from tinygrad_rnn.testing.cells import CHECKS
 
-
-class Elman(RecurrentCell):
-    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32, scale=1.0):
-        super().__init__(input_size, hidden_size, bias, dtype)
-        self.scale = scale
-        self.create_parameters(1)
-
-    def step(self, x, state):
-        a = x @ self.weight_ih.T + state[0] @ self.weight_hh.T
-        h = ops.tanh((a + self.bias_ih + self.bias_hh if self.bias else a) * self.scale)
-        return h, (h,)
-
-
-class WrongTanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = np.tanh(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * (1 - y)   # NOTE: deliberately wrong; the derivative is 1 - y²
-
-
-class WrongGradient(Elman):
-    def step(self, x, state):
-        a = x @ self.weight_ih.T + state[0] @ self.weight_hh.T
-        h = WrongTanh.apply(a + self.bias_ih + self.bias_hh if self.bias else a)
-        return h, (h,)
+from helpers import Elman, WrongGradient
 
 
 @pytest.fixture
@@ -153,7 +121,7 @@ def test_check_passes_options_to_the_cell(registered, capsys):
                      "--only", "lengths", "--max-examples", "2"])
     assert code == 0
     output = capsys.readouterr().out
-    assert f"options={{'scale': 0.5, 'bias': False}}" in output
+    assert "options={'scale': 0.5, 'bias': False}" in output
     assert "1 passed, 0 skipped, 0 failed" in output
 
 

@@ -23,7 +23,7 @@ def _float_array(data, dtype) -> np.ndarray:
         dtype = np.dtype(dtype)
         if dtype not in FLOAT_DTYPES:
             raise TypeError(f"Tensor: dtype must be float32 or float64, got {dtype}")
-    if isinstance(data, np.ndarray) or np.isscalar(data) and isinstance(data, np.generic):
+    if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
         if array.dtype not in FLOAT_DTYPES:
             raise TypeError(

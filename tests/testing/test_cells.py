@@ -7,34 +7,17 @@ import numpy as np
 import pytest
 
 from tinygrad_rnn import ops, plugins
-from tinygrad_rnn import Function
-from tinygrad_rnn.nn.cell import RecurrentCell
 from tinygrad_rnn.nn.module import Module, ModuleList
 from tinygrad_rnn.nn.recurrent import run_cell
 from tinygrad_rnn.random import default_generator, manual_seed
 from tinygrad_rnn.testing.cells import CHECKS, CellCheckError, CellReport, check_cell
 
+from helpers import Elman, WrongGradient
+
 EXAMPLES = 6
 
 
 # ---------------------------------------------------------------- a correct cell
-
-class Elman(RecurrentCell):
-    """h_t = tanh(scale · (W_ih x_t + b_ih + W_hh h_{t-1} + b_hh))."""
-
-    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32, scale=1.0):
-        super().__init__(input_size, hidden_size, bias, dtype)
-        self.scale = scale
-        self.create_parameters(1)
-
-    def preactivation(self, x, h, weight_hh=None):
-        a = x @ self.weight_ih.T + h @ (self.weight_hh if weight_hh is None else weight_hh).T
-        return (a + self.bias_ih + self.bias_hh if self.bias else a) * self.scale
-
-    def step(self, x, state):
-        h = ops.tanh(self.preactivation(x, state[0]))
-        return h, (h,)
-
 
 class FusedElman(Elman):
     """Elman with a whole-sequence path that multiplies every step's input at once."""
@@ -55,25 +38,6 @@ class FusedElman(Elman):
 
 
 # ---------------------------------------------------------------- broken cells
-
-class WrongTanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = np.tanh(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * (1 - y)   # NOTE: deliberately wrong; the derivative is 1 - y²
-
-
-class WrongGradient(Elman):
-    def step(self, x, state):
-        h = WrongTanh.apply(self.preactivation(x, state[0]))
-        return h, (h,)
-
 
 class SequenceOff(FusedElman):
     """Its whole-sequence path uses W_hh·(1 + 1e-8): close to step, but not within 1e-10."""

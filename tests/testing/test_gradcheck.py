@@ -9,20 +9,10 @@ from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.testing import GradcheckError, gradcheck
 from tinygrad_rnn.testing.strategies import floats_arrays
 
+from helpers import Square
+
 
 # ---------------------------------------------------------------- local Functions
-
-class Square(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return 2 * x * gy
-
 
 class WrongSquare(Square):
     @staticmethod

@@ -47,9 +47,10 @@ class FusedRecurrence(Function):
     def run(cls, cell, x, state, lengths=None, reverse=False, **options):
         """Apply to ``cell``'s weights (zero constants for its biases when it has none);
         return ``(output, final_state)`` as the cell contract's ``sequence`` does."""
-        zeros = Tensor(np.zeros(cell.weight_ih.shape[0], cell.dtype))
-        b_ih = zeros if cell.bias_ih is None else cell.bias_ih
-        b_hh = zeros if cell.bias_hh is None else cell.bias_hh
+        if cell.bias_ih is None:
+            b_ih = b_hh = Tensor(np.zeros(cell.weight_ih.shape[0], cell.dtype))
+        else:
+            b_ih, b_hh = cell.bias_ih, cell.bias_hh
         output, *finals = cls.apply(x, cell.weight_ih, cell.weight_hh, b_ih, b_hh, *state,
                                     lengths=lengths, reverse=reverse, **options)
         return output, tuple(finals)

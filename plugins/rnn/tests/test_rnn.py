@@ -12,7 +12,7 @@ from tinygrad_rnn.nn.rnn import RNN, RNNCell
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.testing import gradcheck
 from tinygrad_rnn.testing.cells import check_cell
-from tinygrad_rnn.testing.reference import parameters_of, reference_layer, sigmoid
+from tinygrad_rnn.testing.reference import parameters_of, reference_layer
 from tinygrad_rnn_rnn import ElmanCell
 
 # ---------------------------------------------------------------- the NumPy reference
