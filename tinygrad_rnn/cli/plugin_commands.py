@@ -1,22 +1,11 @@
-"""The ``tinygrad-rnn`` command.
-
-    tinygrad-rnn train [TASK]    train one of the source material's tasks (default: hello)
-    tinygrad-rnn cells           list every plugin (cells and wrappers) and whether it loads
-    tinygrad-rnn check NAME      run the conformance kit (check_cell) on a cell plugin
-"""
+"""``tinygrad-rnn cells`` and ``tinygrad-rnn check NAME``: the plugin registry and the
+conformance kit from the command line."""
 
 import argparse
 import ast
 import sys
 
-from . import plugins
-from .tasks import TASKS
-
-
-def _train(args) -> int:
-    result = TASKS[args.task].run(steps=args.steps, seed=args.seed)
-    print(f"final loss {result['loss']:.4f}, prediction {result['prediction']!r}")
-    return 0
+from .. import plugins
 
 
 def _plugin_rows(load: bool) -> tuple[list[list[str]], list[str]]:
@@ -68,8 +57,8 @@ def _option(text: str) -> tuple[str, object]:
 
 
 def _check(args) -> int:
-    from .nn.recurrent import resolve_cell
-    from .testing.cells import check_cell
+    from ..nn.recurrent import resolve_cell
+    from ..testing.cells import check_cell
 
     options = dict(args.option)
     try:
@@ -85,16 +74,8 @@ def _check(args) -> int:
     return 0 if report.passed else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .testing.cells import CHECKS
-
-    parser = argparse.ArgumentParser(prog="tinygrad-rnn", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a task from the source material")
-    train.add_argument("task", nargs="?", default="hello", choices=sorted(TASKS))
-    train.add_argument("--steps", type=int, default=200, help="optimizer steps (default 200)")
-    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    train.set_defaults(run=_train)
+def add_parser(commands) -> None:
+    from ..testing.cells import CHECKS
 
     cells = commands.add_parser("cells", help="list the plugins and whether each loads")
     cells.add_argument("--no-load", action="store_true",
@@ -113,13 +94,3 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--shrink", action="store_true",
                        help="shrink a falsifying example to a minimal one (slower)")
     check.set_defaults(run=_check)
-    return parser
-
-
-def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
