@@ -6,9 +6,10 @@ import importlib
 import sys
 import uuid
 
+import numpy as np
 import pytest
 
-from tinygrad_rnn import cli, plugins
+from tinygrad_rnn import cli, ops, plugins
 from tinygrad_rnn.testing.cells import CHECKS
 
 from helpers import Elman, WrongGradient
@@ -64,8 +65,62 @@ def test_cells_lists_registered_plugins_with_a_header(registered, capsys):
     name = registered(Elman)
     assert cli.main(["cells"]) == 0
     output = capsys.readouterr().out
-    assert output.splitlines()[0].split() == ["KIND", "NAME", "DISTRIBUTION", "VERSION", "STATUS"]
-    assert row_of(output, name) == ["cell", name, plugins.IN_PROCESS, "ok"]
+    assert output.splitlines()[0].split() == ["KIND", "NAME", "DISTRIBUTION", "VERSION", "STATUS",
+                                              "FUSED", "STATE", "OPTIONS"]
+    assert row_of(output, name) == ["cell", name, plugins.IN_PROCESS, "ok", "no", "h:4",
+                                    "scale=1.0"]
+
+
+def test_cells_shows_each_cells_capabilities_with_default_options(capsys):
+    assert cli.main(["cells"]) == 0
+    output = capsys.readouterr().out
+    assert row_of(output, "lstm")[-4:] == ["ok", "yes", "h:4,c:4", "proj_size=0"]
+    assert row_of(output, "rnn")[-4:] == ["ok", "yes", "h:4", "nonlinearity='tanh'"]
+    assert row_of(output, "bidirectional")[-4:] == ["ok", "-", "-", "-"]
+    assert "STATE: its state tensors and their sizes for input_size=3, hidden_size=4" in output
+
+
+class ExplodingCell(Elman):
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        raise ZeroDivisionError("the author divided by zero")
+
+
+class ForgetsC(Elman):
+    state_names = ("h", "c")
+
+    def step(self, x, state):
+        h = ops.tanh(self.preactivation(x, state[0]))
+        return h, (h,)
+
+
+@pytest.mark.parametrize("cell, reason", [
+    (ExplodingCell, "building it and running one step raised ZeroDivisionError: the author "
+                    "divided by zero"),
+    (ForgetsC, "step returned a state of 1 tensor(s); state_names ('h', 'c') declares 2"),
+])
+def test_cells_lists_as_broken_a_cell_that_cannot_build_and_step(cell, reason, registered,
+                                                                   capsys):
+    name = registered(cell)
+    assert cli.main(["cells"]) == 0
+    output = capsys.readouterr().out
+    assert row_of(output, name)[-4:] == ["broken", "-", "-", "-"]
+    assert f"cell {name!r} (<in-process>) is broken: " in output
+    assert reason in output
+
+
+def test_cells_points_out_a_name_that_two_distributions_share(broken_distribution, tmp_path,
+                                                              capsys):
+    tag = broken_distribution
+    info = tmp_path / f"cli_twin_{tag}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: cli-twin-{tag}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[tinygrad_rnn.cells]\nfails_{tag} = os:sep\n")
+    importlib.invalidate_caches()
+    assert cli.main(["cells", "--no-load"]) == 0
+    output = capsys.readouterr().out
+    assert (f"cell 'fails_{tag}' is ambiguous: 2 distributions provide it; ask for "
+            f"'cli-broken-{tag}:fails_{tag}' or 'cli-twin-{tag}:fails_{tag}', or list the one "
+            f"you do not want in TINYGRAD_RNN_DISABLE_PLUGINS") in output
 
 
 def test_cells_shows_broken_plugins_with_the_reason_and_does_not_crash(broken_distribution, capsys):
@@ -73,8 +128,8 @@ def test_cells_shows_broken_plugins_with_the_reason_and_does_not_crash(broken_di
     output = capsys.readouterr().out
     tag = broken_distribution
     assert row_of(output, f"fails_{tag}") == ["cell", f"fails_{tag}", f"cli-broken-{tag}", "1.0",
-                                             "broken"]
-    assert row_of(output, f"nostep_{tag}")[-1] == "broken"
+                                             "broken", "-", "-", "-"]
+    assert row_of(output, f"nostep_{tag}")[4] == "broken"
     assert "failed to import: ImportError: needs a missing library" in output
     assert "breaks the cell contract: missing callable 'step'" in output
 
@@ -82,14 +137,14 @@ def test_cells_shows_broken_plugins_with_the_reason_and_does_not_crash(broken_di
 def test_cells_without_loading_shows_not_loaded(broken_distribution, capsys):
     assert cli.main(["cells", "--no-load"]) == 0
     row = row_of(capsys.readouterr().out, f"nostep_{broken_distribution}")
-    assert row[-2:] == ["not", "loaded"]
+    assert row[-5:] == ["not", "loaded", "-", "-", "-"]
 
 
 def test_cells_shows_disabled_plugins(broken_distribution, monkeypatch, capsys):
     monkeypatch.setenv(plugins.DISABLE_ENV, f"nostep_{broken_distribution}")
     assert cli.main(["cells"]) == 0
     output = capsys.readouterr().out
-    assert row_of(output, f"nostep_{broken_distribution}")[-1] == "disabled"
+    assert row_of(output, f"nostep_{broken_distribution}")[4] == "disabled"
     assert f"disabled by {plugins.DISABLE_ENV}" in output
 
 
@@ -123,6 +178,24 @@ def test_check_passes_options_to_the_cell(registered, capsys):
     output = capsys.readouterr().out
     assert "options={'scale': 0.5, 'bias': False}" in output
     assert "1 passed, 0 skipped, 0 failed" in output
+
+
+def test_check_of_a_cell_whose_constructor_raises_is_a_failed_check(registered, capsys):
+    name = registered(ExplodingCell)
+    assert cli.main(["check", name, "--only", "lengths"]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert ("failed   lengths: the cell cannot be built for any input_size ≤ 3 and hidden_size "
+            "≤ 3 with options {}: ZeroDivisionError: the author divided by zero") in captured.out
+
+
+def test_check_with_a_bad_option_value_reports_the_cells_message_and_exits_2(capsys):
+    assert cli.main(["check", "rnn", "--option", "nonlinearity=swish"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("tinygrad-rnn check: check_cell: rnn rejects the options "
+                            "{'nonlinearity': 'swish'}: ValueError: ElmanCell: unknown "
+                            "nonlinearity 'swish'; expected one of 'tanh', 'relu'\n")
 
 
 def test_check_of_an_unknown_cell_prints_the_registry_error_and_exits_2(capsys):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tinygrad_rnn import plugins
+from tinygrad_rnn import nn, plugins
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKEN_FIXTURE = ROOT / "tests" / "fixtures" / "broken_plugin"
@@ -175,9 +175,11 @@ def test_same_name_from_two_distributions_is_ambiguous_until_qualified(make_dist
     make_distribution("tg-fixture-a", ["tg_twin"])
     make_distribution("tg-fixture-b", ["tg_twin"])
     message = error_of(plugins.get, "tg_twin")
-    assert "provided by 2 distributions" in message
+    assert "cell 'tg_twin' is ambiguous: 2 installed distributions provide it" in message
     assert "tg-fixture-a 1.0" in message and "tg-fixture-b 1.0" in message
-    assert "ask for 'tg-fixture-a:tg_twin' or 'tg-fixture-b:tg_twin'" in message
+    assert "'tg-fixture-a:tg_twin' or 'tg-fixture-b:tg_twin'" in message
+    assert ("or disable the one you do not want by listing its qualified name in "
+            "TINYGRAD_RNN_DISABLE_PLUGINS") in message
     assert plugins.get("tg-fixture-a:tg_twin").origin == "tg-fixture-a"
     assert plugins.get("TG_fixture.b:tg_twin").origin == "tg-fixture-b"  # PyPA normalization
 
@@ -208,8 +210,10 @@ def test_disable_list_accepts_plain_and_qualified_names(make_distribution, monke
     assert plugins.get("tg_twin").origin == "tg-fixture-b"
     monkeypatch.setenv(plugins.DISABLE_ENV, "tg_twin, tg_one")
     message = error_of(plugins.get, "tg_one")
-    assert "is disabled by the environment variable TINYGRAD_RNN_DISABLE_PLUGINS" in message
+    assert "is installed but disabled by the environment variable TINYGRAD_RNN_DISABLE_PLUGINS" \
+        in message
     assert "tg-fixture-a" in message
+    assert "To use it, remove it from TINYGRAD_RNN_DISABLE_PLUGINS" in message
     statuses = {(row.distribution, row.name): row.status for row in plugins.available("cell")}
     assert statuses[("tg-fixture-b", "tg_twin")] == "disabled"
 
@@ -218,7 +222,8 @@ def test_autoload_switch_disables_entry_points_but_not_registrations(make_distri
                                                                      monkeypatch):
     make_distribution("tg-fixture-a", ["tg_one"])
     monkeypatch.setenv(plugins.AUTOLOAD_ENV, "1")
-    assert "TINYGRAD_RNN_DISABLE_PLUGIN_AUTOLOAD=1" in error_of(plugins.get, "tg_one")
+    message = error_of(plugins.get, "tg_one")
+    assert "TINYGRAD_RNN_DISABLE_PLUGIN_AUTOLOAD=1. To use it, unset" in message
     assert all(row.status == "disabled" for row in plugins.available() if row.version)
     plugins.register("tg_minimal", MinimalCell)
     assert plugins.get("tg_minimal") is MinimalCell
@@ -232,6 +237,31 @@ def test_in_process_registration_wins_but_both_are_listed(make_distribution):
     assert plugins.get("tg-fixture-a:tg_one").origin == "tg-fixture-a"
     sources = [row.distribution for row in plugins.available("cell") if row.name == "tg_one"]
     assert sorted(sources) == sorted([plugins.IN_PROCESS, "tg-fixture-a"])
+
+
+# ---------------------------------------------------------------- the built-ins
+
+def test_a_third_party_cell_named_lstm_cannot_break_the_builtin_classes(make_distribution):
+    make_distribution("tg-fixture-a", ["lstm", "rnn", "gru"])
+    builtin = {name: plugins.get(f"tinygrad-rnn-{name}:{name}") for name in ("rnn", "lstm", "gru")}
+    layers = {"rnn": nn.RNN(3, 4), "lstm": nn.LSTM(3, 4), "gru": nn.GRU(3, 4)}
+    assert {name: type(layer.cells[0]) for name, layer in layers.items()} == builtin
+    cells = {"rnn": nn.RNNCell(3, 4), "lstm": nn.LSTMCell(3, 4), "gru": nn.GRUCell(3, 4)}
+    assert {name: type(cell) for name, cell in cells.items()} == builtin
+    # A bare name is the registry's: ambiguous, and the error gives the ways out.
+    message = error_of(nn.Recurrent, "lstm", 3, 4)
+    assert "'tg-fixture-a:lstm' or 'tinygrad-rnn-lstm:lstm'" in message
+    assert "pip install" not in message
+
+
+def test_a_builtin_that_is_not_installed_says_which_distribution_ships_it(monkeypatch):
+    everything = plugins._entry_points
+    monkeypatch.setattr(plugins, "_entry_points", lambda group: [
+        ep for ep in everything(group) if plugins._distribution(ep)[0] != "tinygrad-rnn-lstm"])
+    message = error_of(nn.LSTM, 3, 4)
+    assert message.startswith("no cell named 'tinygrad-rnn-lstm:lstm'")
+    assert ("The cell 'lstm' ships in the distribution tinygrad-rnn-lstm, which is not "
+            "installed: install it with `pip install -e plugins/lstm`") in message
 
 
 # ---------------------------------------------------------------- a real broken distribution

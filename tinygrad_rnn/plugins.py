@@ -236,14 +236,28 @@ def get(name: str, kind: str = "cell") -> object:
         raise _unknown(name, kind)
     enabled = [ep for ep in matches if _disabled_by(ep) is None]
     if not enabled:
-        raise PluginError("; ".join(f"{_describe(kind, ep)} is disabled by the environment "
-                                    f"variable {_disabled_by(ep)}" for ep in matches))
+        raise _disabled(kind, matches)
     if len(enabled) > 1:
         sources = ", ".join(_source(ep) for ep in enabled)
-        choices = " or ".join(repr(f"{_distribution(ep)[0]}:{short}") for ep in enabled)
-        raise PluginError(f"{kind} {short!r} is provided by {len(enabled)} distributions: "
-                          f"{sources}; ask for {choices}")
+        qualified = [f"{_distribution(ep)[0]}:{short}" for ep in enabled]
+        raise PluginError(f"{kind} {short!r} is ambiguous: {len(enabled)} installed "
+                          f"distributions provide it: {sources}. Ask for one by its qualified "
+                          f"name, {' or '.join(map(repr, qualified))}, or disable the one you do "
+                          f"not want by listing its qualified name in {DISABLE_ENV}")
     return _load(kind, enabled[0])
+
+
+def _disabled(kind: str, entry_points: list) -> PluginError:
+    """The error for a name whose every entry point is disabled: which setting does it, and
+    how to undo it (without undoing the disabling of a namesake)."""
+    reasons = "; ".join(f"{_describe(kind, ep)} is installed but disabled by the environment "
+                        f"variable {_disabled_by(ep)}" for ep in entry_points)
+    if _disabled_by(entry_points[0]).startswith(AUTOLOAD_ENV):
+        way_out = f"unset {AUTOLOAD_ENV} to load installed plugins"
+    else:
+        way_out = (f"remove it from {DISABLE_ENV}; to disable only another distribution's "
+                   f"{entry_points[0].name!r}, list it there as distribution:name")
+    return PluginError(f"{reasons}. To use it, {way_out}")
 
 
 def register(name: str, obj: object, kind: str = "cell", *, replace: bool = False) -> None:

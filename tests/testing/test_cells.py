@@ -1,6 +1,9 @@
 """The conformance kit: a correct cell passes every check, and each deliberately broken cell
 is caught by the check that names its defect."""
 
+import json
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -10,7 +13,8 @@ from tinygrad_rnn import ops, plugins
 from tinygrad_rnn.nn.module import Module, ModuleList
 from tinygrad_rnn.nn.recurrent import run_cell
 from tinygrad_rnn.random import default_generator, manual_seed
-from tinygrad_rnn.testing.cells import CHECKS, CellCheckError, CellReport, check_cell
+from tinygrad_rnn.testing.cells import (CHECKS, CellCheckError, CellOptionError, CellReport,
+                                        check_cell)
 
 from helpers import Elman, WrongGradient
 
@@ -108,6 +112,31 @@ class Lenient(Elman):
 class AlwaysInvalid(Elman):
     def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
         raise ValueError("no size suits this cell")
+
+
+class Explodes(Elman):
+    """A constructor with a bug: it raises, whatever the sizes."""
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        raise ZeroDivisionError("the author divided by zero")
+
+
+class StateSizesShort(Elman):
+    """Declares two state tensors but gives one size."""
+
+    state_names = ("h", "c")
+
+    @property
+    def state_sizes(self):
+        return (self.hidden_size,)
+
+
+class DropsC(IgnoresC):
+    """Declares (h, c) but returns only h from step."""
+
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        return h, (h,)
 
 
 # ---------------------------------------------------------------- wrappers
@@ -268,9 +297,87 @@ def test_cell_options_reach_the_cell(wrapper):
         check_cell(Elman, options={"no_such_option": 1})
 
 
-def test_a_cell_that_rejects_every_size_fails_each_check_clearly():
-    report = check_cell(AlwaysInvalid, checks=["lengths"], raise_on_failure=False)
-    assert "raised ValueError for every drawn size" in report["lengths"].detail
+@pytest.mark.parametrize("cell, message", [
+    (AlwaysInvalid, "ValueError: no size suits this cell"),
+    (Explodes, "ZeroDivisionError: the author divided by zero"),
+])
+def test_a_cell_that_cannot_be_built_fails_every_check_with_its_error(cell, message):
+    report = check_cell(cell, checks=["lengths", "state"], raise_on_failure=False)
+    assert [result.status for result in report] == ["failed", "failed"]
+    for result in report:
+        assert result.detail == (f"the cell cannot be built for any input_size ≤ 3 and "
+                                 f"hidden_size ≤ 3 with options {{}}: {message}")
+
+
+def test_a_bad_option_value_raises_the_cells_own_message_at_once():
+    with pytest.raises(CellOptionError, match=r"check_cell: rnn rejects the options "
+                       r"\{'nonlinearity': 'swish'\}: ValueError: ElmanCell: unknown "
+                       r"nonlinearity 'swish'; expected one of 'tanh', 'relu'"):
+        check_cell("rnn", options={"nonlinearity": "swish"})
+
+
+@pytest.mark.parametrize("cell, message", [
+    (StateSizesShort, "state_sizes (3,) has 1 entry, state_names ('h', 'c') has 2"),
+    (DropsC, "step returned a state of 1 tensor(s); state_names ('h', 'c') declares 2"),
+])
+def test_a_cell_breaking_its_declared_state_is_blamed_by_name(cell, message):
+    report = check_cell(cell, checks=["lengths"], max_examples=2, raise_on_failure=False)
+    detail = report["lengths"].detail
+    assert f"cell {cell.__qualname__} ({__name__}) breaks the cell contract" in detail
+    assert message in detail
+    assert "Recurrent: expected a state" not in detail
+
+
+def test_state_check_passes_a_relu_cell_whose_units_die_in_some_examples():
+    # The issue's call: it failed on an example where x = 0 and the one relu unit was dead
+    # for both moves of h, though h matters for other draws.
+    report = check_cell("rnn", options={"nonlinearity": "relu"}, checks=["state"],
+                        max_examples=50)
+    assert report.passed
+
+
+def test_state_check_fails_only_when_no_example_shows_an_effect():
+    report = check_cell(IgnoresC, checks=["state"], max_examples=EXAMPLES,
+                        raise_on_failure=False)
+    assert report["state"].detail == (
+        f"the initial 'c' changes neither the output nor the final state in any of the "
+        f"{EXAMPLES} drawn examples (moved by +5, -5, +100, -100): step ignores that part "
+        f"of its state")
+
+
+VERDICT_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+for module in sys.argv[2:]:
+    __import__(module)
+from tinygrad_rnn.testing import cells
+
+drawn = []
+check = cells.CHECKS["state"]
+cells.CHECKS["state"] = check._replace(
+    function=lambda subject, case: drawn.append(str(case)) or check.function(subject, case))
+report = cells.check_cell("mgu", checks=["state"], max_examples=15, raise_on_failure=False)
+print(json.dumps({"verdict": str(report), "drawn": drawn}))
+"""
+
+
+def test_the_same_call_draws_the_same_examples_in_any_process(tmp_path):
+    # Hypothesis mixes the literals of every local module in sys.modules into its draws: a
+    # module of numbers imported first must change nothing.
+    numbers = np.random.default_rng(0)
+    (tmp_path / "literals.py").write_text(
+        f"FLOATS = {numbers.uniform(-2, 2, 300).round(6).tolist()}\n"
+        f"INTS = {numbers.integers(0, 2**16, 300).tolist()}\n")
+    processes = [subprocess.Popen([sys.executable, "-c", VERDICT_SCRIPT, str(tmp_path), *modules],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for modules in ([], ["literals", "tinygrad_rnn.viz", "tinygrad_rnn.tasks"])]
+    runs = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        runs.append(json.loads(out))
+    assert len(runs[0]["drawn"]) >= 15
+    assert runs[0] == runs[1]
 
 
 def test_registered_name_and_unknown_names():

@@ -3,44 +3,111 @@ conformance kit from the command line."""
 
 import argparse
 import ast
+import inspect
 import sys
+from collections import Counter
+
+import numpy as np
 
 from .. import plugins
 
+# The sizes a cell is built with to be listed: its state sizes are shown for these.
+PROBE_INPUT, PROBE_HIDDEN, PROBE_BATCH = 3, 4, 2
+_STANDARD_ARGUMENTS = {"self", "input_size", "hidden_size", "bias", "dtype"}
+
+
+def _options(cell_class) -> str:
+    """The cell's own constructor options with their defaults: ``proj_size=0``."""
+    try:
+        parameters = inspect.signature(cell_class).parameters.values()
+    except (TypeError, ValueError):
+        return "?"
+    options = [f"{p.name}={p.default!r}" if p.default is not p.empty else p.name
+               for p in parameters if p.name not in _STANDARD_ARGUMENTS
+               and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return ",".join(options) or "-"
+
+
+def _capabilities(cell_class) -> list[str]:
+    """FUSED, STATE and OPTIONS of a cell built with its default options, once it ran one
+    step on zeros; raises whatever building or stepping raised (the contract checked)."""
+    from ..nn.cell import check_declarations, check_step_result
+    from ..tensor import Tensor
+
+    cell = cell_class(PROBE_INPUT, PROBE_HIDDEN)
+    check_declarations(cell)
+    dtype = getattr(cell, "dtype", np.float32)
+    state = tuple(Tensor(np.zeros((PROBE_BATCH, size), dtype)) for size in cell.state_sizes)
+    x = Tensor(np.zeros((PROBE_BATCH, PROBE_INPUT), dtype))
+    check_step_result(cell, cell.step(x, state), None, PROBE_BATCH)
+    sizes = ",".join(f"{name}:{size}" for name, size in zip(cell.state_names, cell.state_sizes))
+    fused = "no" if getattr(cell, "sequence", None) is None else "yes"
+    return [fused, sizes, _options(cell_class)]
+
+
+def _ambiguities(infos) -> list[str]:
+    """A line for each bare name that several enabled installed plugins of a kind share."""
+    installed = [info for info in infos
+                 if info.distribution != plugins.IN_PROCESS and info.status != "disabled"]
+    registered = {(info.kind, info.name) for info in infos
+                  if info.distribution == plugins.IN_PROCESS}
+    counts = Counter((info.kind, info.name) for info in installed)
+    lines = []
+    for (kind, name), count in sorted(counts.items()):
+        if count > 1 and (kind, name) not in registered:
+            qualified = [f"{info.distribution}:{name}" for info in installed
+                         if (info.kind, info.name) == (kind, name)]
+            lines.append(f"{kind} {name!r} is ambiguous: {count} distributions provide it; ask "
+                         f"for {' or '.join(map(repr, qualified))}, or list the one you do "
+                         f"not want in {plugins.DISABLE_ENV}")
+    return lines
+
 
 def _plugin_rows(load: bool) -> tuple[list[list[str]], list[str]]:
-    """One row per plugin (kind, name, distribution, version, status) and the reasons of
-    the broken or disabled ones. With ``load``, every enabled plugin is imported and checked."""
-    rows, reasons = [], []
-    for info in plugins.available():
-        status, error = info.status, info.error
+    """One row per plugin (kind, name, distribution, version, status, fused, state, options)
+    and notes: the reasons of the broken or disabled ones, the ambiguous names. With
+    ``load``, every enabled plugin is imported and checked, and a cell is ``ok`` only when it
+    builds and runs one step with its default options."""
+    infos = plugins.available()
+    rows, notes = [], []
+    for info in infos:
+        status, error, capabilities = info.status, info.error, ["-", "-", "-"]
         if load and status != "disabled":
             qualified = info.name if info.distribution == plugins.IN_PROCESS else \
                 f"{info.distribution}:{info.name}"
             try:
-                plugins.get(qualified, kind=info.kind)
-            except plugins.PluginError as exc:
-                status, error = "broken", str(exc)
+                plugin = plugins.get(qualified, kind=info.kind)
+                if info.kind == "cell":
+                    capabilities = _capabilities(plugin)
+            except Exception as exc:  # a plugin may fail in any way; the row says how
+                status, error = "broken", str(exc) if isinstance(exc, plugins.PluginError) \
+                    else f"building it and running one step raised {type(exc).__name__}: {exc}"
             else:
                 status, error = "ok", None
         if error:
-            reasons.append(f"{info.kind} {info.name!r} ({info.distribution}) is {status}: {error}")
-        rows.append([info.kind, info.name, info.distribution, info.version, status])
-    return rows, reasons
+            notes.append(f"{info.kind} {info.name!r} ({info.distribution}) is {status}: {error}")
+        rows.append([info.kind, info.name, info.distribution, info.version, status,
+                     *capabilities])
+    return rows, notes + _ambiguities(infos)
 
 
 def _cells(args) -> int:
-    rows, reasons = _plugin_rows(load=not args.no_load)
+    rows, notes = _plugin_rows(load=not args.no_load)
     if not rows:
         print("no plugins installed")
         return 0
-    header = ["KIND", "NAME", "DISTRIBUTION", "VERSION", "STATUS"]
+    header = ["KIND", "NAME", "DISTRIBUTION", "VERSION", "STATUS", "FUSED", "STATE", "OPTIONS"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    if reasons:
+    if not args.no_load:
+        print(f"\nok: a cell builds and runs one step with its default options. FUSED: it has "
+              f"a whole-sequence path.\nSTATE: its state tensors and their sizes for "
+              f"input_size={PROBE_INPUT}, hidden_size={PROBE_HIDDEN}. OPTIONS: its own "
+              f"constructor options, with their defaults.")
+    if notes:
         print()
-        print("\n".join(reasons))
+        print("\n".join(notes))
     return 0
 
 
@@ -57,16 +124,14 @@ def _option(text: str) -> tuple[str, object]:
 
 
 def _check(args) -> int:
-    from ..nn.recurrent import resolve_cell
     from ..testing.cells import check_cell
 
     options = dict(args.option)
-    try:
-        resolve_cell(args.name)
+    try:   # a cell that cannot be built is a failed check, in the report
         report = check_cell(args.name, options=options, max_examples=args.max_examples,
                             seed=args.seed, checks=args.only, raise_on_failure=False,
                             shrink=args.shrink)
-    except (plugins.PluginError, TypeError, ValueError, ImportError) as error:
+    except (plugins.PluginError, TypeError, ValueError) as error:   # the name or the options
         print(f"tinygrad-rnn check: {error}", file=sys.stderr)
         return 2
     print(f"check_cell({args.name!r}, options={options})")
@@ -77,7 +142,8 @@ def _check(args) -> int:
 def add_parser(commands) -> None:
     from ..testing.cells import CHECKS
 
-    cells = commands.add_parser("cells", help="list the plugins and whether each loads")
+    cells = commands.add_parser("cells", help="list the plugins, whether each works, and "
+                                              "what each cell can do")
     cells.add_argument("--no-load", action="store_true",
                        help="do not import the plugins (status 'not loaded' until used)")
     cells.set_defaults(run=_cells)

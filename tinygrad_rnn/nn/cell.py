@@ -1,31 +1,146 @@
-"""The cell contract: what a recurrent cell plugin provides.
+r"""The cell contract: what a recurrent cell plugin provides.
 
 A cell is one time step of a recurrence. It subclasses :class:`RecurrentCell` and gives:
 
 * ``__init__(self, input_size, hidden_size, bias=True, dtype=np.float32, **options)``,
   creating its parameters with PyTorch's names (``weight_ih``, ``weight_hh``, ``bias_ih``,
-  ``bias_hh``, plus any of its own) in PyTorch's registration order;
+  ``bias_hh``, plus any of its own) in PyTorch's registration order. An option value the
+  cell cannot take raises a ``ValueError`` that names the option and what it accepts;
 * ``state_names``, a class attribute naming the state tensors: ``("h",)`` for the RNN and
   the GRU, ``("h", "c")`` for the LSTM. Every state tensor starts at zero;
 * ``step(self, x, state) -> (h, new_state)``: one time step for a batch, ``x`` of shape
   (N, input_size), ``state`` a tuple of (N, size) tensors in ``state_names`` order, ``h``
-  the step's output (N, output_size). Written with engine ops, so autograd derives the
-  backward;
+  the step's output (N, output_size) and ``new_state`` a tuple like ``state``. Written with
+  engine ops, so autograd derives the backward;
 * optionally ``sequence(self, x, state, lengths, reverse) -> (output, final_state)``: the
-  whole sequence at once, for speed. When a cell has one, the recurrent layer uses it;
-  it must agree with ``step`` run over time (the conformance kit checks this).
+  whole sequence at once, for speed (see "A whole-sequence path" below).
 
 Everything else (stacking, both directions, ``lengths``, ``batch_first``, dropout between
-layers, PyTorch's state-dict names) is the recurrent layer's job, not the cell's.
+layers, PyTorch's state-dict names) is the recurrent layer's job, not the cell's. The layer
+holds the cell to this contract: :func:`check_declarations` when it builds the cell, and
+each ``step`` or ``sequence`` result (:func:`check_step_result`) as it runs; a breach is a
+:class:`CellContractError` that names the cell and the part of the contract it breaks.
+
+**Sizes.** ``state_sizes`` (the feature size of each state tensor, in ``state_names``
+order) is ``hidden_size`` for each by default, and ``output_size`` (the size of ``h``, the
+output that the next layer reads) is the first state's size. A cell may override either
+property: the LSTM with a projection has ``state_sizes = (P, H)`` for ``(h, c)``; a cell
+whose output is not a state at all returns its own ``h`` from ``step`` and says its size
+in ``output_size``. The output need not be the first state tensor.
+
+**Parameters of other shapes.** :meth:`RecurrentCell.create_parameters` registers the
+stacked weights and any extra parameters by keyword; a keyword named like a standard one
+replaces that one's shape and keeps its place in the order, so an IndRNN, whose recurrent
+weight is one number per unit, writes ``self.create_parameters(1, weight_hh=(H,))``. Every
+parameter is drawn from U(-1/√H, 1/√H) with :func:`tinygrad_rnn.nn.init.uniform_`; to
+initialise one otherwise, call another public initialiser of :mod:`tinygrad_rnn.nn.init` on
+it afterwards (``init.uniform_(self.weight_hh, 0.0, 1.0)``, ``init.orthogonal_``). These
+draw from the package's generator, so ``tinygrad_rnn.manual_seed`` reproduces them.
+
+**A whole-sequence path.** ``sequence(x, state, lengths, reverse)`` takes the whole
+(T, N, input_size) input and returns the (T, N, output_size) output and the final state
+tuple. When a cell has one, the layer uses it (``fused=False`` or
+``TINYGRAD_RNN_STEPWISE=1`` forces ``step``); it must agree with ``step`` run over time by
+:func:`~tinygrad_rnn.nn.recurrent.run_cell`: with ``lengths``, a sequence past its length
+keeps its state and outputs zeros; with ``reverse``, the loop runs from the last step to
+the first. Two ways to write one:
+
+* compose it from engine ops and hand a per-step function to
+  :func:`~tinygrad_rnn.nn.scan` (the ``mgu`` plugin does: the input projection of all
+  steps is one product, the loop stays in Python);
+* subclass :class:`~tinygrad_rnn.nn.fused.FusedRecurrence` and write the time loop over
+  arrays, forward and backward (``recurrence_forward``, ``recurrence_backward``; see that
+  module for their arguments); ``sequence`` is then
+  ``return Subclass.run(self, x, state, lengths, reverse, **options)``. The built-in
+  cells do this with Numba kernels.
+
+Either way, the conformance kit's ``sequence`` check
+(:func:`tinygrad_rnn.testing.check_cell`) compares output, final state and every gradient
+with the step-by-step path.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..random import default_generator
 from ..tensor import Tensor
+from . import init
 from .module import Module, Parameter
+
+
+class CellContractError(TypeError):
+    """A cell breaks the cell contract; the message names the cell and the broken part."""
+
+
+def _who(cell) -> str:
+    cls = type(cell)
+    return f"cell {cls.__qualname__} ({cls.__module__})"
+
+
+def _sizes(cell) -> tuple:
+    """``(state_sizes, output_size)`` of ``cell``, read once (they may be properties)."""
+    try:
+        return tuple(cell.state_sizes), cell.output_size
+    except AttributeError as error:
+        raise CellContractError(f"{_who(cell)} breaks the cell contract: {error} (subclass "
+                                f"RecurrentCell for the defaults)") from None
+
+
+def check_declarations(cell) -> None:
+    """Check that ``cell``'s ``state_sizes`` has one positive int per name of
+    ``state_names``, and ``output_size`` is a positive int; :class:`CellContractError` if not."""
+    (sizes, output_size), names = _sizes(cell), tuple(cell.state_names)
+    problems = []
+    if len(sizes) != len(names):
+        entries = "1 entry" if len(sizes) == 1 else f"{len(sizes)} entries"
+        problems.append(f"state_sizes {sizes} has {entries}, state_names {names} has "
+                        f"{len(names)}: one size per state tensor")
+    if not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+        problems.append(f"state_sizes {sizes} must hold positive ints")
+    if not (isinstance(output_size, (int, np.integer)) and output_size > 0):
+        problems.append(f"output_size must be a positive int, got {output_size!r}")
+    if problems:
+        raise CellContractError(f"{_who(cell)} breaks the cell contract: " + "; ".join(problems))
+
+
+def _check_tensor(cell, where: str, what: str, value, shape: tuple, declared: str) -> None:
+    if not isinstance(value, Tensor):
+        raise CellContractError(f"{_who(cell)} breaks the cell contract: {where} returned "
+                                f"{what} of type {type(value).__name__}, expected a Tensor")
+    if value.shape != shape:
+        raise CellContractError(f"{_who(cell)} breaks the cell contract: {where} returned "
+                                f"{what} of shape {value.shape}, expected {shape} ({declared})")
+
+
+def check_step_result(cell, result, steps: int | None, batch: int, where: str = "step") -> None:
+    """Check what ``cell.step`` (``steps`` None) or ``cell.sequence`` (``steps`` = T) returned
+    for a batch of ``batch`` against ``state_names``, ``state_sizes`` and ``output_size``:
+    ``(h, new_state)``, h of shape (N, output_size) or (T, N, output_size), ``new_state`` a
+    tuple of one (N, size) tensor per state name. :class:`CellContractError` if not."""
+    names, (sizes, output_size) = tuple(cell.state_names), _sizes(cell)
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise CellContractError(f"{_who(cell)} breaks the cell contract: {where} must return "
+                                f"(h, new_state), got {type(result).__name__}")
+    h, state = result
+    lead = (batch,) if steps is None else (steps, batch)
+    _check_tensor(cell, where, "the output h", h, (*lead, output_size), "output_size")
+    if not isinstance(state, (tuple, list)) or len(state) != len(names):
+        got = (f"{len(state)} tensor(s)" if isinstance(state, (tuple, list))
+               else type(state).__name__)
+        raise CellContractError(f"{_who(cell)} breaks the cell contract: {where} returned a "
+                                f"state of {got}; state_names {names} declares {len(names)} "
+                                f"(return a tuple in state_names order)")
+    for name, size, value in zip(names, sizes, state):
+        _check_tensor(cell, where, f"state {name!r}", value, (batch, size), "state_sizes")
+
+
+def checked_step(cell):
+    """``cell.step``, each result checked by :func:`check_step_result`."""
+    def step(x, state):
+        result = cell.step(x, state)
+        check_step_result(cell, result, None, x.shape[0])
+        return result
+    return step
 
 
 class RecurrentCell(Module):
@@ -59,7 +174,8 @@ class RecurrentCell(Module):
 
     @property
     def output_size(self) -> int:
-        """The feature size of ``h``, the step's output."""
+        """The feature size of ``h``, the step's output: the first state's size unless
+        overridden (the output need not be a state tensor)."""
         return self.state_sizes[0]
 
     def initial_state(self, batch_size: int) -> tuple[Tensor, ...]:
@@ -74,8 +190,10 @@ class RecurrentCell(Module):
     def create_parameters(self, num_gates: int, **extra_shapes) -> None:
         """Register ``weight_ih`` (G·H, I), ``weight_hh`` (G·H, H'), ``bias_ih`` and
         ``bias_hh`` (G·H,) (None without ``bias``, as PyTorch), then ``extra_shapes`` in
-        order, all drawn from U(-1/√H, 1/√H) as PyTorch's recurrent layers. H' is
-        ``output_size``: the size of the ``h`` that feeds back.
+        order, all drawn from U(-1/√H, 1/√H) as PyTorch's recurrent layers, by
+        :func:`tinygrad_rnn.nn.init.uniform_`. H' is ``output_size``: the size of the ``h``
+        that feeds back. An extra shape named like a standard parameter replaces its shape
+        and keeps its place (``weight_hh=(H,)`` for a recurrent weight per unit).
         """
         G, H = num_gates, self.hidden_size
         shapes = {"weight_ih": (G * H, self.input_size), "weight_hh": (G * H, self.output_size)}
@@ -87,8 +205,8 @@ class RecurrentCell(Module):
         shapes.update(extra_shapes)
         bound = 1.0 / np.sqrt(H)
         for name, shape in shapes.items():
-            values = default_generator().uniform(-bound, bound, shape).astype(self.dtype)
-            setattr(self, name, Parameter(values))
+            parameter = Parameter(np.empty(shape, self.dtype))
+            setattr(self, name, init.uniform_(parameter, -bound, bound))
 
     # ------------------------------------------------------------ PyTorch's single-step API
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import ops, plugins
 from ..tensor import Tensor, as_tensor
-from .cell import RecurrentCell
+from .cell import RecurrentCell, check_declarations, check_step_result, checked_step
 from .module import Module, ModuleList
 
 STEPWISE_ENV = "TINYGRAD_RNN_STEPWISE"
@@ -60,11 +60,14 @@ def run_cell(cell: RecurrentCell, x: Tensor, state: tuple, lengths=None, reverse
     final state (see :func:`scan` for ``lengths`` and ``reverse``).
 
     The cell's whole-sequence path is taken when it has one and :func:`use_fused` agrees;
-    otherwise its ``step`` runs once per time step.
+    otherwise its ``step`` runs once per time step. Either result is checked against the
+    cell contract (``check_step_result``).
     """
     if cell.sequence is not None and use_fused(fused):
-        return cell.sequence(x, state, lengths, reverse)
-    return scan(cell.step, ops.unstack(x), state, lengths, reverse)
+        result = cell.sequence(x, state, lengths, reverse)
+        check_step_result(cell, result, x.shape[0], x.shape[1], where="sequence")
+        return result
+    return scan(checked_step(cell), ops.unstack(x), state, lengths, reverse)
 
 
 class Unidirectional(Module):
@@ -104,17 +107,23 @@ BUILTIN_PLUGINS = {
 
 
 def load_plugin(name: str, kind: str):
-    """``plugins.get(name, kind)``, whose error for a missing built-in names its distribution."""
+    """``plugins.get(name, kind)``; when a built-in (``name`` bare or ``dist:name``) is not
+    installed at all, the error names the distribution that ships it and how to install it.
+    (Installed but disabled or ambiguous: the registry's own error says so, and the way out.)
+    """
     try:
         return plugins.get(name, kind=kind)
     except plugins.PluginError as error:
-        distribution = BUILTIN_PLUGINS.get((kind, name))
-        if distribution is None:
+        short = name.rpartition(":")[2]
+        distribution = BUILTIN_PLUGINS.get((kind, short))
+        if distribution is None or any(row.name == short and row.distribution == distribution
+                                       for row in plugins.available(kind)):
             raise
         folder = distribution.removeprefix("tinygrad-rnn-")
         raise plugins.PluginError(
-            f"{error}\nThe {kind} {name!r} ships in the distribution {distribution}: "
-            f"install it with `pip install -e plugins/{folder}` from a tinygrad_rnn checkout"
+            f"{error}\nThe {kind} {short!r} ships in the distribution {distribution}, which is "
+            f"not installed: install it with `pip install -e plugins/{folder}` from a "
+            f"tinygrad_rnn checkout"
         ) from error
 
 
@@ -168,6 +177,7 @@ class Recurrent(Module):
         for _ in range(num_layers):
             self.layers.append(wrapper(lambda size=layer_input: cell_class(
                 size, hidden_size, bias=bias, dtype=dtype, **cell_options)))
+            check_declarations(self.layers[-1].cells[0])
             layer_input = wrapper.num_directions * self.layers[-1].cells[0].output_size
         self.num_directions = wrapper.num_directions
 

@@ -19,6 +19,8 @@ step-by-step one to ``FUSED_TOL`` = 1e-10. Both compare with the norm-wise relat
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import re
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
@@ -28,6 +30,7 @@ import numpy as np
 from .. import plugins
 from .. import random as _random
 from ..autograd import no_grad
+from ..nn.cell import CellContractError
 from ..nn.recurrent import Recurrent, resolve_cell, run_cell
 from ..tensor import Tensor
 from .gradcheck import GradcheckError, gradcheck
@@ -48,6 +51,11 @@ class CellCheckError(AssertionError):
                  f"check(s):"]
         lines += [f"- {result.name}: {_indent(result.detail)}" for result in failed]
         super().__init__("\n".join(lines))
+
+
+class CellOptionError(ValueError):
+    """The cell rejects the options given to :func:`check_cell` (for every size, while it
+    builds without them); the message is the cell's own."""
 
 
 class CheckResult(NamedTuple):
@@ -252,17 +260,23 @@ def _indent(text: str, spaces: int = 4) -> str:
 # ---------------------------------------------------------------- the checks
 
 class _Check(NamedTuple):
-    function: Callable[[_Subject, Case], None]
+    function: Callable[[_Subject, Case], object]
     skip: Callable[[_Subject], str | None] | None
+    conclude: Callable[[_Subject, list], None] | None
 
 
 CHECKS: dict[str, _Check] = {}
 
 
-def _check(name: str, skip=None):
-    """Register a check under ``name``; ``skip(subject)`` returns a reason to skip it, or None."""
+def _check(name: str, skip=None, conclude=None):
+    """Register a check under ``name``; ``skip(subject)`` returns a reason to skip it, or None.
+
+    ``function(subject, case)`` states the property of one example. A property of the whole
+    run ("for some example") also gives ``conclude(subject, results)``, called after every
+    example passed with what ``function`` returned for each; it raises AssertionError.
+    """
     def register(function):
-        CHECKS[name] = _Check(function, skip)
+        CHECKS[name] = _Check(function, skip, conclude)
         return function
     return register
 
@@ -351,14 +365,34 @@ def check_lengths(subject: _Subject, case: Case) -> None:
                               f"{name}", got.data[:, n], expected)
 
 
-@_check("state")
-def check_state(subject: _Subject, case: Case) -> None:
-    """The state carries the whole past: running x[:k] and then x[k:] from the first part's
-    final state equals one run over x; and every initial state tensor changes the output or
-    the final state (a step that ignores part of its state fails)."""
+# NOTE: the moves of the state check. A relu unit whose pre-activation is negative for both
+# moved states is dead: for that example its state truly changes nothing. Moving by 100 as
+# well as by 5, both ways, revives it unless its recurrent weights are tiny against the rest
+# of its input; and the check fails only if no drawn example at all shows an effect.
+STATE_MOVES = (5.0, -5.0, 100.0, -100.0)
+
+
+def _state_matters_somewhere(subject: _Subject, effects: list) -> None:
+    names = subject.cell_class.state_names
+    seen = set().union(*effects)
+    for name in names:
+        if name not in seen:
+            raise AssertionError(f"the initial {name!r} changes neither the output nor the "
+                                 f"final state in any of the {len(effects)} drawn examples "
+                                 f"(moved by {', '.join(f'{m:+g}' for m in STATE_MOVES)}): "
+                                 f"step ignores that part of its state")
+
+
+@_check("state", conclude=_state_matters_somewhere)
+def check_state(subject: _Subject, case: Case) -> set:
+    """The state carries the whole past: in every example, running x[:k] and then x[k:] from
+    the first part's final state equals one run over x; and each initial state tensor,
+    moved both ways, changes the output or the final state in at least one example (a step
+    that ignores part of its state fails; a unit dead in one example cannot fake that)."""
     layer = subject.layer(case)
     names, x = layer.cells[0].state_names, case.x
     initial = [s[:1] for s in case.state]
+    effects = set()
     with no_grad():
         output, final = layer(Tensor(x), _one(_tensors(initial)))
         if x.shape[0] > 1:
@@ -371,17 +405,16 @@ def check_state(subject: _Subject, case: Case) -> None:
                 _assert_close(f"final {name} of x[:{k}] then x[{k}:] vs one run", got, expected)
         rng = np.random.default_rng(case.seed)
         for j, name in enumerate(names):
-            # NOTE: a relu cell may be dead around one state; moving both ways finds life.
-            change = 0.0
-            for move in (5.0, -5.0):
+            for move in STATE_MOVES:
                 moved = list(initial)
                 moved[j] = initial[j] + move * rng.uniform(0.5, 1.0, initial[j].shape)
                 output_moved, final_moved = layer(Tensor(x), _one(_tensors(moved)))
-                change = max(change, relative_error(output_moved, output), *(
+                change = max(relative_error(output_moved, output), *(
                     relative_error(a, b) for a, b in zip(_parts(final_moved), _parts(final))))
-            if change <= EXACT_TOL:
-                raise AssertionError(f"the initial {name!r} changes neither the output nor the "
-                                     f"final state: step ignores that part of its state")
+                if change > EXACT_TOL:
+                    effects.add(name)
+                    break
+    return effects
 
 
 def _skip_bidirectional(subject: _Subject) -> str | None:
@@ -557,6 +590,33 @@ def _failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+@contextlib.contextmanager
+def _pinned_draws():
+    """Hypothesis's draws as a function of its seed alone, while the kit runs.
+
+    NOTE: derandomized Hypothesis is not enough. Since 6.131 it also draws, now and then,
+    literals found in the source of every "local" module in ``sys.modules``, so the examples
+    (and a verdict) changed with what the process had imported before. Here that pool of
+    literals is empty, and the cache of values it fed is cleared on the way in and out.
+    Hypothesis versions without the pool need nothing.
+    """
+    from unittest import mock
+
+    try:
+        from hypothesis.internal.conjecture import providers
+        empty, cache = providers.Constants(), providers.CONSTANTS_CACHE.cache
+        getattr(providers, "_get_local_constants")
+    except (ImportError, AttributeError):
+        yield
+        return
+    cache.clear()
+    try:
+        with mock.patch.object(providers, "_get_local_constants", lambda: empty):
+            yield
+    finally:
+        cache.clear()
+
+
 def _run(name: str, subject: _Subject, max_examples: int, shrink: bool) -> CheckResult:
     """Run one check under Hypothesis; the last example seen is the falsifying one (after
     shrinking, Hypothesis replays the smallest)."""
@@ -567,6 +627,7 @@ def _run(name: str, subject: _Subject, max_examples: int, shrink: bool) -> Check
     if check.skip is not None and (reason := check.skip(subject)):
         return CheckResult(name, "skipped", reason)
     seen: list[Case] = []
+    results: list = []
 
     @settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
@@ -574,10 +635,14 @@ def _run(name: str, subject: _Subject, max_examples: int, shrink: bool) -> Check
     @given(_cases(subject))
     def holds(case):
         seen[:] = [case]
-        check.function(subject, case)
+        results.append(check.function(subject, case))
 
     try:
-        holds()
+        with _pinned_draws():
+            holds()
+        if check.conclude is not None:
+            seen.clear()
+            check.conclude(subject, results)
     except Unsatisfiable:
         return CheckResult(name, "failed", f"the cell raised ValueError for every drawn size "
                                            f"(I, H ≤ {MAX_INPUT}) with options {subject.options}")
@@ -585,6 +650,49 @@ def _run(name: str, subject: _Subject, max_examples: int, shrink: bool) -> Check
         example = f"\nFalsifying example: {seen[-1]}" if seen else ""
         return CheckResult(name, "failed", _failure(error) + example)
     return CheckResult(name, "passed")
+
+
+def _build_error(cell_class, options: dict) -> Exception | None:
+    """None when the cell builds, in a float64 layer, for some drawable size (I, H); else the
+    error it raised for the last size tried."""
+    error = None
+    for input_size in range(1, MAX_INPUT + 1):
+        for hidden_size in range(1, MAX_HIDDEN + 1):
+            try:
+                Recurrent(cell_class, input_size, hidden_size, dtype=np.float64, **options)
+            except Exception as caught:  # a cell may fail in any way; the report names it
+                error = caught
+            else:
+                return None
+    return error
+
+
+def _preflight(cell_class, label: str, options: dict) -> str | None:
+    """Why no check can run on the cell, or None when it builds for some drawable size.
+
+    Raises TypeError at once for options its constructor's signature does not take, and
+    :class:`CellOptionError` (with the cell's own message) for options the cell rejects at
+    every size while it builds without them: the options are wrong, not the cell.
+    """
+    try:
+        signature = inspect.signature(cell_class)
+    except (TypeError, ValueError):
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(1, 1, **{"bias": True, "dtype": np.float64, **options})
+        except TypeError as error:
+            raise TypeError(f"check_cell: {label} does not take the options {options}: "
+                            f"{error}") from None
+    if (error := _build_error(cell_class, options)) is None:
+        return None
+    failure = f"{type(error).__name__}: {error}"
+    if options and not isinstance(error, CellContractError) and \
+            _build_error(cell_class, {}) is None:
+        raise CellOptionError(f"check_cell: {label} rejects the options {options}: "
+                              f"{failure}") from error
+    return (f"the cell cannot be built for any input_size ≤ {MAX_INPUT} and hidden_size ≤ "
+            f"{MAX_HIDDEN} with options {options}: {failure}")
 
 
 def check_cell(cell, *, options: dict | None = None, max_examples: int | None = None,
@@ -610,8 +718,10 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
         Sequence :math:`n` of a padded batch equals the same sequence run alone, unbatched,
         over its first ``lengths[n]`` steps; outputs past the length are exactly 0.
     ``state``
-        Running x[:k], then x[k:] from that final state, equals one run over x; and moving
-        any one initial state tensor changes the output or the final state.
+        Running x[:k], then x[k:] from that final state, equals one run over x; and each
+        initial state tensor, moved both ways (by 5 and by 100), changes the output or the
+        final state in at least one drawn example. Not in every one: a relu unit can be
+        dead for one example's weights and inputs, its state then truly without effect.
     ``bidirectional``
         The reverse half of a ``bidirectional=True`` output equals the reverse cell run on
         each sequence reversed in time from its own end, reversed back (the forward half
@@ -632,11 +742,12 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
     Args:
         cell: a registered cell name (``"lstm"``, ``"dist:name"``) or a cell class.
         options: the cell's own constructor options, as a dict (``{"proj_size": 2}``);
-            sizes the cell rejects with a ValueError are not drawn.
+            sizes the cell rejects with a ValueError (e.g. ``proj_size`` ≥ H) are not drawn.
         max_examples: examples per check (default 10).
         seed: added to every drawn parameter seed. Hypothesis itself is derandomized (the
-            same examples every run, no example database), so that the command line and CI
-            give the same verdict.
+            same examples every run, no example database) and does not read the literals of
+            the modules this process imported (see ``_pinned_draws``): the same call gives
+            the same verdict in any process, from the command line or from CI.
         checks: names of the checks to run (default: all, in the order above).
         raise_on_failure: raise :class:`CellCheckError` if a check fails (else just report).
         shrink: let Hypothesis shrink a falsifying example to a minimal one. Off by default:
@@ -649,8 +760,12 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
 
     Raises:
         CellCheckError: a check failed; the message lists each failing check with its
-            falsifying example.
+            falsifying example. A cell that cannot be built at any drawn size (its
+            constructor raises, or it breaks the contract's declarations) fails every check.
         PluginError: ``cell`` is a name that no plugin provides.
+        TypeError: ``options`` holds an argument that the cell's constructor does not take.
+        CellOptionError: the cell rejects ``options`` (its own ValueError, say, for
+            ``nonlinearity="swish"``) for every size, while it builds without them.
 
     ``tinygrad_rnn``'s random generator is left as it was.
 
@@ -688,12 +803,11 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
     report = CellReport(label, options)
     with _random.seeded(seed):
         subject = _Subject(cell_class, options, seed)
-        try:   # options the cell does not take raise their TypeError here, once
-            Recurrent(cell_class, MAX_INPUT, MAX_HIDDEN, dtype=np.float64, **options)
-        except ValueError:
-            pass   # some sizes may be invalid; the checks draw others
-        for name in names:
-            report.results.append(_run(name, subject, max_examples or DEFAULT_EXAMPLES, shrink))
+        if unbuildable := _preflight(cell_class, label, options):
+            report.results = [CheckResult(name, "failed", unbuildable) for name in names]
+        else:
+            report.results = [_run(name, subject, max_examples or DEFAULT_EXAMPLES, shrink)
+                              for name in names]
     if raise_on_failure and not report.passed:
         raise CellCheckError(report)
     return report

@@ -1,0 +1,119 @@
+"""The cell contract as the recurrent layer enforces it: a cell's declarations and what its
+``step`` and ``sequence`` return are checked, and a breach names the cell and the part of
+the contract it breaks; parameters of other shapes come from ``create_parameters``."""
+
+import numpy as np
+import pytest
+
+from tinygrad_rnn import manual_seed, nn, ops
+from tinygrad_rnn.nn.cell import CellContractError
+from tinygrad_rnn.tensor import Tensor
+
+from helpers import Elman
+
+
+class TwoStates(Elman):
+    """An Elman cell that declares a second state, c, and carries it unchanged."""
+
+    state_names = ("h", "c")
+
+    def step(self, x, state):
+        h, _ = super().step(x, state[:1])
+        return h, (h, state[1])
+
+
+class ReturnsOneState(TwoStates):
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        return h, (h,)
+
+
+class ReturnsBareTensor(Elman):
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        return h, h
+
+
+class WideC(TwoStates):
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        return h, (h, ops.concatenate([state[1], state[1]], axis=-1))
+
+
+class WideOutput(Elman):
+    def step(self, x, state):
+        h, new_state = super().step(x, state)
+        return ops.concatenate([h, h], axis=-1), new_state
+
+
+class SequenceDropsC(TwoStates):
+    def sequence(self, x, state, lengths, reverse):
+        output, final = nn.scan(self.step, ops.unstack(x), state, lengths, reverse)
+        return output, final[:1]
+
+
+def breach(cell, fused=None) -> str:
+    """The message of the CellContractError that building and running a layer raises."""
+    with pytest.raises(CellContractError) as caught:
+        nn.Recurrent(cell, 2, 3, fused=fused)(Tensor(np.ones((4, 5, 2), np.float32)))
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("cell, part", [
+    (ReturnsOneState, "step returned a state of 1 tensor(s); state_names ('h', 'c') declares "
+                      "2 (return a tuple in state_names order)"),
+    (ReturnsBareTensor, "step returned a state of Tensor; state_names ('h',) declares 1"),
+    (WideC, "step returned state 'c' of shape (5, 6), expected (5, 3) (state_sizes)"),
+    (WideOutput, "step returned the output h of shape (5, 6), expected (5, 3) (output_size)"),
+    (SequenceDropsC, "sequence returned a state of 1 tensor(s); state_names ('h', 'c')"),
+])
+def test_a_breach_names_the_cell_and_the_part_of_the_contract(cell, part):
+    message = breach(cell)
+    assert message.startswith(f"cell {cell.__qualname__} ({__name__}) breaks the cell contract")
+    assert part in message
+
+
+def test_declarations_are_checked_when_the_layer_is_built():
+    class NoSizeForC(TwoStates):
+        state_sizes = (3,)
+
+    with pytest.raises(CellContractError, match=r"state_sizes \(3,\) has 1 entry, state_names "
+                                                r"\('h', 'c'\) has 2"):
+        nn.Recurrent(NoSizeForC, 2, 3)
+
+
+def test_a_correct_two_state_cell_runs_both_paths():
+    layer = nn.Recurrent(TwoStates, 2, 3)
+    output, (h, c) = layer(Tensor(np.ones((4, 5, 2), np.float32)))
+    assert output.shape == (4, 5, 3) and h.shape == c.shape == (1, 5, 3)
+
+
+class IndRNN(Elman):
+    """h' = tanh(x W_ihᵀ + b_ih + u ⊙ h + b_hh): a recurrent weight per unit, drawn in (0, 1)."""
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super(Elman, self).__init__(input_size, hidden_size, bias, dtype)
+        self.scale = 1.0
+        self.create_parameters(1, weight_hh=(hidden_size,))
+        nn.init.uniform_(self.weight_hh, 0.0, 1.0)
+
+    def step(self, x, state):
+        (h,) = state
+        h = ops.tanh(x @ self.weight_ih.T + self.bias_ih + self.weight_hh * h + self.bias_hh)
+        return h, (h,)
+
+
+def test_create_parameters_replaces_a_standard_shape_in_its_place():
+    manual_seed(0)
+    cell = IndRNN(2, 3)
+    assert [(name, p.shape) for name, p in cell.named_parameters()] == [
+        ("weight_ih", (3, 2)), ("weight_hh", (3,)), ("bias_ih", (3,)), ("bias_hh", (3,))]
+    assert ((0 <= cell.weight_hh.data) & (cell.weight_hh.data < 1)).all()
+
+
+def test_create_parameters_draws_u_of_one_over_root_h_from_the_package_generator():
+    manual_seed(7)
+    cell = Elman(2, 4, dtype=np.float64)
+    expected = np.random.default_rng(7).uniform(-0.5, 0.5, 4 * 2 + 4 * 4 + 4 + 4)
+    drawn = np.concatenate([p.data.ravel() for p in cell.parameters()])
+    np.testing.assert_array_equal(drawn, expected)
