@@ -3,6 +3,9 @@ one; ``check`` runs the conformance kit and exits 0 (all passed), 1 (a check fai
 (unknown cell or bad options)."""
 
 import importlib
+import os
+import re
+import subprocess
 import sys
 import uuid
 
@@ -10,6 +13,7 @@ import numpy as np
 import pytest
 
 from tinygrad_rnn import cli, ops, plugins
+from tinygrad_rnn.cli import new_cell
 from tinygrad_rnn.testing.cells import CHECKS
 
 from helpers import Elman, WrongGradient
@@ -215,3 +219,54 @@ def test_check_rejects_a_malformed_option(capsys):
         cli.main(["check", "rnn", "--option", "proj_size"])
     assert caught.value.code == 2
     assert "expected key=value" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- new-cell
+
+def test_new_cell_writes_a_distribution_that_installs_and_passes_its_own_tests(tmp_path, capsys):
+    project = tmp_path / "project"
+    assert cli.main(["new-cell", "tg_leaky", "--dir", str(project)]) == 0
+    assert f"wrote the 'tg_leaky' cell plugin in {project}" in capsys.readouterr().out
+    assert sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()) == [
+        "README.md", "pyproject.toml", "tests/test_tg_leaky.py",
+        "tinygrad_rnn_tg_leaky/__init__.py", "tinygrad_rnn_tg_leaky/cell.py"]
+    pyproject = (project / "pyproject.toml").read_text()
+    assert ('[project.entry-points."tinygrad_rnn.cells"]\n'
+            'tg_leaky = "tinygrad_rnn_tg_leaky.cell:TgLeakyCell"') in pyproject
+    docstring = (project / "tinygrad_rnn_tg_leaky" / "cell.py").read_text()
+    for part in (".. math::", "where :math:`x` is", "Shapes, where:", "Weight layout:", ">>> "):
+        assert part in docstring
+    site = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                              "--no-build-isolation", "--disable-pip-version-check", "--target",
+                              str(site), "-e", str(project)], capture_output=True, text=True,
+                             timeout=300)
+    assert install.returncode == 0, install.stderr
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs"],
+                          cwd=project, env={**os.environ, "PYTHONPATH": str(site)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^1[0-9] passed, 1 skipped", done.stdout.splitlines()[-1]), done.stdout
+    assert "sequence: no whole-sequence path" in done.stdout   # the skipped one: no sequence
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["Leaky"], "the cell name must be a lowercase Python identifier"),
+    (["lstm"], "a distribution named tinygrad-rnn-lstm is already installed"),
+    (["tg_leaky", "--dir", "{tmp}/taken"], "taken already exists and is not an empty folder"),
+])
+def test_new_cell_refuses_and_writes_nothing(arguments, message, tmp_path, capsys,
+                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    assert cli.main(["new-cell", *(a.format(tmp=tmp_path) for a in arguments)]) == 2
+    assert message in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["notes.txt", "taken"]
+
+
+def test_new_cell_leaves_no_partial_project_when_a_file_fails(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(new_cell.FILES, "extra.txt", "no-such-template.tmpl")
+    assert cli.main(["new-cell", "tg_leaky", "--dir", str(tmp_path / "project")]) == 2
+    assert "no-such-template.tmpl" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -3,6 +3,7 @@
     tinygrad-rnn train [TASK]    train one of the source material's tasks (default: hello)
     tinygrad-rnn cells           list every plugin (cells and wrappers) and whether it loads
     tinygrad-rnn check NAME      run the conformance kit (check_cell) on a cell plugin
+    tinygrad-rnn new-cell NAME   write a ready cell-plugin distribution to start from
 
 Each subcommand module has ``add_parser(commands)``, which adds its parser to the
 subparsers and sets ``run`` to the function that carries it out and returns the exit status.
@@ -11,7 +12,7 @@ subparsers and sets ``run`` to the function that carries it out and returns the 
 import argparse
 import sys
 
-from . import plugin_commands, train
+from . import new_cell, plugin_commands, train
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     train.add_parser(commands)
     plugin_commands.add_parser(commands)
+    new_cell.add_parser(commands)
     return parser
 
 

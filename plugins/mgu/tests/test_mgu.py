@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from tinygrad_rnn import plugins
 from tinygrad_rnn.nn.recurrent import Recurrent
 from tinygrad_rnn.tensor import Tensor
-from tinygrad_rnn.testing import gradcheck
-from tinygrad_rnn.testing.cells import check_cell
+from tinygrad_rnn.testing import gradcheck, parametrize_with_checks
 from tinygrad_rnn_mgu import MGUCell
 
 # ---------------------------------------------------------------- the NumPy reference
@@ -169,9 +168,8 @@ def test_a_layer_of_it_is_stacked_and_bidirectional_for_free():
 
 # ---------------------------------------------------------------- certification
 
-@pytest.mark.parametrize("options", [{}, {"bias": False}], ids=repr)
-def test_passes_the_conformance_kit(options):
-    # [tutorial: certify]
-    report = check_cell(MGUCell, options=options)   # raises CellCheckError on a failure
-    assert report.passed and not report.skipped     # "sequence" runs: the cell has one
-    # [tutorial: end certify]
+# [tutorial: certify]
+@parametrize_with_checks([MGUCell, (MGUCell, {"bias": False})])
+def test_passes_the_conformance_kit(cell, check):
+    check(cell)   # one test per check and option set: MGUCell-gradients, …
+# [tutorial: end certify]

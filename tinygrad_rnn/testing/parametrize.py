@@ -1,0 +1,84 @@
+"""``parametrize_with_checks``: the conformance kit as pytest tests, one per (cell, check).
+
+In the spirit of scikit-learn's ``parametrize_with_checks``: a plugin's test module writes
+
+.. code-block:: python
+
+    from tinygrad_rnn.testing import parametrize_with_checks
+
+    @parametrize_with_checks(["mycell", ("mycell", {"bias": False})])
+    def test_conformance(cell, check):
+        check(cell)
+
+and its CI shows each check of :func:`~tinygrad_rnn.testing.check_cell` as its own test
+(``mycell-gradients``, ``mycell(bias=False)-lengths``, …) with its own failure. A check
+the kit skips (no whole-sequence path, no bidirectional wrapper) is reported as skipped,
+never as passed. pytest is imported only when the decorator is built.
+"""
+
+from __future__ import annotations
+
+from .cells import CHECKS, CellCheckError, check_cell
+
+
+class ConformanceCheck:
+    """One check of the kit, with its settings, as a callable: ``check(cell)`` runs it on
+    ``cell`` (a registered name or a class), raises :class:`CellCheckError` if it fails
+    and skips the pytest test if the kit skips it."""
+
+    def __init__(self, name: str, options: dict, max_examples: int | None, seed: int):
+        self.name, self.options, self.max_examples, self.seed = name, options, max_examples, seed
+
+    def __call__(self, cell) -> None:
+        import pytest
+
+        report = check_cell(cell, options=self.options, checks=[self.name], seed=self.seed,
+                            max_examples=self.max_examples, raise_on_failure=False)
+        (result,) = report.results
+        if result.status == "skipped":
+            pytest.skip(f"{result.name}: {result.detail}")
+        if result.status == "failed":
+            raise CellCheckError(report)
+
+    def __repr__(self) -> str:
+        return f"ConformanceCheck({self.name!r}, options={self.options})"
+
+
+def _label(cell, options: dict) -> str:
+    """``name`` or ``ClassName``, with ``(key=value,…)`` when there are options."""
+    label = cell if isinstance(cell, str) else cell.__name__
+    settings = ",".join(f"{key}={value!r}" for key, value in options.items())
+    return f"{label}({settings})" if settings else label
+
+
+def parametrize_with_checks(cells, *, checks=None, max_examples: int | None = None,
+                            seed: int = 0):
+    """A ``pytest.mark.parametrize`` over ``(cell, check)``: every check of the kit for every
+    cell, each test id ``label-check``.
+
+    Args:
+        cells: registered names or cell classes, each alone (default options) or as a pair
+            ``(cell, options)``.
+        checks: names of the checks (default: all of them, in the kit's order).
+        max_examples, seed: as for :func:`~tinygrad_rnn.testing.check_cell`.
+
+    >>> from tinygrad_rnn.testing import parametrize_with_checks
+    >>> mark = parametrize_with_checks(["mgu", ("lstm", {"proj_size": 2})],
+    ...                                checks=["lengths", "sequence"])
+    >>> mark.args[0]
+    'cell, check'
+    >>> [param.id for param in mark.args[1]]
+    ['mgu-lengths', 'mgu-sequence', 'lstm(proj_size=2)-lengths', 'lstm(proj_size=2)-sequence']
+    """
+    import pytest
+
+    names = list(CHECKS) if checks is None else list(checks)
+    if unknown := [name for name in names if name not in CHECKS]:
+        raise ValueError(f"parametrize_with_checks: unknown check(s) {unknown}; checks: "
+                         f"{', '.join(CHECKS)}")
+    params = []
+    for entry in cells:
+        cell, options = entry if isinstance(entry, tuple) else (entry, {})
+        params += [pytest.param(cell, ConformanceCheck(name, dict(options), max_examples, seed),
+                                id=f"{_label(cell, options)}-{name}") for name in names]
+    return pytest.mark.parametrize("cell, check", params)
