@@ -7,7 +7,9 @@ import pytest
 
 from tinygrad_rnn import manual_seed, nn, ops
 from tinygrad_rnn.nn.cell import CellContractError
+from tinygrad_rnn.nn.fused import FusedRecurrence
 from tinygrad_rnn.tensor import Tensor
+from tinygrad_rnn.testing import check_cell
 
 from helpers import Elman
 
@@ -117,3 +119,62 @@ def test_create_parameters_draws_u_of_one_over_root_h_from_the_package_generator
     expected = np.random.default_rng(7).uniform(-0.5, 0.5, 4 * 2 + 4 * 4 + 4 + 4)
     drawn = np.concatenate([p.data.ravel() for p in cell.parameters()])
     np.testing.assert_array_equal(drawn, expected)
+
+
+# [contract: fused path]
+class ElmanLoop(FusedRecurrence):
+    """The time loop of h' = tanh(xp_t + h W_hhᵀ + b_hh) over arrays, forward and backward;
+    ``xp`` (T, N, H) is the input projection x_t W_ihᵀ + b_ih that FusedRecurrence made."""
+
+    @classmethod
+    def recurrence_forward(cls, xp, w_hh, b_hh, states, lengths, reverse):
+        output, h_in, h = np.zeros_like(xp), np.zeros_like(xp), states[0].copy()
+        for t in reversed(range(len(xp))) if reverse else range(len(xp)):
+            active = (t < lengths)[:, None]        # past its length a sequence holds still
+            h_in[t] = h
+            new = np.tanh(xp[t] + h @ w_hh.T + b_hh)
+            output[t] = np.where(active, new, 0.0)
+            h = np.where(active, new, h)
+        return output, (h,), (output, h_in)
+
+    @classmethod
+    def recurrence_backward(cls, g_output, g_finals, saved, w_hh, lengths, reverse):
+        output, h_in = saved
+        dxp, gh = np.zeros_like(output), g_finals[0].copy()
+        for t in range(len(output)) if reverse else reversed(range(len(output))):
+            active = (t < lengths)[:, None]
+            da = np.where(active, (gh + g_output[t]) * (1 - output[t] ** 2), 0.0)
+            dxp[t] = da
+            gh = np.where(active, da @ w_hh, gh)
+        dw_hh = np.einsum("tni,tnj->ij", dxp, h_in)
+        return dxp, dw_hh, dxp.sum(axis=(0, 1)), (gh,)
+
+
+class FusedElman(Elman):
+    def sequence(self, x, state, lengths=None, reverse=False):
+        return ElmanLoop.run(self, x, state, lengths, reverse)
+# [contract: end fused path]
+
+
+def test_a_third_party_fused_path_is_checked_against_step_by_the_kit():
+    # [contract: certify fused path]
+    report = check_cell(FusedElman, checks=["sequence"], max_examples=5)
+    assert [(result.name, result.status) for result in report] == [("sequence", "passed")]
+    # [contract: end certify fused path]
+
+
+class OffByOneStep(ElmanLoop):
+    @classmethod
+    def recurrence_forward(cls, xp, w_hh, b_hh, states, lengths, reverse):
+        return super().recurrence_forward(xp, w_hh, b_hh, states, lengths - 1, reverse)
+
+
+class FusedElmanOffByOne(Elman):
+    def sequence(self, x, state, lengths=None, reverse=False):
+        return OffByOneStep.run(self, x, state, lengths, reverse)
+
+
+def test_a_fused_path_that_mishandles_lengths_fails_the_kit():
+    report = check_cell(FusedElmanOffByOne, checks=["sequence"], max_examples=5,
+                        raise_on_failure=False)
+    assert "fused vs step-by-step" in report["sequence"].detail

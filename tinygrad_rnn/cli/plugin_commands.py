@@ -101,10 +101,10 @@ def _cells(args) -> int:
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     if not args.no_load:
-        print(f"\nok: a cell builds and runs one step with its default options. FUSED: it has "
-              f"a whole-sequence path.\nSTATE: its state tensors and their sizes for "
-              f"input_size={PROBE_INPUT}, hidden_size={PROBE_HIDDEN}. OPTIONS: its own "
-              f"constructor options, with their defaults.")
+        print(f"\nok: a cell builds and runs one step with its default options.\n"
+              f"FUSED: it has a whole-sequence path. OPTIONS: its own options, with defaults.\n"
+              f"STATE: its state tensors and their sizes for input_size={PROBE_INPUT}, "
+              f"hidden_size={PROBE_HIDDEN}.")
     if notes:
         print()
         print("\n".join(notes))
