@@ -265,6 +265,13 @@ def test_new_cell_refuses_and_writes_nothing(arguments, message, tmp_path, capsy
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["notes.txt", "taken"]
 
 
+def test_new_cell_writes_into_an_empty_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["new-cell", "tg_leaky", "--dir", str(tmp_path / "empty")]) == 0
+    assert (tmp_path / "empty" / "tinygrad_rnn_tg_leaky" / "cell.py").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["empty"]
+
+
 def test_new_cell_leaves_no_partial_project_when_a_file_fails(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(new_cell.FILES, "extra.txt", "no-such-template.tmpl")
     assert cli.main(["new-cell", "tg_leaky", "--dir", str(tmp_path / "project")]) == 2

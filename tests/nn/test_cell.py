@@ -2,11 +2,13 @@
 ``step`` and ``sequence`` return are checked, and a breach names the cell and the part of
 the contract it breaks; parameters of other shapes come from ``create_parameters``."""
 
+import re
+
 import numpy as np
 import pytest
 
 from tinygrad_rnn import manual_seed, nn, ops
-from tinygrad_rnn.nn.cell import CellContractError
+from tinygrad_rnn.nn.cell import CellContractError, check_declarations, check_step_result
 from tinygrad_rnn.nn.fused import FusedRecurrence
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.testing import check_cell
@@ -178,3 +180,45 @@ def test_a_fused_path_that_mishandles_lengths_fails_the_kit():
     report = check_cell(FusedElmanOffByOne, checks=["sequence"], max_examples=5,
                         raise_on_failure=False)
     assert "fused vs step-by-step" in report["sequence"].detail
+
+
+def test_a_duck_typed_cell_without_sizes_is_told_what_it_lacks():
+    class Bare(nn.Module):
+        state_names = ("h",)
+
+        def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+            super().__init__()
+
+        def step(self, x, state):
+            return state[0], state
+
+    with pytest.raises(CellContractError, match=r"cell .*Bare \(test_cell\) breaks the cell "
+                       r"contract: .*state_sizes.* \(subclass RecurrentCell for the "
+                       r"defaults\)"):
+        nn.Recurrent(Bare, 2, 3)
+
+
+class Declared:
+    """A stand-in with the declarations of the contract, to check them one by one."""
+
+    state_names = ("h",)
+
+    def __init__(self, state_sizes=(3,), output_size=3):
+        self.state_sizes, self.output_size = state_sizes, output_size
+
+
+def test_every_bad_declaration_is_listed():
+    with pytest.raises(CellContractError) as caught:
+        check_declarations(Declared(state_sizes=(0,), output_size=None))
+    assert str(caught.value) == (
+        f"cell Declared ({__name__}) breaks the cell contract: state_sizes (0,) must hold "
+        f"positive ints; output_size must be a positive int, got None")
+
+
+@pytest.mark.parametrize("result, part", [
+    (Tensor(np.zeros((2, 3))), "step must return (h, new_state), got Tensor"),
+    ((np.zeros((2, 3)), ()), "step returned the output h of type ndarray, expected a Tensor"),
+])
+def test_a_step_result_of_the_wrong_form_is_named(result, part):
+    with pytest.raises(CellContractError, match=re.escape(part)):
+        check_step_result(Declared(), result, None, 2)

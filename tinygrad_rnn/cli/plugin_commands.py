@@ -17,11 +17,9 @@ _STANDARD_ARGUMENTS = {"self", "input_size", "hidden_size", "bias", "dtype"}
 
 
 def _options(cell_class) -> str:
-    """The cell's own constructor options with their defaults: ``proj_size=0``."""
-    try:
-        parameters = inspect.signature(cell_class).parameters.values()
-    except (TypeError, ValueError):
-        return "?"
+    """The cell's own constructor options with their defaults: ``proj_size=0``. (The
+    registry has checked that the signature can be read.)"""
+    parameters = inspect.signature(cell_class).parameters.values()
     options = [f"{p.name}={p.default!r}" if p.default is not p.empty else p.name
                for p in parameters if p.name not in _STANDARD_ARGUMENTS
                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
