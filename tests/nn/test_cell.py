@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tinygrad_rnn import manual_seed, nn, ops
-from tinygrad_rnn.nn.cell import CellContractError, check_declarations, check_step_result
+from tinygrad_rnn.nn.cell import (CellContractError, RecurrentCell, check_declarations,
+                                  check_step_result)
 from tinygrad_rnn.nn.fused import FusedRecurrence
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.testing import check_cell
@@ -92,18 +93,19 @@ def test_a_correct_two_state_cell_runs_both_paths():
     assert output.shape == (4, 5, 3) and h.shape == c.shape == (1, 5, 3)
 
 
-class IndRNN(Elman):
-    """h' = tanh(x W_ihᵀ + b_ih + u ⊙ h + b_hh): a recurrent weight per unit, drawn in (0, 1)."""
+class IndRNN(RecurrentCell):
+    """h' = tanh(x W_ihᵀ + b_ih + u ⊙ h + b_hh), with u = weight_hh a recurrent weight per
+    unit, drawn from U(0, 1) instead of U(-1/√H, 1/√H)."""
 
     def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
-        super(Elman, self).__init__(input_size, hidden_size, bias, dtype)
-        self.scale = 1.0
-        self.create_parameters(1, weight_hh=(hidden_size,))
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.create_parameters(1, weight_hh=(hidden_size,))   # u: (H,) instead of (H, H)
         nn.init.uniform_(self.weight_hh, 0.0, 1.0)
 
     def step(self, x, state):
         (h,) = state
-        h = ops.tanh(x @ self.weight_ih.T + self.bias_ih + self.weight_hh * h + self.bias_hh)
+        a = x @ self.weight_ih.T + self.weight_hh * h
+        h = ops.tanh(a + self.bias_ih + self.bias_hh if self.bias else a)
         return h, (h,)
 
 
@@ -113,6 +115,9 @@ def test_create_parameters_replaces_a_standard_shape_in_its_place():
     assert [(name, p.shape) for name, p in cell.named_parameters()] == [
         ("weight_ih", (3, 2)), ("weight_hh", (3,)), ("bias_ih", (3,)), ("bias_hh", (3,))]
     assert ((0 <= cell.weight_hh.data) & (cell.weight_hh.data < 1)).all()
+    report = check_cell(IndRNN, checks=["gradients", "reproducibility", "state_dict"],
+                        max_examples=3)
+    assert report.passed
 
 
 def test_create_parameters_draws_u_of_one_over_root_h_from_the_package_generator():
