@@ -31,11 +31,14 @@ test-nojit: test-jit
 		--cov-fail-under=95 tests/test_kernels.py tests/test_ops.py tests/test_conformance.py \
 		tests/test_fused_paths.py
 
+# The site: warnings are errors; every teaching script runs (its asserts are its test, and
+# Sphinx-Gallery re-runs only scripts changed since the last build) and every internal link
+# is checked. MPLBACKEND: the scripts' figures are drawn off screen.
 docs: $(INSTALLED)
-	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 doctest: $(INSTALLED)
-	$(BIN)/python -m sphinx -W --keep-going -q -b doctest docs docs/_build/doctest
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b doctest docs docs/_build/doctest
 
 # Benchmarks measure wall-clock time: run them alone, never beside a test run.
 bench: $(INSTALLED)
@@ -43,4 +46,4 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/recurrent_step.py
 
 clean:
-	rm -rf $(VENV) docs/_build .coverage .hypothesis
+	rm -rf $(VENV) docs/_build docs/auto_teaching .coverage .hypothesis
