@@ -27,7 +27,10 @@ def numeric_vjp(f, args, dy, eps=1e-6):
 
 
 def _values(tensor_or_grad):
-    return tensor_or_grad if isinstance(tensor_or_grad, np.ndarray) else tensor_or_grad.numpy()
+    """A copy of the NumPy array behind a gradient, whether ``.grad`` holds an array or a
+    tensor."""
+    g = tensor_or_grad
+    return np.array(g if isinstance(g, np.ndarray) else g.numpy(), copy=True)
 
 
 def layer_gradients(layer, x, state, g_output, g_state, lengths=None):
@@ -35,7 +38,8 @@ def layer_gradients(layer, x, state, g_output, g_state, lengths=None):
     ``sum(output * g_output) + sum(final * g_state)``; return the gradients of every
     parameter (by its PyTorch name), of ``"x"`` and of each initial state (``"h0"``,
     ``"c0"``) as NumPy arrays. ``state`` and ``g_state`` are tuples in the cell's state
-    order."""
+    order. The layer's earlier gradients are cleared first, so each call stands alone."""
+    layer.zero_grad()
     x = tg.Tensor(x, requires_grad=True)
     state = tuple(tg.Tensor(s, requires_grad=True) for s in state)
     output, final = layer(x, state if len(state) > 1 else state[0], lengths=lengths)
