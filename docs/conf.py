@@ -25,6 +25,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "kernel_lines",
     "internal_links",
+    "source_notes",
 ]
 exclude_patterns = ["_build", "teaching/README.rst", "auto_teaching/sg_execution_times.rst"]
 html_theme = "furo"

@@ -18,13 +18,9 @@ print("y =", y.item(), "made by", y.op)
 # %%
 # ``backward`` walks that record in reverse and leaves :math:`dy/dx = 2x + 2 = 8` in
 # ``x.grad``. (``grad_of`` reads a gradient as a NumPy array, whether ``.grad`` holds an
-# array or a tensor.)
+# array or a tensor; every later step defines it the same way.)
 
-
-def grad_of(tensor):
-    g = tensor.grad
-    return g if isinstance(g, np.ndarray) else g.numpy()
-
+grad_of = lambda t: t.grad if isinstance(t.grad, np.ndarray) else t.grad.numpy()  # noqa: E731
 
 y.backward()
 print("dy/dx =", float(grad_of(x)))

@@ -20,9 +20,7 @@ rng = np.random.default_rng(0)
 x = rng.standard_normal((T, 1, I))
 
 
-def grad_of(tensor):
-    g = tensor.grad
-    return g if isinstance(g, np.ndarray) else g.numpy()
+grad_of = lambda t: t.grad if isinstance(t.grad, np.ndarray) else t.grad.numpy()  # noqa: E731
 
 
 def state_gradient_norms(layer):
