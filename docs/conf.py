@@ -33,9 +33,12 @@ html_title = "tinygrad_rnn"
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 napoleon_google_docstring = True
-math_number_all = False
+# Equations are numbered per chapter section, (2.3) for the third of section 2, so that a
+# derivation's numbers never look like a cell's own equation numbers (1)-(7).
+numfig = True
+math_numfig = True
+numfig_secnum_depth = 1
 math_eqref_format = "({number})"
-numfig = False
 
 # Every page's doctests share this set-up. ``grad_of`` reads a gradient as a NumPy array
 # whether ``.grad`` holds an array or a tensor.

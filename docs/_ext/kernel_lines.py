@@ -94,7 +94,8 @@ class KernelLines(Directive):
             code = textwrap.dedent("\n".join(line.text for line in own))
             block = nodes.literal_block(code, code, language="python")
             numbers = ", ".join(str(line.lineno) for line in own)
-            caption = f"{_display_path(path)}, {function}, line{'s' if len(own) > 1 else ''} {numbers}"
+            lines = "lines" if len(own) > 1 else "line"
+            caption = f"{_display_path(path)}, {function}, {lines} {numbers}"
             container = nodes.container("", literal_block=True, classes=["literal-block-wrapper"])
             container += nodes.caption(caption, "", nodes.Text(caption))
             container += block

@@ -62,7 +62,8 @@ assert (a.grad, b.grad) == (-15.0, 6.0)
 # The engine does the same on arrays. :func:`tinygrad_rnn.viz.to_dot` prints the graph it
 # recorded (Graphviz text: an ellipse per operation, a box per tensor):
 grad_of = lambda t: t.grad if isinstance(t.grad, np.ndarray) else t.grad.numpy()  # noqa: E731
-ta, tb = tg.Tensor(np.float64(2.0), requires_grad=True), tg.Tensor(np.float64(-3.0), requires_grad=True)
+ta = tg.Tensor(np.float64(2.0), requires_grad=True)
+tb = tg.Tensor(np.float64(-3.0), requires_grad=True)
 tc = ta * tb
 td = tc + ta * tc
 td.backward()

@@ -53,6 +53,7 @@ for t in range(T):
     loss = loss + (state * tg.Tensor(G[t])).sum()
 loss.backward()
 
-for name, mine, engine in [("W_ih", dW_ih, tW_ih), ("W_hh", dW_hh, tW_hh), ("b", db, tb), ("x", dx, tx)]:
+pairs = [("W_ih", dW_ih, tW_ih), ("W_hh", dW_hh, tW_hh), ("b", db, tb), ("x", dx, tx)]
+for name, mine, engine in pairs:
     print(f"d{name}: largest difference {abs(mine - grad_of(engine)).max():.1e}")
     assert np.allclose(mine, grad_of(engine), rtol=1e-12, atol=1e-14)

@@ -25,7 +25,8 @@ weights = deep.state_dict()
 def one_direction(inputs, layer, suffix):
     """A one-layer GRU holding the weights ``*_l{layer}{suffix}`` of ``deep``, run forward."""
     gru = tg.nn.GRU(inputs.shape[-1], H, dtype=np.float64)
-    gru.load_state_dict({name: weights[name[:-3] + f"_l{layer}{suffix}"] for name in gru.state_dict()})
+    gru.load_state_dict({name: weights[name[:-3] + f"_l{layer}{suffix}"]
+                         for name in gru.state_dict()})
     return gru(tg.Tensor(np.ascontiguousarray(inputs)))[0].numpy()
 
 
