@@ -47,7 +47,8 @@ def keeping(layer, block):
 
 
 _ = tg.manual_seed(0)
-layers = {"RNN": tg.nn.RNN(I, H, dtype=np.float64), "LSTM": tg.nn.LSTM(I, H, dtype=np.float64),
+layers = {"RNN": tg.nn.RNN(I, H, dtype=np.float64),
+          "LSTM": tg.nn.LSTM(I, H, dtype=np.float64),
           "GRU": tg.nn.GRU(I, H, dtype=np.float64),
           "LSTM, f near 1": keeping(tg.nn.LSTM(I, H, dtype=np.float64), 1),
           "GRU, z near 1": keeping(tg.nn.GRU(I, H, dtype=np.float64), 1)}
