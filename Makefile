@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 COV := --cov=tinygrad_rnn --cov-config=pyproject.toml
 
-.PHONY: demo test test-jit test-nojit docs doctest bench clean
+.PHONY: demo test test-jit test-nojit docs doctest docs-browser-check bench clean
 
 $(INSTALLED): pyproject.toml $(addsuffix pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ docs: $(INSTALLED)
 
 doctest: $(INSTALLED)
 	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b doctest docs docs/_build/doctest
+
+# Opens every built page with math in headless Chromium (apt-get install chromium) and fails
+# on any unrendered TeX: the site's math must work with no network. Run after `make docs`.
+docs-browser-check:
+	$(BIN)/python docs/_ext/math_rendered.py docs/_build/html
 
 # Benchmarks measure wall-clock time: run them alone, never beside a test run.
 bench: $(INSTALLED)
