@@ -25,7 +25,8 @@ def test_broken_internal_links_are_listed_and_good_ones_are_not(tmp_path):
         '<a href="missing.html">bad file</a> <a href="https://example.org/x">external</a>'
         '<a class="viewcode-back" href="missing.html">viewcode</a> <a href="#top">self</a>'
         '<p id="top"></p>')
-    (tmp_path / "sub" / "page.html").write_text('<h1 id="there">x</h1><a href="../index.html">up</a>')
+    (tmp_path / "sub" / "page.html").write_text(
+        '<h1 id="there">x</h1><a href="../index.html">up</a>')
     assert sorted(internal_links.broken_links(tmp_path)) == [
         "index.html: missing.html", "index.html: sub/page.html#nowhere"]
 
