@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 COV := --cov=tinygrad_rnn --cov-config=pyproject.toml
 
-.PHONY: demo test test-jit test-nojit docs doctest bench clean
+.PHONY: demo test test-jit test-nojit docs doctest docs-browser-check bench clean
 
 $(INSTALLED): pyproject.toml $(addsuffix pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,19 @@ test-nojit: test-jit
 		--cov-fail-under=95 tests/test_kernels.py tests/test_ops.py tests/test_conformance.py \
 		tests/test_fused_paths.py
 
+# The site: warnings are errors; every teaching script runs (its asserts are its test, and
+# Sphinx-Gallery re-runs only scripts changed since the last build) and every internal link
+# is checked. MPLBACKEND: the scripts' figures are drawn off screen.
 docs: $(INSTALLED)
-	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 doctest: $(INSTALLED)
-	$(BIN)/python -m sphinx -W --keep-going -q -b doctest docs docs/_build/doctest
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b doctest docs docs/_build/doctest
+
+# Opens every built page with math in headless Chromium (apt-get install chromium) and fails
+# on any unrendered TeX: the site's math must work with no network. Run after `make docs`.
+docs-browser-check:
+	$(BIN)/python docs/_ext/math_rendered.py docs/_build/html
 
 # Benchmarks measure wall-clock time: run them alone, never beside a test run.
 bench: $(INSTALLED)
@@ -43,4 +51,4 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/recurrent_step.py
 
 clean:
-	rm -rf $(VENV) docs/_build .coverage .hypothesis
+	rm -rf $(VENV) docs/_build docs/auto_teaching .coverage .hypothesis

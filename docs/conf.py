@@ -1,5 +1,16 @@
-"""Sphinx configuration. ``make docs`` builds with warnings as errors; ``make doctest`` runs
-every example in these pages and in the docstrings they include."""
+"""Sphinx configuration. ``make docs`` builds with warnings as errors (a broken reference
+is a warning), runs every teaching script and checks every internal link of the built site
+(``_ext/internal_links.py``); ``make doctest`` runs every example in these pages and in the
+docstrings they include.
+
+Nothing here reaches the network: MathJax is served from the built site's own ``_static``
+(``sphinx-mathjax-offline``), and intersphinx is not used."""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE / "_ext"))
 
 project = "tinygrad_rnn"
 author = "the tinygrad_rnn developers"
@@ -7,13 +18,55 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
+    "sphinx_copybutton",
+    "sphinx_gallery.gen_gallery",
+    "kernel_lines",
+    "internal_links",
+    "source_notes",
 ]
-exclude_patterns = ["_build"]
-html_theme = "alabaster"
+exclude_patterns = ["_build", "teaching/README.rst", "auto_teaching/sg_execution_times.rst"]
+html_theme = "furo"
+html_title = "tinygrad_rnn"
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 napoleon_google_docstring = True
-doctest_global_setup = "import numpy as np\nimport tinygrad_rnn as tg"
-nitpicky = False
+# Equations are numbered per chapter section, (2.3) for the third of section 2, so that a
+# derivation's numbers never look like a cell's own equation numbers (1)-(7).
+numfig = True
+math_numfig = True
+numfig_secnum_depth = 1
+math_eqref_format = "({number})"
+
+# Every page's doctests share this set-up. ``grad_of`` reads a gradient as a NumPy array
+# whether ``.grad`` holds an array or a tensor.
+doctest_global_setup = """
+import numpy as np
+import tinygrad_rnn as tg
+
+def grad_of(tensor):
+    g = tensor.grad
+    return g if isinstance(g, np.ndarray) else g.numpy()
+"""
+
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+
+# The teaching path: numbered scripts run at build time; a script that raises (each asserts
+# its own result) fails the build.
+sphinx_gallery_conf = {
+    "examples_dirs": ["teaching"],
+    "gallery_dirs": ["auto_teaching"],
+    "filename_pattern": r"/\d\d_",
+    "within_subsection_order": "FileNameSortKey",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "show_memory": False,
+    "only_warn_on_example_error": False,
+    "abort_on_example_error": False,
+    "matplotlib_animations": False,
+    "min_reported_time": 1,
+    "write_computation_times": False,
+}
