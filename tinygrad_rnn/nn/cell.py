@@ -13,7 +13,10 @@ A cell is one time step of a recurrence. It subclasses :class:`RecurrentCell` an
   backward;
 * optionally ``sequence(self, x, state, lengths, reverse) -> (output, final_state)``: the
   whole sequence at once, for speed. When a cell has one, the recurrent layer uses it;
-  it must agree with ``step`` run over time (the conformance kit checks this).
+  it must agree with ``step`` run over time (the conformance kit checks this). A
+  ``sequence`` that hands its arrays to compiled loops calls :meth:`RecurrentCell.check_sequence`
+  first: such loops check no bounds, so a state whose batch differs from the input's would
+  be read and written past its end.
 
 Everything else (stacking, both directions, ``lengths``, ``batch_first``, dropout between
 layers, PyTorch's state-dict names) is the recurrent layer's job, not the cell's.
@@ -69,6 +72,30 @@ class RecurrentCell(Module):
     def step(self, x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
         raise NotImplementedError
 
+    def check_sequence(self, x: Tensor, state: tuple[Tensor, ...], lengths=None) -> None:
+        """Raise a ValueError (TypeError for a dtype) naming the argument unless ``x`` is
+        (T, N, input_size) with T, N >= 1, ``state`` holds one (N, size) tensor per state
+        name and ``lengths`` is None or N integers in [1, T]; all of the cell's dtype."""
+        name = f"{type(self).__name__}.sequence"
+        if not isinstance(state, (tuple, list)):
+            raise TypeError(f"{name}: state must be a tuple of tensors {self.state_names}, "
+                            f"got {type(state).__name__}")
+        if x.ndim != 3 or 0 in x.shape[:2] or x.shape[2] != self.input_size:
+            raise ValueError(f"{name}: expected x of shape (T, N, {self.input_size}) with T, N "
+                             f">= 1, got {x.shape}")
+        if len(state) != len(self.state_names):
+            raise ValueError(f"{name}: expected a state of {len(self.state_names)} tensor(s) "
+                             f"{self.state_names}, got {len(state)}")
+        for part, state_name, size in zip(state, self.state_names, self.state_sizes):
+            if part.shape != (x.shape[1], size):
+                raise ValueError(f"{name}: expected state {state_name!r} of shape "
+                                 f"{(x.shape[1], size)} (the batch of x, {size} features), "
+                                 f"got {part.shape}")
+        for what, value in (("x", x), *zip(self.state_names, state)):
+            if value.dtype != self.dtype:
+                raise TypeError(f"{name}: {what} has dtype {value.dtype}, the cell's is {self.dtype}")
+        check_lengths(name, lengths, *x.shape[:2])
+
     # ------------------------------------------------------------ parameters
 
     def create_parameters(self, num_gates: int, **extra_shapes) -> None:
@@ -112,3 +139,21 @@ class RecurrentCell(Module):
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+def check_lengths(owner: str, lengths, steps: int, batch: int) -> np.ndarray | None:
+    """``lengths`` (None, or one integer in [1, ``steps``] per sequence) as an array, or a
+    TypeError or ValueError naming ``owner``."""
+    if lengths is None:
+        return None
+    lengths = np.asarray(lengths)
+    if lengths.dtype.kind not in "iu":
+        raise TypeError(f"{owner}: lengths must be integers, got dtype {lengths.dtype}")
+    if lengths.shape != (batch,):
+        raise ValueError(f"{owner}: expected {batch} lengths (one per sequence), got shape {lengths.shape}")
+    if lengths.size and (lengths.min() < 1 or lengths.max() > steps):
+        raise ValueError(
+            f"{owner}: lengths must lie in [1, {steps}] (the number of time steps), "
+            f"got values from {lengths.min()} to {lengths.max()}"
+        )
+    return lengths
