@@ -1,7 +1,7 @@
 """Cross-entropy of logits against integer targets, with an ignored target value.
 
 For a row of logits x and its target t (skipped when t == ignore_index):
-    loss = logsumexp(x) - x_t
+    loss = logsumexp(x) - x_t = log(sum_j exp(x_j - m)) - (x_t - m),   m = max(x)
     d loss / d x_i = softmax(x)_i - [i == t]
 
 The wrappers check their arguments first (see ``_checks``): every target must lie in
@@ -12,16 +12,17 @@ import numpy as np
 
 from . import _checks
 from ._jit import kernel
-from .softmax import _logsumexp_rows, _softmax_rows
+from .softmax import _shift_and_log_sum, _softmax_rows
 
 
 @kernel
 def _cross_entropy_rows(x, targets, ignore_index, losses):
-    lse = np.empty(x.shape[0], dtype=x.dtype)
-    _logsumexp_rows(x, lse, False)
+    shift, log_sum = np.empty(x.shape[0], x.dtype), np.empty(x.shape[0])
+    _shift_and_log_sum(x, shift, log_sum, False)
     for r in range(x.shape[0]):
         t = targets[r]
-        losses[r] = 0.0 if t == ignore_index else lse[r] - x[r, t]
+        # NOTE: log_sum - (x_t - m), not logsumexp - x_t: a huge m would swallow log_sum.
+        losses[r] = 0.0 if t == ignore_index else log_sum[r] - (x[r, t] - shift[r])
 
 
 @kernel

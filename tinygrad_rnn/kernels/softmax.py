@@ -1,8 +1,9 @@
 """Row-wise softmax, log-softmax and log-sum-exp over a 2-D array, and their backward.
 
-For a row x with m = max(x) (subtracted first, so no exp overflows):
+For a row x with m = max(x) (subtracted first, so no exp overflows, and kept apart from the
+log of the sum, which a huge m would swallow):
     logsumexp(x)     = m + log(sum_j exp(x_j - m))
-    log_softmax(x)_i = x_i - logsumexp(x)
+    log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m))
     softmax(x)_i     = exp(log_softmax(x)_i)
 Backward, with upstream gy for a row and the forward's output y:
     softmax:     gx_i = y_i * (gy_i - sum_j gy_j y_j)
@@ -24,7 +25,8 @@ from ._jit import kernel
 
 
 @kernel
-def _logsumexp_rows(x, out, infinite_max_to_zero):
+def _shift_and_log_sum(x, shift, log_sum, infinite_max_to_zero):
+    """Per row r: shift[r] = m = max(x_r) and log_sum[r] = log(sum_j exp(x_rj - m))."""
     rows, cols = x.shape
     zero = np.zeros(1, x.dtype)[0]
     for r in range(rows):
@@ -36,17 +38,25 @@ def _logsumexp_rows(x, out, infinite_max_to_zero):
         total = 0.0
         for c in range(cols):
             total += np.exp(x[r, c] - m)
-        out[r] = m + np.log(total)
+        shift[r] = m
+        log_sum[r] = np.log(total)
+
+
+@kernel
+def _logsumexp_rows(x, out):
+    shift, log_sum = np.empty(x.shape[0], x.dtype), np.empty(x.shape[0])
+    _shift_and_log_sum(x, shift, log_sum, True)
+    for r in range(x.shape[0]):
+        out[r] = shift[r] + log_sum[r]
 
 
 @kernel
 def _log_softmax_rows(x, out):
-    rows, cols = x.shape
-    lse = np.empty(rows, dtype=x.dtype)
-    _logsumexp_rows(x, lse, False)
-    for r in range(rows):
-        for c in range(cols):
-            out[r, c] = x[r, c] - lse[r]
+    shift, log_sum = np.empty(x.shape[0], x.dtype), np.empty(x.shape[0])
+    _shift_and_log_sum(x, shift, log_sum, False)
+    for r in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            out[r, c] = (x[r, c] - shift[r]) - log_sum[r]
 
 
 @kernel
@@ -79,12 +89,12 @@ def _log_softmax_backward_rows(y, gy, gx):
             gx[r, c] = gy[r, c] - np.exp(y[r, c]) * total
 
 
-def _rows_out(op, loop, x, shape, *options):
+def _rows_out(op, loop, x, shape):
     x = _checks.floats(op, "x", x)
     _checks.ndim(op, "x", x, 2)
     out = np.empty(shape(x), dtype=x.dtype)
     if x.shape[1]:
-        loop(x, out, *options)
+        loop(x, out)
     else:   # NOTE: the loops read each row's first element; these rows have none
         out.fill(-np.inf)   # log of an empty sum (a softmax of no columns is empty anyway)
     return out
@@ -93,7 +103,7 @@ def _rows_out(op, loop, x, shape, *options):
 def logsumexp_rows(x):
     """log(sum(exp(x), axis=1)) of a 2-D array, without overflow; -inf for a row of no
     columns."""
-    return _rows_out("logsumexp_rows", _logsumexp_rows, x, lambda a: a.shape[0], True)
+    return _rows_out("logsumexp_rows", _logsumexp_rows, x, lambda a: a.shape[0])
 
 
 def log_softmax_rows(x):
