@@ -147,6 +147,8 @@ def check_lengths(owner: str, lengths, steps: int, batch: int) -> np.ndarray | N
     if lengths is None:
         return None
     lengths = np.asarray(lengths)
+    if not lengths.size:   # NOTE: [] for an empty batch becomes float64 in NumPy
+        lengths = lengths.astype(np.int64)
     if lengths.dtype.kind not in "iu":
         raise TypeError(f"{owner}: lengths must be integers, got dtype {lengths.dtype}")
     if lengths.shape != (batch,):
