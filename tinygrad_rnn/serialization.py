@@ -210,8 +210,9 @@ def save(path, model=None, optimizer=None, metadata: dict | None = None, *,
         except RecursionError:
             raise ValueError("save: metadata is nested too deeply for JSON") from None
         header[_KEY + "metadata"] = _dumps(metadata)
-    # NOTE: safetensors copies raw memory, so a non-contiguous view would be saved scrambled.
-    arrays = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
+    # NOTE: safetensors copies raw memory, so a non-contiguous view would be saved scrambled
+    # (and np.ascontiguousarray would make a 0-d array 1-d).
+    arrays = {name: np.asarray(a, order="C") for name, a in arrays.items()}
     header[_KEY + "checksums"] = _dumps({name: _array_sha256(a) for name, a in arrays.items()})
     header[_KEY + "header_sha256"] = _header_sha256(arrays, header)
     data = safetensors.numpy.save(arrays, metadata=header)
