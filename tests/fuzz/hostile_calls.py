@@ -80,7 +80,7 @@ def kernel_calls(draw):
     return getattr(module, kind), args, getattr(naive, kind), name
 
 
-@settings(FUZZ, max_examples=300)   # each call takes microseconds
+@settings(FUZZ, max_examples=200)   # each call takes microseconds
 @given(call=kernel_calls())
 def test_kernel_wrappers(call):
     wrapper, args, reference, name = call
@@ -94,7 +94,7 @@ def test_kernel_wrappers(call):
 CELLS = {"lstm": nn.LSTMCell, "gru": nn.GRUCell, "rnn": nn.RNNCell}
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=60)
 @given(cell=st.sampled_from(sorted(CELLS)), T=st.integers(1, 3), N=st.integers(1, 3),
        wrong=st.sampled_from(["nothing", "batch", "features", "lengths", "dtype", "count"]),
        far=st.sampled_from([1, 1000, 100_000]))

@@ -1,10 +1,12 @@
 """Row-wise softmax, log-softmax and log-sum-exp over a 2-D array, and their backward.
 
 For a row x with m = max(x) (subtracted first, so no exp overflows, and kept apart from the
-log of the sum, which a huge m would swallow):
+log of the sum, which a huge m would swallow)::
+
     logsumexp(x)     = m + log(sum_j exp(x_j - m))
     log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m))
     softmax(x)_i     = exp(log_softmax(x)_i)
+
 Backward, with upstream gy for a row and the forward's output y:
     softmax:     gx_i = y_i * (gy_i - sum_j gy_j y_j)
     log_softmax: gx_i = gy_i - exp(y_i) * sum_j gy_j
