@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
-sys.modules["torch"] = None   # the references here are NumPy's: skip PyTorch's slow import
+if __name__ == "__main__":   # (pytest's --doctest-modules imports this file too)
+    sys.modules["torch"] = None   # the references here are NumPy's: skip PyTorch's slow import
 
 from tinygrad_rnn import Tensor, nn  # noqa: E402
 from tinygrad_rnn.kernels import activations, losses, scatter, softmax  # noqa: E402
