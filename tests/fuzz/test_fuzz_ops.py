@@ -2,6 +2,8 @@
 axes in and out of range: each call returns PyTorch's result (values and, for the
 elementwise ops, gradients) or raises an error naming the op's argument (see ``contract``)."""
 
+import warnings
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -43,7 +45,8 @@ def grad_of(tensor) -> np.ndarray:
 def quiet(function):
     """``function`` with NumPy's floating-point warnings off (NaN and inf are the point)."""
     def call(*args, **kwargs):
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # "Mean of empty slice"
             return function(*args, **kwargs)
     return call
 
@@ -85,7 +88,8 @@ def test_elementwise_ops_give_pytorchs_values_and_gradients(name, x):
 # ---------------------------------------------------------------- reductions
 
 def _reference_reduction(name, x, axis, keepdims):
-    if torch is None:
+    if torch is None:   # NumPy has no axis 0 of a 0-d array; PyTorch reduces nothing over it
+        axis = None if x.ndim == 0 and axis in (0, -1) else axis
         return getattr(np, name)(x, axis=axis, keepdims=keepdims)
     t = torch.from_numpy(x)
     dims = tuple(range(x.ndim)) if axis is None else axis
