@@ -103,3 +103,18 @@ def test_hostile_sizes_and_indices_are_refused_before_any_loop_runs():
         {name: f"{call}({args})" for name, (call, args, _) in HOSTILE_CALLS.items()})
     for name, (_, _, expected) in HOSTILE_CALLS.items():
         assert re.match(expected, errors[name]), f"{name}: {errors[name]}"
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: scatter.scatter_add_rows(np.array([0.0]), np.ones((1, 2)), (2, 2)), TypeError,
+     r"scatter_add_rows: indices must be an integer array, got dtype float64"),
+    (lambda: scatter.scatter_add_rows([0], np.ones((1, 2)), (-2, 2)), ValueError,
+     r"scatter_add_rows: shape must be a non-empty tuple of sizes >= 0, got \(-2, 2\)"),
+    (lambda: losses.cross_entropy_rows(np.ones((1, 2)), [0], 1.5), TypeError,
+     r"cross_entropy_rows: ignore_index must be an int, got 1.5"),
+    (lambda: losses.cross_entropy_rows(np.ones((1, 2)), [True], -100), TypeError,
+     r"cross_entropy_rows: targets must be an integer array, got dtype bool"),
+], ids=["float indices", "negative size", "float ignore_index", "bool targets"])
+def test_index_arguments_of_the_wrong_kind_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -104,3 +104,20 @@ def test_fused_sequence_refuses_a_state_whose_batch_differs_from_the_inputs():
                                 "(100000, 4) (the batch of x, 4 features), got (1, 4)")
     assert errors["lengths"].startswith("ValueError: GRUCell.sequence: lengths must lie in [1, 5]")
     assert errors["dtype"] == "TypeError: ElmanCell.sequence: h has dtype float64, the cell's is float32"
+
+
+@pytest.mark.parametrize("x_shape, state_shapes, lengths, error, message", [
+    ((5, 2, 3), [(2, 4)], None, TypeError, r"state must be a tuple of tensors \('h', 'c'\), got Tensor"),
+    ((5, 2), [(2, 4), (2, 4)], None, ValueError, r"expected x of shape \(T, N, 3\) .* got \(5, 2\)"),
+    ((5, 0, 3), [(0, 4), (0, 4)], None, ValueError, r"expected x .* with T, N >= 1, got \(5, 0, 3\)"),
+    ((5, 2, 3), [(2, 4)], None, ValueError, r"expected a state of 2 tensor\(s\) \('h', 'c'\), got 1"),
+    ((5, 2, 3), [(2, 4), (2, 5)], None, ValueError, r"expected state 'c' of shape \(2, 4\)"),
+    ((5, 2, 3), [(2, 4), (2, 4)], [5, 0], ValueError, r"lengths must lie in \[1, 5\]"),
+])
+def test_check_sequence_names_what_does_not_fit(x_shape, state_shapes, lengths, error, message):
+    # check_sequence only looks at shapes and dtypes: safe to call in this process
+    cell = nn.LSTMCell(3, 4)
+    state = tuple(Tensor(np.zeros(s, np.float32)) for s in state_shapes)
+    with pytest.raises(error, match=r"^LSTMCell.sequence: " + message):
+        cell.check_sequence(Tensor(np.zeros(x_shape, np.float32)),
+                            state[0] if error is TypeError else state, lengths)
