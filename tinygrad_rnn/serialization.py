@@ -16,6 +16,12 @@ arrays under their state-dict names, ready for a PyTorch ``load_state_dict``. La
 The checksums make corruption visible: safetensors checks the header's structure but not
 the bytes of the arrays, so a flipped bit would otherwise load silently. Nothing is ever
 unpickled. Writes are atomic: a crash mid-save leaves the previous file intact.
+
+A plain safetensors file written by another tool has no checksums, so its bytes cannot be
+verified: :func:`load` reads it all the same and says so in what it returns
+(``Checkpoint.verified`` is False). Whatever the file holds, loading fails only with a
+:class:`CheckpointError` naming the file: a header nested too deeply to parse, or an array
+of a dtype NumPy has no type for (bfloat16, float8), included.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from .tensor import Tensor
 FORMAT_VERSION = 1
 _KEY = "tinygrad_rnn."
 _OPTIMIZER_PREFIX = "optimizer.state."
+# The safetensors dtypes that have a NumPy type (not BF16, F8_*).
+_NUMPY_DTYPES = ("F64", "F32", "F16", "I64", "U64", "I32", "U32", "I16", "U16", "I8", "U8", "BOOL")
 
 __all__ = ["Checkpoint", "CheckpointError", "FORMAT_VERSION", "load", "save"]
 
@@ -57,11 +65,15 @@ class Checkpoint:
             [...]}`` as the optimizer's ``state_dict()`` gave it, or None if none was saved.
         metadata: the user's ``metadata`` dict (empty if none was saved). JSON turns
             tuples into lists.
+        verified: True when the header's and every array's checksum were checked (a file
+            written by :func:`save`); False for a plain safetensors file from another tool,
+            which has none, so its bytes were read unverified.
     """
 
     model_state: dict[str, np.ndarray] = field(default_factory=dict)
     optimizer_state: dict | None = None
     metadata: dict = field(default_factory=dict)
+    verified: bool = False
 
 
 # ---------------------------------------------------------------- JSON and hashing
@@ -177,7 +189,8 @@ def save(path, model=None, optimizer=None, metadata: dict | None = None, *,
     Raises:
         TypeError: metadata or optimizer options are not JSON-serializable, or a value is
             not an array.
-        ValueError: a name is used twice, or both ``model`` and ``tensors`` are given.
+        ValueError: a name is used twice, both ``model`` and ``tensors`` are given, or
+            ``metadata`` is nested too deeply for JSON.
     """
     arrays = _model_arrays(model, tensors)
     header = {_KEY + "format_version": str(FORMAT_VERSION),
@@ -192,10 +205,14 @@ def save(path, model=None, optimizer=None, metadata: dict | None = None, *,
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise TypeError(f"save: metadata must be a dict, got {type(metadata).__name__}")
-        _check_json(metadata, "save: metadata")
+        try:
+            _check_json(metadata, "save: metadata")
+        except RecursionError:
+            raise ValueError("save: metadata is nested too deeply for JSON") from None
         header[_KEY + "metadata"] = _dumps(metadata)
-    # NOTE: safetensors copies raw memory, so a non-contiguous view would be saved scrambled.
-    arrays = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
+    # NOTE: safetensors copies raw memory, so a non-contiguous view would be saved scrambled
+    # (and np.ascontiguousarray would make a 0-d array 1-d).
+    arrays = {name: np.asarray(a, order="C") for name, a in arrays.items()}
     header[_KEY + "checksums"] = _dumps({name: _array_sha256(a) for name, a in arrays.items()})
     header[_KEY + "header_sha256"] = _header_sha256(arrays, header)
     data = safetensors.numpy.save(arrays, metadata=header)
@@ -249,6 +266,14 @@ def _read_arrays(path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     except (UnicodeDecodeError, ValueError) as error:
         raise CheckpointError(f"{path}: the header is not valid JSON ({error}): the file is "
                               "corrupted or not a safetensors file") from None
+    except RecursionError:
+        raise CheckpointError(f"{path}: the header's JSON is nested too deeply to read: the "
+                              "file is corrupted or not a safetensors file") from None
+    for name, entry in header.items():
+        dtype = entry.get("dtype") if isinstance(entry, dict) and name != "__metadata__" else None
+        if isinstance(dtype, str) and dtype not in _NUMPY_DTYPES:
+            raise CheckpointError(f"{path}: array {name!r} has dtype {dtype}, which NumPy (and so "
+                                  f"tinygrad_rnn) cannot hold; supported: {', '.join(_NUMPY_DTYPES)}")
     ends = [entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"
             and isinstance(entry, dict) and isinstance(entry.get("data_offsets"), list)
             and len(entry["data_offsets"]) == 2 and isinstance(entry["data_offsets"][1], int)]
@@ -292,6 +317,10 @@ def _optimizer_state(described: dict, arrays: dict[str, np.ndarray]) -> dict:
 def load(path, model=None, optimizer=None) -> Checkpoint:
     """Read a checkpoint written by :func:`save` (or any safetensors file) and verify it.
 
+    A file written by :func:`save` is verified against its checksums; a plain safetensors
+    file from another tool has none and is read unverified (``verified`` is False in the
+    returned :class:`Checkpoint`).
+
     If ``model`` is given its parameters are loaded (strictly: names, shapes and dtypes must
     match); if ``optimizer`` is given its ``load_state_dict`` gets the saved state. If the
     optimizer rejects it, the model is put back as it was.
@@ -322,10 +351,11 @@ def load(path, model=None, optimizer=None) -> Checkpoint:
                 optimizer_state=None if described is None else _optimizer_state(
                     json.loads(described), arrays),
                 metadata={} if user is None else json.loads(user),
+                verified=True,
             )
         except CheckpointError:
             raise
-        except (KeyError, ValueError, TypeError, AttributeError) as error:
+        except (KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
             raise CheckpointError(f"{path}: the tinygrad_rnn entries of the header are "
                                   f"malformed ({type(error).__name__}: {error})") from None
     if optimizer is not None and checkpoint.optimizer_state is None:

@@ -1,9 +1,15 @@
 """Numba kernels: pure functions over NumPy arrays, one module per kind of computation.
 
-Each module pairs private jitted loops (``_name``) with a public wrapper (``name``) that
-makes the inputs contiguous, allocates the output and calls the loop. No kernel sees a
-``Tensor``; every size is passed in or read from its arrays. The compile policy lives in
-``_jit.py``; plugins compile their own kernels with the same policy through ``kernel``.
+Internal: the ops and the plugins call these; users call the ops, and the wrappers'
+signatures may change. Only ``kernel`` (the compile policy, for plugins) is meant for use
+outside the package.
+
+Each module pairs private jitted loops (``_name``) with a wrapper (``name``) that checks its
+arguments (``_checks.py``: dtypes, dimensions, shapes, indices in range, since the loops
+check no bounds), makes the inputs contiguous, allocates the output and calls the loop. No
+kernel sees a ``Tensor``; every size is passed in or read from its arrays. The compile
+policy lives in ``_jit.py``; plugins compile their own kernels with the same policy through
+``kernel``.
 """
 
 from ._jit import kernel

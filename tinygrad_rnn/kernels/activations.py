@@ -5,11 +5,15 @@ Backward (gy is the upstream gradient, gx the result)::
 
     sigmoid: gx = gy * y * (1 - y)
     tanh:    gx = gy * (1 - y^2)
-    relu:    gx = gy where x > 0, else 0
+    relu:    gx = 0 where x <= 0, else gy
+
+NaN propagates as in PyTorch: relu(NaN) = NaN, and relu's backward passes gy at a NaN.
+The wrappers check their arguments first (see ``_checks``).
 """
 
 import numpy as np
 
+from . import _checks
 from ._jit import kernel
 
 
@@ -45,62 +49,58 @@ def _tanh_backward(y, gy, gx):
 @kernel
 def _relu(x, y):
     for i in range(x.size):
-        y[i] = x[i] if x[i] > 0 else 0.0
+        # NOTE: written as "0 where x <= 0", not "x where x > 0", so NaN stays NaN.
+        y[i] = 0.0 if x[i] <= 0 else x[i]
 
 
 @kernel
 def _relu_backward(x, gy, gx):
     for i in range(x.size):
-        # NOTE: relu'(0) is taken as 0, as in PyTorch.
-        gx[i] = gy[i] if x[i] > 0 else 0.0
+        # NOTE: relu'(0) is taken as 0, as in PyTorch; at a NaN, gy passes (as PyTorch).
+        gx[i] = 0.0 if x[i] <= 0 else gy[i]
 
 
-def _flat(x, dtype=None):
-    """``x`` as a contiguous 1-d array (a view when it already is contiguous)."""
-    if x.flags.c_contiguous and (dtype is None or x.dtype == dtype):
-        return x.reshape(-1)
-    return np.ascontiguousarray(x, dtype=dtype).reshape(-1)
+def _unary(op, loop, x):
+    x = _checks.floats(op, "x", x)
+    y = np.empty_like(x)
+    loop(x.reshape(-1), y.reshape(-1))
+    return y
 
 
-def _unary(loop, x):
-    flat = _flat(x)
-    y = np.empty_like(flat)
-    loop(flat, y)
-    return y.reshape(x.shape)
-
-
-def _binary(loop, a, gy):
-    flat = _flat(a)
-    gx = np.empty_like(flat)
-    loop(flat, _flat(gy, flat.dtype), gx)
-    return gx.reshape(a.shape)
+def _binary(op, loop, a, a_name, gy):
+    a = _checks.floats(op, a_name, a)
+    gy = _checks.floats(op, "gy", gy, a.dtype)
+    _checks.same_shape(op, "gy", gy, a_name, a.shape)
+    gx = np.empty_like(a)
+    loop(a.reshape(-1), gy.reshape(-1), gx.reshape(-1))
+    return gx
 
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), stable for inputs of either sign."""
-    return _unary(_sigmoid, x)
+    return _unary("sigmoid", _sigmoid, x)
 
 
 def sigmoid_backward(y, gy):
     """gy * y * (1 - y), from the forward's output y."""
-    return _binary(_sigmoid_backward, y, gy)
+    return _binary("sigmoid_backward", _sigmoid_backward, y, "y", gy)
 
 
 def tanh(x):
     """tanh(x)."""
-    return _unary(_tanh, x)
+    return _unary("tanh", _tanh, x)
 
 
 def tanh_backward(y, gy):
     """gy * (1 - y^2), from the forward's output y."""
-    return _binary(_tanh_backward, y, gy)
+    return _binary("tanh_backward", _tanh_backward, y, "y", gy)
 
 
 def relu(x):
-    """max(x, 0)."""
-    return _unary(_relu, x)
+    """max(x, 0); NaN where x is NaN."""
+    return _unary("relu", _relu, x)
 
 
 def relu_backward(x, gy):
-    """gy where x > 0, else 0, from the forward's input x."""
-    return _binary(_relu_backward, x, gy)
+    """0 where x <= 0, else gy, from the forward's input x."""
+    return _binary("relu_backward", _relu_backward, x, "x", gy)

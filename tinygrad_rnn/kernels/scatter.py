@@ -5,6 +5,7 @@
 
 import numpy as np
 
+from . import _checks
 from ._jit import kernel
 
 
@@ -20,10 +21,18 @@ def scatter_add_rows(indices, values, shape):
     """Zeros of ``shape`` with each ``values[i]`` added at row ``indices[i]``.
 
     ``indices`` holds integers in [0, shape[0]) of any shape; ``values`` has shape
-    ``indices.shape + shape[1:]``.
+    ``indices.shape + shape[1:]``. Both are checked first (see ``_checks``).
     """
-    indices = np.ascontiguousarray(indices, np.int64).reshape(-1)
+    op = "scatter_add_rows"
+    shape = tuple(shape)
+    if not shape or not all(isinstance(n, (int, np.integer)) and n >= 0 for n in shape):
+        raise ValueError(f"{op}: shape must be a non-empty tuple of sizes >= 0, got {shape}")
+    indices = _checks.integers(op, "indices", indices)
+    values = _checks.floats(op, "values", values)
+    _checks.same_shape(op, "values", values, "indices.shape + shape[1:]",
+                       indices.shape + shape[1:])
+    _checks.in_range(op, "indices", indices, shape[0])
     width = int(np.prod(shape[1:], dtype=np.int64))
     out = np.zeros((shape[0], width), dtype=values.dtype)
-    _scatter_add_rows(indices, np.ascontiguousarray(values).reshape(indices.size, width), out)
+    _scatter_add_rows(indices.reshape(-1), values.reshape(indices.size, width), out)
     return out.reshape(shape)

@@ -1,41 +1,64 @@
 """Row-wise softmax, log-softmax and log-sum-exp over a 2-D array, and their backward.
 
-For a row x with m = max(x) (subtracted first, so no exp overflows):
+For a row x with m = max(x) (subtracted first, so no exp overflows, and kept apart from the
+log of the sum, which a huge m would swallow)::
+
     logsumexp(x)     = m + log(sum_j exp(x_j - m))
-    log_softmax(x)_i = x_i - logsumexp(x)
+    log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m))
     softmax(x)_i     = exp(log_softmax(x)_i)
+
 Backward, with upstream gy for a row and the forward's output y:
     softmax:     gx_i = y_i * (gy_i - sum_j gy_j y_j)
     log_softmax: gx_i = gy_i - exp(y_i) * sum_j gy_j
     logsumexp:   gx_i = gy * softmax(x)_i
+
+Infinities and NaN follow PyTorch. A row whose maximum is +inf or -inf would give
+inf - inf = NaN in x - m: the softmax family (and cross-entropy) keeps that NaN, as
+PyTorch's does, but ``logsumexp_rows`` shifts such a row by 0 instead, so that
+logsumexp([inf, 0.5, -inf]) = inf and logsumexp([-inf, -inf]) = -inf, as ``torch.logsumexp``.
+A row with no columns has logsumexp -inf (the log of an empty sum) and an empty softmax.
+The wrappers check their arguments first (see ``_checks``).
 """
 
 import numpy as np
 
+from . import _checks
 from ._jit import kernel
 
 
 @kernel
-def _logsumexp_rows(x, out):
+def _shift_and_log_sum(x, shift, log_sum, infinite_max_to_zero):
+    """Per row r: shift[r] = m = max(x_r) and log_sum[r] = log(sum_j exp(x_rj - m))."""
     rows, cols = x.shape
+    zero = np.zeros(1, x.dtype)[0]
     for r in range(rows):
         m = x[r, 0]
         for c in range(1, cols):
             m = max(m, x[r, c])
+        if infinite_max_to_zero and np.isinf(m):
+            m = zero   # NOTE: logsumexp's rule for a row with an infinite maximum, see above
         total = 0.0
         for c in range(cols):
             total += np.exp(x[r, c] - m)
-        out[r] = m + np.log(total)
+        shift[r] = m
+        log_sum[r] = np.log(total)
+
+
+@kernel
+def _logsumexp_rows(x, out):
+    shift, log_sum = np.empty(x.shape[0], x.dtype), np.empty(x.shape[0])
+    _shift_and_log_sum(x, shift, log_sum, True)
+    for r in range(x.shape[0]):
+        out[r] = shift[r] + log_sum[r]
 
 
 @kernel
 def _log_softmax_rows(x, out):
-    rows, cols = x.shape
-    lse = np.empty(rows, dtype=x.dtype)
-    _logsumexp_rows(x, lse)
-    for r in range(rows):
-        for c in range(cols):
-            out[r, c] = x[r, c] - lse[r]
+    shift, log_sum = np.empty(x.shape[0], x.dtype), np.empty(x.shape[0])
+    _shift_and_log_sum(x, shift, log_sum, False)
+    for r in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            out[r, c] = (x[r, c] - shift[r]) - log_sum[r]
 
 
 @kernel
@@ -68,37 +91,48 @@ def _log_softmax_backward_rows(y, gy, gx):
             gx[r, c] = gy[r, c] - np.exp(y[r, c]) * total
 
 
-def _rows_out(loop, x, shape):
-    x = np.ascontiguousarray(x)
+def _rows_out(op, loop, x, shape):
+    x = _checks.floats(op, "x", x)
+    _checks.ndim(op, "x", x, 2)
     out = np.empty(shape(x), dtype=x.dtype)
-    loop(x, out)
+    if x.shape[1]:
+        loop(x, out)
+    else:   # NOTE: the loops read each row's first element; these rows have none
+        out.fill(-np.inf)   # log of an empty sum (a softmax of no columns is empty anyway)
     return out
 
 
 def logsumexp_rows(x):
-    """log(sum(exp(x), axis=1)) of a 2-D array, without overflow."""
-    return _rows_out(_logsumexp_rows, x, lambda a: a.shape[0])
+    """log(sum(exp(x), axis=1)) of a 2-D array, without overflow; -inf for a row of no
+    columns."""
+    return _rows_out("logsumexp_rows", _logsumexp_rows, x, lambda a: a.shape[0])
 
 
 def log_softmax_rows(x):
     """x - logsumexp(x) row by row."""
-    return _rows_out(_log_softmax_rows, x, lambda a: a.shape)
+    return _rows_out("log_softmax_rows", _log_softmax_rows, x, lambda a: a.shape)
 
 
 def softmax_rows(x):
     """exp(x) / sum(exp(x)) row by row."""
-    return _rows_out(_softmax_rows, x, lambda a: a.shape)
+    return _rows_out("softmax_rows", _softmax_rows, x, lambda a: a.shape)
+
+
+def _rows_backward(op, loop, y, gy):
+    y = _checks.floats(op, "y", y)
+    _checks.ndim(op, "y", y, 2)
+    gy = _checks.floats(op, "gy", gy, y.dtype)
+    _checks.same_shape(op, "gy", gy, "y", y.shape)
+    gx = np.empty_like(y)
+    loop(y, gy, gx)
+    return gx
 
 
 def softmax_backward_rows(y, gy):
     """y * (gy - sum(gy * y)) row by row, from the forward's output y."""
-    gx = np.empty_like(y)
-    _softmax_backward_rows(np.ascontiguousarray(y), np.ascontiguousarray(gy, y.dtype), gx)
-    return gx
+    return _rows_backward("softmax_backward_rows", _softmax_backward_rows, y, gy)
 
 
 def log_softmax_backward_rows(y, gy):
     """gy - exp(y) * sum(gy) row by row, from the forward's output y."""
-    gx = np.empty_like(y)
-    _log_softmax_backward_rows(np.ascontiguousarray(y), np.ascontiguousarray(gy, y.dtype), gx)
-    return gx
+    return _rows_backward("log_softmax_backward_rows", _log_softmax_backward_rows, y, gy)

@@ -52,7 +52,9 @@ the first. Two ways to write one:
   arrays, forward and backward (``recurrence_forward``, ``recurrence_backward``; see that
   module for their arguments); ``sequence`` is then
   ``return Subclass.run(self, x, state, lengths, reverse, **options)``. The built-in
-  cells do this with Numba kernels.
+  cells do this with Numba kernels. Such a ``sequence`` calls
+  :meth:`RecurrentCell.check_sequence` first: compiled loops check no bounds, so a state
+  whose batch differs from the input's would be read and written past its end.
 
 Either way, the conformance kit's ``sequence`` check
 (:func:`tinygrad_rnn.testing.check_cell`) compares output, final state and every gradient
@@ -185,6 +187,30 @@ class RecurrentCell(Module):
     def step(self, x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
         raise NotImplementedError
 
+    def check_sequence(self, x: Tensor, state: tuple[Tensor, ...], lengths=None) -> None:
+        """Raise a ValueError (TypeError for a dtype) naming the argument unless ``x`` is
+        (T, N, input_size) with T, N >= 1, ``state`` holds one (N, size) tensor per state
+        name and ``lengths`` is None or N integers in [1, T]; all of the cell's dtype."""
+        name = f"{type(self).__name__}.sequence"
+        if not isinstance(state, (tuple, list)):
+            raise TypeError(f"{name}: state must be a tuple of tensors {self.state_names}, "
+                            f"got {type(state).__name__}")
+        if x.ndim != 3 or 0 in x.shape[:2] or x.shape[2] != self.input_size:
+            raise ValueError(f"{name}: expected x of shape (T, N, {self.input_size}) with T, N "
+                             f">= 1, got {x.shape}")
+        if len(state) != len(self.state_names):
+            raise ValueError(f"{name}: expected a state of {len(self.state_names)} tensor(s) "
+                             f"{self.state_names}, got {len(state)}")
+        for part, state_name, size in zip(state, self.state_names, self.state_sizes):
+            if part.shape != (x.shape[1], size):
+                raise ValueError(f"{name}: expected state {state_name!r} of shape "
+                                 f"{(x.shape[1], size)} (the batch of x, {size} features), "
+                                 f"got {part.shape}")
+        for what, value in (("x", x), *zip(self.state_names, state)):
+            if value.dtype != self.dtype:
+                raise TypeError(f"{name}: {what} has dtype {value.dtype}, the cell's is {self.dtype}")
+        check_lengths(name, lengths, *x.shape[:2])
+
     # ------------------------------------------------------------ parameters
 
     def create_parameters(self, num_gates: int, **extra_shapes) -> None:
@@ -230,3 +256,23 @@ class RecurrentCell(Module):
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+def check_lengths(owner: str, lengths, steps: int, batch: int) -> np.ndarray | None:
+    """``lengths`` (None, or one integer in [1, ``steps``] per sequence) as an array, or a
+    TypeError or ValueError naming ``owner``."""
+    if lengths is None:
+        return None
+    lengths = np.asarray(lengths)
+    if not lengths.size:   # NOTE: [] for an empty batch becomes float64 in NumPy
+        lengths = lengths.astype(np.int64)
+    if lengths.dtype.kind not in "iu":
+        raise TypeError(f"{owner}: lengths must be integers, got dtype {lengths.dtype}")
+    if lengths.shape != (batch,):
+        raise ValueError(f"{owner}: expected {batch} lengths (one per sequence), got shape {lengths.shape}")
+    if lengths.size and (lengths.min() < 1 or lengths.max() > steps):
+        raise ValueError(
+            f"{owner}: lengths must lie in [1, {steps}] (the number of time steps), "
+            f"got values from {lengths.min()} to {lengths.max()}"
+        )
+    return lengths

@@ -18,7 +18,8 @@ import numpy as np
 
 from .. import ops, plugins
 from ..tensor import Tensor, as_tensor
-from .cell import RecurrentCell, check_declarations, check_step_result, checked_step
+from .cell import (RecurrentCell, check_declarations, check_lengths, check_step_result,
+                   checked_step)
 from .module import Module, ModuleList
 
 STEPWISE_ENV = "TINYGRAD_RNN_STEPWISE"
@@ -155,8 +156,10 @@ class Recurrent(Module):
         **cell_options: passed to the cell (``nonlinearity="relu"``, ``proj_size=…``).
 
     Call ``layer(x, state=None, lengths=None)``; it returns ``(output, final_state)``. A
-    state is one tensor for a one-state cell, a tuple in the cell's ``state_names`` order
-    otherwise (the LSTM's ``(h, c)``); None means zeros.
+    state is one tensor (or NumPy array) for a one-state cell, a tuple in the cell's
+    ``state_names`` order otherwise (the LSTM's ``(h, c)``); None means zeros. The steps of
+    ``x`` past a sequence's length are never read (they may hold anything, NaN included).
+    A batch of no sequences, (T, 0, I), gives empty outputs and states of the right shapes.
     """
 
     def __init__(self, cell, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -214,10 +217,16 @@ class Recurrent(Module):
             x = ops.unsqueeze(x, 1)
         steps, batch = x.shape[0], x.shape[1]
         states = self._check_state(state, batch, batched)
-        lengths = self._check_lengths(lengths, steps, batch)
+        lengths = check_lengths(type(self).__name__, lengths, steps, batch)
+        if lengths is not None and np.any(lengths < steps):
+            # NOTE: the steps past a sequence's end are zeroed before any cell reads them, as
+            # PyTorch's packed sequences never read them: NaN or inf there would otherwise
+            # reach the gradients (0 · NaN is NaN), on either path.
+            x = ops.where((np.arange(steps)[:, None] < lengths)[:, :, None], x, 0.0)
+        fused = self.fused if batch else False   # NOTE: the fused kernels need a sequence
         finals, D = [], self.num_directions
         for k, layer in enumerate(self.layers):
-            x, layer_finals = layer(x, states[k * D:(k + 1) * D], lengths, self.fused)
+            x, layer_finals = layer(x, states[k * D:(k + 1) * D], lengths, fused)
             finals.extend(layer_finals)
             if k < self.num_layers - 1:
                 x = ops.dropout(x, self.dropout, training=self.training)
@@ -245,8 +254,8 @@ class Recurrent(Module):
                 f"{name}: input dtype {x.dtype} differs from the parameters' {self.dtype}; "
                 f"convert the input or build the layer with dtype=np.{x.dtype}"
             )
-        if 0 in x.shape:
-            raise ValueError(f"{name}: input of shape {x.shape} is empty")
+        if x.shape[1 if self.batch_first and x.ndim == 3 else 0] == 0:
+            raise ValueError(f"{name}: input of shape {x.shape} is empty: it has no time steps")
         return x, x.ndim == 3
 
     def _check_state(self, state, batch, batched):
@@ -254,7 +263,13 @@ class Recurrent(Module):
         cell = cells[0]
         if state is None:
             return [c.initial_state(batch) for c in cells]
-        parts = (state,) if isinstance(state, Tensor) else tuple(state)
+        parts = (state,) if isinstance(state, (Tensor, np.ndarray)) else state
+        if not isinstance(parts, (tuple, list)) or not all(
+                isinstance(part, (Tensor, np.ndarray)) for part in parts):
+            raise TypeError(
+                f"{name}: state (PyTorch's hx) must be a Tensor or a NumPy array, or a tuple of "
+                f"them {cell.state_names}; got {type(state).__name__}"
+            )
         if len(parts) != len(cell.state_names):
             raise ValueError(
                 f"{name}: expected a state of {len(cell.state_names)} tensor(s) "
@@ -262,30 +277,14 @@ class Recurrent(Module):
             )
         checked = []
         for part, state_name, size in zip(parts, cell.state_names, cell.state_sizes):
-            part = as_tensor(part)
             expected = (len(cells), batch, size) if batched else (len(cells), size)
             if part.shape != expected:
                 raise ValueError(f"{name}: expected state {state_name!r} of shape {expected}, got {part.shape}")
             if part.dtype != self.dtype:
                 raise TypeError(f"{name}: state {state_name!r} has dtype {part.dtype}, expected {self.dtype}")
+            part = as_tensor(part)
             checked.append(ops.unstack(part if batched else ops.unsqueeze(part, 1)))
         return [tuple(per_state[i] for per_state in checked) for i in range(len(cells))]
-
-    def _check_lengths(self, lengths, steps, batch):
-        if lengths is None:
-            return None
-        name = type(self).__name__
-        lengths = np.asarray(lengths)
-        if lengths.dtype.kind not in "iu":
-            raise TypeError(f"{name}: lengths must be integers, got dtype {lengths.dtype}")
-        if lengths.shape != (batch,):
-            raise ValueError(f"{name}: expected {batch} lengths (one per sequence), got shape {lengths.shape}")
-        if lengths.min() < 1 or lengths.max() > steps:
-            raise ValueError(
-                f"{name}: lengths must lie in [1, {steps}] (the number of time steps), "
-                f"got values from {lengths.min()} to {lengths.max()}"
-            )
-        return lengths
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"

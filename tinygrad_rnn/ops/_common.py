@@ -28,13 +28,15 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def normalize_axes(op: str, axis, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, an int or a tuple of ints, negatives allowed) as sorted non-negative axes."""
+    """``axis`` (None, an int or a tuple of ints, negatives allowed) as sorted non-negative axes.
+
+    A 0-d tensor has axis 0 (also called -1), as in PyTorch."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     normalized = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < max(ndim, 1):
+        if not isinstance(a, (int, np.integer)) or not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"{op}: axis {a!r} is out of range for a tensor of {ndim} dimensions")
         normalized.append(int(a) % max(ndim, 1))
     if len(set(normalized)) != len(normalized):

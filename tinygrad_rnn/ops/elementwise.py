@@ -145,8 +145,8 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        # NOTE: abs'(0) is taken as 0 (sign(0) == 0), as in PyTorch.
-        return gy * np.sign(x)
+        # NOTE: abs'(0) is taken as 0 (sign(0) == 0), as in PyTorch; so is abs'(NaN).
+        return gy * np.where(np.isnan(x), 0, np.sign(x))
 
 
 class Tanh(Function):

@@ -5,6 +5,8 @@ softmax, log_softmax, logsumexp, cross_entropy, embedding. Composed: mse_loss,
 binary_cross_entropy_with_logits, dropout.
 """
 
+import math
+
 import numpy as np
 
 from ..function import Function
@@ -22,7 +24,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _as_rows(x: np.ndarray) -> np.ndarray:
     """The last axis as rows of a 2-D array."""
-    return x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1]) if x.ndim else x.reshape(1, 1)
 
 
 class Softmax(Function):

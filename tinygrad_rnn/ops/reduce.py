@@ -44,11 +44,19 @@ class Max(Function):
         return winners * (gy.reshape(y.shape) / winners.sum(axis=axes, keepdims=True))
 
 
+def _reduced_axes(op, axis, x):
+    """``normalize_axes``, except that axis 0 of a 0-d tensor (allowed, as in PyTorch) reduces
+    nothing."""
+    return tuple(a for a in normalize_axes(op, axis, x.ndim) if a < x.ndim)
+
+
 def _reduce(function, op, x, axis, keepdims):
     x = as_tensor(x)
-    axes = normalize_axes(op, axis, x.ndim)
-    if function is Max and x.size == 0:
-        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
+    axes = _reduced_axes(op, axis, x)
+    empty = [a for a in axes if x.shape[a] == 0]
+    if function is Max and empty:
+        raise ValueError(f"{op}: cannot reduce over axis {empty[0]}, which has length 0 "
+                         f"(a tensor of shape {x.shape})")
     return function.apply(x, axes=axes, keepdims=keepdims)
 
 
@@ -58,17 +66,19 @@ def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
 
 
 def mean(x, axis=None, keepdims=False) -> Tensor:
-    """sum(x, axis) / (number of elements summed)."""
+    """sum(x, axis) / (number of elements summed); NaN where no element is summed."""
     x = as_tensor(x)
-    count = int(np.prod([x.shape[a] for a in normalize_axes("mean", axis, x.ndim)]))
-    return sum(x, axis, keepdims) * (1.0 / count)
+    count = int(np.prod([x.shape[a] for a in _reduced_axes("mean", axis, x)]))
+    # NOTE: the mean of no elements is NaN (0 / 0), as in PyTorch.
+    return sum(x, axis, keepdims) * (1.0 / count if count else np.nan)
 
 
 def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
-    """The maximum over ``axis``; elements tied for it share the gradient equally."""
+    """The maximum over ``axis``; elements tied for it share the gradient equally. An axis of
+    length 0 has no maximum: ValueError, as in PyTorch."""
     return _reduce(Max, "max", x, axis, keepdims)
 
 
 def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
     """The minimum over ``axis``, -max(-x); ties share the gradient equally."""
-    return -max(-as_tensor(x), axis, keepdims)
+    return -_reduce(Max, "min", -as_tensor(x), axis, keepdims)

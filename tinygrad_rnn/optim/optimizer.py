@@ -8,6 +8,7 @@ per-parameter state that the rule reads and writes (momentum buffers, running av
 from __future__ import annotations
 
 import copy
+import inspect
 import numbers
 
 import numpy as np
@@ -119,12 +120,14 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore state and options saved by ``state_dict`` (for the same parameters)."""
+        """Restore state and options saved by ``state_dict`` (for the same parameters, by an
+        optimizer of the same kind: a state whose options are another class's is refused)."""
         name = type(self).__name__
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             raise ValueError(f"{name}.load_state_dict: expected a dict with keys 'state' and "
                              "'param_groups', as state_dict() returns")
         groups = state_dict["param_groups"]
+        self._check_same_kind(groups)
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{name}.load_state_dict: the saved state has {len(groups)} "
                              f"parameter groups, this optimizer has {len(self.param_groups)}")
@@ -156,9 +159,36 @@ class Optimizer:
             group.update(options)
         self.state = state
 
+    def _check_same_kind(self, groups) -> None:
+        """Raise ValueError, naming both classes, unless every saved group has exactly this
+        optimizer's options: another class's state (SGD's in Adam) would fail only later."""
+        own = set(self.defaults)
+        for saved in groups:
+            options = set(saved) - {"params"} if isinstance(saved, dict) else set()
+            if options != own:
+                name = type(self).__name__
+                saved_by = " or ".join(_classes_taking(options)) or "another optimizer"
+                raise ValueError(
+                    f"{name}.load_state_dict: the state was saved by {saved_by}, not {name}: "
+                    f"its options are {sorted(options)}, {name}'s are {sorted(own)}"
+                )
+
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for k, group in enumerate(self.param_groups):
             options = ", ".join(f"{o}={v}" for o, v in group.items() if o != "params")
             lines.append(f"  group {k}: {len(group['params'])} params, {options}")
         return "\n".join(lines + [")"])
+
+
+def _classes_taking(options: set) -> list[str]:
+    """The names of the optimizer classes whose constructor takes exactly ``options`` (besides
+    ``params``): the classes a saved state with these options can have come from."""
+    found, pending = [], list(Optimizer.__subclasses__())
+    while pending:
+        cls = pending.pop(0)
+        pending.extend(cls.__subclasses__())
+        taken = set(inspect.signature(cls.__init__).parameters) - {"self", "params"}
+        if taken == options:
+            found.append(cls.__name__)
+    return found
