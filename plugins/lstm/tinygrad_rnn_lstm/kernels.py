@@ -23,59 +23,74 @@ gradients of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn.kernels import kernel
-from tinygrad_rnn.kernels.scalar import sigmoid, tanh
+from tinygrad_rnn.kernels.scalar import ONE, sigmoid, tanh
+
+
+@kernel
+def _forward_gates(xp, a, b_hh, c, h, gates, output):
+    """Equations (1) to (6) for one sequence at one step, over its H units. Every argument
+    is one contiguous row, so LLVM vectorises the loop (see ``kernels.scalar``)."""
+    H = c.shape[0]
+    for j in range(H):
+        i = sigmoid(xp[j] + a[j] + b_hh[j])                                # (1)
+        f = sigmoid(xp[H + j] + a[H + j] + b_hh[H + j])                    # (2)
+        g = tanh(xp[2 * H + j] + a[2 * H + j] + b_hh[2 * H + j])           # (3)
+        o = sigmoid(xp[3 * H + j] + a[3 * H + j] + b_hh[3 * H + j])        # (4)
+        c_j = f * c[j] + i * g                                             # (5)
+        h_j = o * tanh(c_j)                                                # (6)
+        c[j], h[j], output[j] = c_j, h_j, h_j
+        gates[j], gates[H + j], gates[2 * H + j], gates[3 * H + j] = i, f, g, o
 
 
 @kernel
 def _forward(xp, w_hh_t, b_hh, h, c, lengths, reverse, gates, h_prev, c_prev, output):
     T, N, _ = xp.shape
-    H = c.shape[1]
+    a = np.empty((N, xp.shape[2]), xp.dtype)          # h W_hᵀ, reused by every step
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
         c_prev[t] = c
-        a = np.dot(h, w_hh_t)
+        np.dot(h, w_hh_t, a)
         for n in range(N):
             if t >= lengths[n]:
                 output[t, n] = 0.0
                 gates[t, n] = 0.0
-                continue
-            for j in range(H):
-                i = sigmoid(xp[t, n, j] + a[n, j] + b_hh[j])                      # (1)
-                f = sigmoid(xp[t, n, H + j] + a[n, H + j] + b_hh[H + j])          # (2)
-                g = tanh(xp[t, n, 2 * H + j] + a[n, 2 * H + j] + b_hh[2 * H + j])  # (3)
-                o = sigmoid(xp[t, n, 3 * H + j] + a[n, 3 * H + j] + b_hh[3 * H + j])  # (4)
-                c[n, j] = f * c[n, j] + i * g                                      # (5)
-                h[n, j] = o * tanh(c[n, j])                                     # (6)
-                output[t, n, j] = h[n, j]
-                gates[t, n, j], gates[t, n, H + j] = i, f
-                gates[t, n, 2 * H + j], gates[t, n, 3 * H + j] = g, o
+            else:
+                _forward_gates(xp[t, n], a[n], b_hh, c[n], h[n], gates[t, n], output[t, n])
+
+
+@kernel
+def _backward_gates(g_output, gates, c, dh, dc, da):
+    """The backward of (6) down to (1) for one sequence at one step, over its H units, as
+    contiguous rows (vectorised like ``_forward_gates``); dh and dc are updated in place."""
+    H = dc.shape[0]
+    for j in range(H):
+        i, f = gates[j], gates[H + j]
+        g, o = gates[2 * H + j], gates[3 * H + j]
+        tanh_c = tanh(f * c[j] + i * g)                  # (5) c' recomputed
+        dh_t = dh[j] + g_output[j]
+        do = dh_t * tanh_c                               # (6)
+        dc_t = dc[j] + dh_t * o * (ONE - tanh_c * tanh_c)
+        dc[j] = dc_t * f                                 # (5) dc_prev
+        da[3 * H + j] = do * o * (ONE - o)               # (4)
+        da[2 * H + j] = dc_t * i * (ONE - g * g)         # (3)
+        da[H + j] = dc_t * c[j] * f * (ONE - f)          # (2)
+        da[j] = dc_t * g * i * (ONE - i)                 # (1)
 
 
 @kernel
 def _backward(g_output, dh, dc, gates, c_prev, w_hh, lengths, reverse, da):
     T, N, _ = gates.shape
-    H = dc.shape[1]
+    dh_prev = np.empty_like(dh)                           # da W_h, reused by every step
     for step in range(T):
         t = step if reverse else T - 1 - step
         for n in range(N):
             if t >= lengths[n]:
                 da[t, n] = 0.0
-                continue
-            for j in range(H):
-                i, f = gates[t, n, j], gates[t, n, H + j]
-                g, o = gates[t, n, 2 * H + j], gates[t, n, 3 * H + j]
-                c = c_prev[t, n, j]
-                tanh_c = tanh(f * c + i * g)                  # (5) c' recomputed
-                dh_t = dh[n, j] + g_output[t, n, j]
-                do = dh_t * tanh_c                               # (6)
-                dc_t = dc[n, j] + dh_t * o * (1.0 - tanh_c * tanh_c)
-                dc[n, j] = dc_t * f                              # (5) dc_prev
-                da[t, n, 3 * H + j] = do * o * (1.0 - o)         # (4)
-                da[t, n, 2 * H + j] = dc_t * i * (1.0 - g * g)   # (3)
-                da[t, n, H + j] = dc_t * c * f * (1.0 - f)       # (2)
-                da[t, n, j] = dc_t * g * i * (1.0 - i)           # (1)
-        dh_prev = np.dot(da[t], w_hh)                            # dh_prev = da W_h
+            else:
+                _backward_gates(g_output[t, n], gates[t, n], c_prev[t, n], dh[n], dc[n],
+                                da[t, n])
+        np.dot(da[t], w_hh, dh_prev)                     # dh_prev = da W_h
         for n in range(N):
             if t < lengths[n]:
                 dh[n] = dh_prev[n]
