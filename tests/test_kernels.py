@@ -186,6 +186,57 @@ def test_single_blas_thread_sets_scipys_blas_to_one_thread_and_restores_it():
     assert library.num_threads == before
 
 
+def _numpy_blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {i["num_threads"] for i in threadpool_info()
+            if i["user_api"] == "blas" and "numpy" in i["filepath"]}
+
+
+def test_set_num_threads_sets_numpys_blas_and_get_num_threads_reports_it():
+    import tinygrad_rnn as tg
+
+    previous = tg.get_num_threads()
+    try:
+        for n in (1, 2):
+            tg.set_num_threads(n)
+            assert tg.get_num_threads() == n
+            assert _numpy_blas_threads() == {n}
+    finally:
+        tg.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_set_num_threads_rejects_anything_but_a_positive_int(bad):
+    import tinygrad_rnn as tg
+
+    with pytest.raises(ValueError, match="positive int"):
+        tg.set_num_threads(bad)
+
+
+def test_the_environment_variable_sets_every_pool_at_import():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import tinygrad_rnn as tg; from threadpoolctl import threadpool_info; "
+            "print(tg.get_num_threads(), sorted({i['num_threads'] for i in threadpool_info() "
+            "if i['user_api'] == 'blas'}))")
+    env = {**os.environ, "TINYGRAD_RNN_NUM_THREADS": "3"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["3", "[3]"]
+
+
+def test_a_malformed_environment_variable_is_named_in_the_error(monkeypatch):
+    from tinygrad_rnn.kernels import threads
+
+    monkeypatch.setitem(threads._state, "requested", None)
+    monkeypatch.setenv("TINYGRAD_RNN_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match="TINYGRAD_RNN_NUM_THREADS must be a positive integer"):
+        threads.get_num_threads()
+
+
 # ---------------------------------------------------------------- the compile announcement
 
 def test_compilation_is_announced_once_and_a_warm_cache_stays_quiet(tmp_path):
