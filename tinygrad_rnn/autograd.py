@@ -147,6 +147,7 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             gys = pending.pop(node)
             if node.num_outputs > 1:
                 gys = _upstream(node, gys)
+            node.ctx.retain_graph = retain_graph
             gxs = node.function.backward(node.ctx, *gys)
             gxs = gxs if type(gxs) is tuple else (gxs,)
             if len(gxs) != len(node.inputs):

@@ -21,9 +21,13 @@ class Context:
         saved_tensors: the values passed to :meth:`save_for_backward`.
         output_meta: the (shape, dtype) of each output of a multi-output op, filled in by
             ``apply`` (``backward`` gives zeros to an output that did not reach the loss).
+        retain_graph: during ``backward``, whether the saved values must outlive it (set by
+            ``autograd.backward``). When false, they are freed right after, so ``backward``
+            may reuse an array it allocated in ``forward`` to hold its results.
     """
 
     __slots__ = ("needs_input_grad", "saved_tensors", "output_meta", "__dict__")
+    retain_graph = True  # the safe answer until a backward says otherwise
 
     def __init__(self, needs_input_grad: tuple[bool, ...]):
         self.needs_input_grad = needs_input_grad

@@ -27,9 +27,10 @@ from tinygrad_rnn.kernels.scalar import ONE, sigmoid, tanh
 
 
 @kernel
-def _forward_gates(xp, a, b_hh, c, h, gates, output):
+def _forward_gates(xp, a, b_hh, c, h, output):
     """Equations (1) to (6) for one sequence at one step, over its H units. Every argument
-    is one contiguous row, so LLVM vectorises the loop (see ``kernels.scalar``)."""
+    is one contiguous row, so LLVM vectorises the loop (see ``kernels.scalar``). Each
+    unit's four input projections are read, then overwritten by its gates i, f, g, o."""
     H = c.shape[0]
     for j in range(H):
         i = sigmoid(xp[j] + a[j] + b_hh[j])                                # (1)
@@ -39,13 +40,14 @@ def _forward_gates(xp, a, b_hh, c, h, gates, output):
         c_j = f * c[j] + i * g                                             # (5)
         h_j = o * tanh(c_j)                                                # (6)
         c[j], h[j], output[j] = c_j, h_j, h_j
-        gates[j], gates[H + j], gates[2 * H + j], gates[3 * H + j] = i, f, g, o
+        xp[j], xp[H + j], xp[2 * H + j], xp[3 * H + j] = i, f, g, o
 
 
 @kernel
-def _forward(xp, w_hh_t, b_hh, h, c, lengths, reverse, gates, h_prev, c_prev, output):
-    T, N, _ = xp.shape
-    a = np.empty((N, xp.shape[2]), xp.dtype)          # h W_hᵀ, reused by every step
+def _forward(gates, w_hh_t, b_hh, h, c, lengths, reverse, h_prev, c_prev, output):
+    """``gates`` holds the input projections on entry and the gates on return."""
+    T, N, G = gates.shape
+    a = np.empty((N, G), gates.dtype)                 # h W_hᵀ, reused by every step
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
@@ -56,13 +58,15 @@ def _forward(xp, w_hh_t, b_hh, h, c, lengths, reverse, gates, h_prev, c_prev, ou
                 output[t, n] = 0.0
                 gates[t, n] = 0.0
             else:
-                _forward_gates(xp[t, n], a[n], b_hh, c[n], h[n], gates[t, n], output[t, n])
+                _forward_gates(gates[t, n], a[n], b_hh, c[n], h[n], output[t, n])
 
 
 @kernel
-def _backward_gates(g_output, gates, c, dh, dc, da):
+def _backward_gates(g_output, gates, c, dh, dc):
     """The backward of (6) down to (1) for one sequence at one step, over its H units, as
-    contiguous rows (vectorised like ``_forward_gates``); dh and dc are updated in place."""
+    contiguous rows (vectorised like ``_forward_gates``). Each unit's gate values are read,
+    then overwritten by the gradients of their pre-activations (``da``); dh and dc are
+    updated in place."""
     H = dc.shape[0]
     for j in range(H):
         i, f = gates[j], gates[H + j]
@@ -72,15 +76,16 @@ def _backward_gates(g_output, gates, c, dh, dc, da):
         do = dh_t * tanh_c                               # (6)
         dc_t = dc[j] + dh_t * o * (ONE - tanh_c * tanh_c)
         dc[j] = dc_t * f                                 # (5) dc_prev
-        da[3 * H + j] = do * o * (ONE - o)               # (4)
-        da[2 * H + j] = dc_t * i * (ONE - g * g)         # (3)
-        da[H + j] = dc_t * c[j] * f * (ONE - f)          # (2)
-        da[j] = dc_t * g * i * (ONE - i)                 # (1)
+        gates[3 * H + j] = do * o * (ONE - o)            # (4)
+        gates[2 * H + j] = dc_t * i * (ONE - g * g)      # (3)
+        gates[H + j] = dc_t * c[j] * f * (ONE - f)       # (2)
+        gates[j] = dc_t * g * i * (ONE - i)              # (1)
 
 
 @kernel
-def _backward(g_output, dh, dc, gates, c_prev, w_hh, lengths, reverse, da):
-    T, N, _ = gates.shape
+def _backward(g_output, dh, dc, da, c_prev, w_hh, lengths, reverse):
+    """``da`` holds the gates on entry and their pre-activations' gradients on return."""
+    T, N, _ = da.shape
     dh_prev = np.empty_like(dh)                           # da W_h, reused by every step
     for step in range(T):
         t = step if reverse else T - 1 - step
@@ -88,8 +93,7 @@ def _backward(g_output, dh, dc, gates, c_prev, w_hh, lengths, reverse, da):
             if t >= lengths[n]:
                 da[t, n] = 0.0
             else:
-                _backward_gates(g_output[t, n], gates[t, n], c_prev[t, n], dh[n], dc[n],
-                                da[t, n])
+                _backward_gates(g_output[t, n], da[t, n], c_prev[t, n], dh[n], dc[n])
         np.dot(da[t], w_hh, dh_prev)                     # dh_prev = da W_h
         for n in range(N):
             if t < lengths[n]:
@@ -97,22 +101,23 @@ def _backward(g_output, dh, dc, gates, c_prev, w_hh, lengths, reverse, da):
 
 
 def lstm_forward(xp, w_hh, b_hh, h0, c0, lengths, reverse):
-    """Run the LSTM over ``xp`` (T, N, 4H); return (output, h_T, c_T, saved)."""
+    """Run the LSTM over ``xp`` (T, N, 4H), which it overwrites with the gates; return
+    (output, h_T, c_T, saved)."""
     T, N, _ = xp.shape
     H = c0.shape[1]
     h, c = np.array(h0, copy=True), np.array(c0, copy=True)
-    gates = np.empty_like(xp)
     h_prev, c_prev, output = (np.empty((T, N, H), xp.dtype) for _ in range(3))
-    _forward(xp, np.ascontiguousarray(w_hh.T), b_hh, h, c, lengths, reverse, gates, h_prev,
-             c_prev, output)
-    return output, h, c, (gates, h_prev, c_prev)
+    _forward(xp, np.ascontiguousarray(w_hh.T), b_hh, h, c, lengths, reverse, h_prev, c_prev,
+             output)
+    return output, h, c, (xp, h_prev, c_prev)
 
 
 def lstm_backward(g_output, g_h, g_c, saved, w_hh, lengths, reverse):
-    """Gradients of the pre-activations (T, N, 4H) and of the initial h and c."""
-    gates, _, c_prev = saved
+    """Gradients of the pre-activations (T, N, 4H) and of the initial h and c. They are
+    written over the saved gates (``FusedRecurrence`` passes a copy of ``saved`` when the
+    graph is retained for another backward)."""
+    da, _, c_prev = saved
     dh, dc = np.array(g_h, copy=True), np.array(g_c, copy=True)
-    da = np.empty_like(gates)
-    _backward(np.ascontiguousarray(g_output), dh, dc, gates, c_prev,
-              np.ascontiguousarray(w_hh), lengths, reverse, da)
+    _backward(np.ascontiguousarray(g_output), dh, dc, da, c_prev, np.ascontiguousarray(w_hh),
+              lengths, reverse)
     return da, dh, dc
