@@ -167,9 +167,34 @@ def test_scalar_functions_are_exact_in_float64_and_close_in_float32():
 
     for v in (-30.0, -2.5, -1e-3, 0.0, 0.7, 4.0, 30.0):
         assert scalar.tanh(np.float64(v)) == np.tanh(v)
-        assert scalar.sigmoid(np.float64(v)) == 1.0 / (1.0 + np.exp(-v))
+        # NOTE: below 0 the form e^v / (1 + e^v), whose exp cannot overflow
+        expected = 1.0 / (1.0 + np.exp(-v)) if v >= 0 else np.exp(v) / (1.0 + np.exp(v))
+        assert scalar.sigmoid(np.float64(v)) == expected
         assert abs(scalar.tanh(np.float32(v)) - np.tanh(v)) <= 4e-7 * abs(np.tanh(v))
         assert abs(scalar.sigmoid(np.float32(v)) - 1 / (1 + np.exp(-v))) <= 1e-7
+
+
+# ---------------------------------------------------------------- vectorised gate loops
+
+@pytest.mark.parametrize("name", ["_forward_gates", "_backward_gates"])
+def test_the_lstm_gate_loops_compile_to_vector_arithmetic_in_float32(name):
+    import os
+    import re
+
+    import numba
+
+    from tinygrad_rnn.kernels._jit import JIT_OPTIONS
+
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing is compiled with NUMBA_DISABLE_JIT=1")
+    kernels = pytest.importorskip("tinygrad_rnn_lstm.kernels")
+    function = getattr(kernels, name)
+    # NOTE: compiled afresh (not from the cache, which keeps no IR) from the plain function.
+    fresh = numba.njit(**{**JIT_OPTIONS, "cache": False})(function.py_func)
+    row = numba.types.Array(numba.float32, 1, "C")
+    signature = (row,) * function.py_func.__code__.co_argcount
+    fresh.compile(signature)
+    assert re.search(r"fmul <\d+ x float>", fresh.inspect_llvm(signature))
 
 
 # ---------------------------------------------------------------- BLAS threads

@@ -24,7 +24,7 @@ def _sigmoid(x, y):
 @kernel
 def _sigmoid_backward(y, gy, gx):
     for i in range(y.size):
-        gx[i] = gy[i] * y[i] * (1.0 - y[i])
+        gx[i] = gy[i] * y[i] * (scalar.ONE - y[i])
 
 
 @kernel
@@ -36,7 +36,7 @@ def _tanh(x, y):
 @kernel
 def _tanh_backward(y, gy, gx):
     for i in range(y.size):
-        gx[i] = gy[i] * (1.0 - y[i] * y[i])
+        gx[i] = gy[i] * (scalar.ONE - y[i] * y[i])
 
 
 @kernel

@@ -52,12 +52,19 @@ def tanh(x):
     return tanh_rational(x) if isinstance(x, np.float32) else np.tanh(x)
 
 
+@register_jitable
+def sigmoid_exact(x):
+    """1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, so that no exp overflows."""
+    e = np.exp(-abs(x))
+    return (1.0 if x >= 0 else e) / (1.0 + e)
+
+
 def sigmoid(x):
-    """1 / (1 + e^-x): exact for float64; tanh(x/2)/2 + 1/2 through the approximation for
-    float32."""
+    """1 / (1 + e^-x): exact for float64 (``sigmoid_exact``); tanh(x/2)/2 + 1/2 through the
+    approximation for float32."""
     if isinstance(x, np.float32):
         return _HALF * tanh_rational(_HALF * x) + _HALF
-    return 1.0 / (1.0 + np.exp(-x))
+    return sigmoid_exact(x)
 
 
 @overload(tanh)
@@ -71,4 +78,4 @@ def _tanh(x):
 def _sigmoid(x):
     if x == numba.float32:
         return lambda x: _HALF * tanh_rational(_HALF * x) + _HALF
-    return lambda x: 1.0 / (1.0 + np.exp(-x))
+    return lambda x: sigmoid_exact(x)
