@@ -111,6 +111,9 @@ def single_blas_thread():
     if not _state["applied"]:
         _apply()
     previous = library.num_threads
+    if previous == 1:  # as after set_num_threads(1): nothing to switch
+        yield
+        return
     library.set_num_threads(1)
     try:
         yield
