@@ -395,7 +395,8 @@ def blas_lines() -> list[str]:
     # path; beside other busy processes their spinning idle threads made steps 10-50× slower
     # in trial runs. Say how threads were set, so that such a run can be recognised.
     threads = [f"{key}={os.environ[key]}" for key in THREAD_SETTINGS if key in os.environ]
-    lines.append(f"Thread settings: {', '.join(threads) or 'library defaults'}")
+    lines.append(f"Thread settings in the environment: {', '.join(threads) or 'none'} "
+                 f"(each table below sets its own thread count)")
     return lines
 
 
