@@ -7,9 +7,15 @@ Implementations: tinygrad_rnn fused (the default path) and step by step (``fused
 PyTorch and JAX when installed, and the hand-written NumPy baseline (``numpy_baseline.py``)
 always. Then the first-call cost of Numba compilation and the peak memory of one step.
 
+The timings are taken at each thread count of ``--threads`` (default 1 and 2): tinygrad_rnn
+through ``tinygrad_rnn.set_num_threads`` (which also governs the NumPy baseline's BLAS),
+PyTorch through ``torch.set_num_threads``; JAX keeps XLA's own pool, which cannot be resized
+once started. A summary against the goals closes the report.
+
 Run alone (``make bench``), never beside a test run: it measures wall-clock time.
 
-    python benchmarks/recurrent_step.py [--quick] [--check] [--cells lstm,gru] [--sizes tiny,medium]
+    python benchmarks/recurrent_step.py [--quick] [--check] [--cells lstm,gru]
+        [--sizes tiny,medium] [--threads 1,2]
 """
 
 from __future__ import annotations
@@ -94,7 +100,6 @@ def build_tinygrad(fused):
 def build_torch(cell, params, x, w):
     import torch
 
-    torch.set_num_threads(os.cpu_count())
     layer = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](
         x.shape[2], params["weight_hh"].shape[1])
     weights = [getattr(layer, f"{name}_l0") for name in PARAMETERS]
@@ -378,7 +383,7 @@ def blas_lines() -> list[str]:
         import torch
         mkl, onednn = torch.backends.mkl.is_available(), torch.backends.mkldnn.is_available()
         lines.append(f"PyTorch {torch.__version__}: {'MKL' if mkl else 'no MKL'}, "
-                     f"oneDNN {'on' if onednn else 'off'}, {os.cpu_count()} threads")
+                     f"oneDNN {'on' if onednn else 'off'}")
     except ImportError:
         pass
     try:
@@ -390,19 +395,33 @@ def blas_lines() -> list[str]:
     # path; beside other busy processes their spinning idle threads made steps 10-50× slower
     # in trial runs. Say how threads were set, so that such a run can be recognised.
     threads = [f"{key}={os.environ[key]}" for key in THREAD_SETTINGS if key in os.environ]
-    lines.append(f"Thread settings: {', '.join(threads) or 'library defaults'}")
+    lines.append(f"Thread settings in the environment: {', '.join(threads) or 'none'} "
+                 f"(each table below sets its own thread count)")
     return lines
 
 
-def timing_tables(found, cells, sizes, policy, gemm) -> None:
+def set_threads(n: int) -> None:
+    """``n`` threads for tinygrad_rnn (and so NumPy's BLAS) and for PyTorch when installed."""
+    import tinygrad_rnn as tg
+
+    tg.set_num_threads(n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+
+
+def timing_tables(found, cells, sizes, policy, gemm, threads) -> dict:
+    """Print one table per cell; return {(cell, size, implementation): median seconds}."""
+    medians = {}
     for cell in cells:
-        print(f"## {cell.upper()}: one training step, float32 "
+        print(f"## {cell.upper()}: one training step, float32, {threads} thread(s) "
               f"(median and minimum ms; × PyTorch is median time / PyTorch's)\n")
         rows = []
         for size_name in sizes:
             size = SIZES[size_name]
             times = {name: time_step(build(cell, *problem(cell, size)), policy)
                      for name, build in found.items()}
+            medians.update({(cell, size_name, name): float(np.median(t))
+                            for name, t in times.items()})
             torch_median = np.median(times["PyTorch"]) if "PyTorch" in times else None
             for name, t in times.items():
                 median = float(np.median(t))
@@ -412,6 +431,36 @@ def timing_tables(found, cells, sizes, policy, gemm) -> None:
                              f"{step_gflop(cell, size) / median:.1f}", str(len(t))])
         print_table(["size (T, N, I, H)", "implementation", "median ms", "min ms", "× PyTorch",
                      f"GFLOP/s (GEMM: {gemm:.0f})", "runs"], rows)
+    return medians
+
+
+def goal_summary(medians_by_threads: dict, memory: dict | None) -> None:
+    """The goals of the fast-path issues, each as a ratio from this run's medians."""
+    fused, stepwise = "tinygrad_rnn fused", "tinygrad_rnn step-by-step"
+    print("## Summary against the goals\n")
+    rows = []
+    for threads, medians in medians_by_threads.items():
+        def ratio(cell, size, other, name=fused):
+            key, ref = (cell, size, name), (cell, size, other)
+            return medians[key] / medians[ref] if key in medians and ref in medians else None
+
+        cells = sorted({key[0] for key in medians})
+        sizes = [size for size in SIZES if any(key[1] == size for key in medians)]
+        for cell in cells:
+            for other in ("PyTorch", "JAX"):
+                found = [(size, ratio(cell, size, other)) for size in sizes]
+                if any(r is not None for _, r in found):
+                    rows.append([f"{threads}", f"{cell} fused × {other}",
+                                 ", ".join(f"{size} {r:.2f}" for size, r in found if r is not None)])
+            r = ratio(cell, "medium", fused, stepwise)
+            if r is not None:
+                rows.append([f"{threads}", f"{cell} step-by-step × fused", f"medium {r:.2f}"])
+    print_table(["threads", "ratio", "by size (goal: LSTM ≤ 0.2 tiny, ≤ 0.9 small to large, "
+                 "≤ 1.0 wide; GRU, RNN < 1; step-by-step ≤ 4)"], rows)
+    if memory and "PyTorch" in memory:
+        ours, minimum = memory[fused]["rss"], lstm_minimum_bytes(SIZES["medium"])
+        print(f"Medium LSTM peak memory: {ours / memory['PyTorch']['rss']:.2f}× PyTorch's, "
+              f"{ours / minimum:.2f}× the analytic minimum (goals ≤ 1 and ≤ 1.3).\n")
 
 
 def main() -> None:
@@ -419,6 +468,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="few repeats, sizes tiny and small")
     parser.add_argument("--cells", default=",".join(CELLS), help="comma-separated, e.g. lstm,gru")
     parser.add_argument("--sizes", default=None, help=f"comma-separated from {', '.join(SIZES)}")
+    parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--check", action="store_true",
                         help="first check every implementation's gradients against the baseline")
     parser.add_argument("--memory-of", help=argparse.SUPPRESS)   # the memory child process
@@ -448,7 +498,11 @@ def main() -> None:
     print(f"float32 GEMM rate (np.dot, 1024×1024, best of 10): {gemm:.1f} GFLOP/s. "
           f"GFLOP/s below counts a step's matrix products: 3 × 2·T·N·(I+H)·G·H, "
           f"G = 1, 3, 4 for rnn, gru, lstm.\n")
-    timing_tables(found, cells, sizes, QUICK if args.quick else FULL, gemm)
+    medians = {}
+    for threads in (int(n) for n in args.threads.split(",")):
+        set_threads(threads)
+        medians[threads] = timing_tables(found, cells, sizes, QUICK if args.quick else FULL,
+                                         gemm, threads)
 
     step, compiles = first_calls(cells)
     print("## First call: `import tinygrad_rnn` and the first LSTM step (small), "
@@ -473,6 +527,7 @@ def main() -> None:
                 [[name, f"{m['rss'] / 2**20:.1f}",
                   "—" if m["traced"] is None else f"{m['traced'] / 2**20:.1f}"]
                  for name, m in memory.items()])
+    goal_summary(medians, memory if "lstm" in cells else None)
     print(f"(This report took {time.perf_counter() - started:.0f} s.)")
 
 

@@ -97,3 +97,20 @@ def test_fused_path_in_float32_agrees_with_float64(name, options):
     out32, _ = layer32(Tensor(x.astype(np.float32)))
     assert out32.dtype == np.float32
     assert relative_error(out32.data, out64.data) <= 1e-5
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+def test_a_retained_graph_gives_the_same_gradients_twice(name, options):
+    # NOTE: a fused backward may write its results over its saved arrays; it must not when
+    # the graph is kept for another backward.
+    manual_seed(0)
+    layer = Recurrent(name, 3, 4, dtype=np.float64, **options)
+    x = Tensor(np.random.default_rng(3).standard_normal((5, 2, 3)), requires_grad=True)
+    output, _ = layer(x, lengths=np.array([5, 3]))
+    loss = (output * output).sum()
+    loss.backward(retain_graph=True)
+    first = [x.grad.copy(), *(p.grad.copy() for p in layer.parameters())]
+    loss.backward()
+    second = [x.grad, *(p.grad for p in layer.parameters())]
+    for a, b in zip(first, second):
+        assert relative_error(b, 2 * a) <= 1e-12

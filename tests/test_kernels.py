@@ -167,9 +167,34 @@ def test_scalar_functions_are_exact_in_float64_and_close_in_float32():
 
     for v in (-30.0, -2.5, -1e-3, 0.0, 0.7, 4.0, 30.0):
         assert scalar.tanh(np.float64(v)) == np.tanh(v)
-        assert scalar.sigmoid(np.float64(v)) == 1.0 / (1.0 + np.exp(-v))
+        # NOTE: below 0 the form e^v / (1 + e^v), whose exp cannot overflow
+        expected = 1.0 / (1.0 + np.exp(-v)) if v >= 0 else np.exp(v) / (1.0 + np.exp(v))
+        assert scalar.sigmoid(np.float64(v)) == expected
         assert abs(scalar.tanh(np.float32(v)) - np.tanh(v)) <= 4e-7 * abs(np.tanh(v))
         assert abs(scalar.sigmoid(np.float32(v)) - 1 / (1 + np.exp(-v))) <= 1e-7
+
+
+# ---------------------------------------------------------------- vectorised gate loops
+
+@pytest.mark.parametrize("name", ["_forward_gates", "_backward_gates"])
+def test_the_lstm_gate_loops_compile_to_vector_arithmetic_in_float32(name):
+    import os
+    import re
+
+    import numba
+
+    from tinygrad_rnn.kernels._jit import JIT_OPTIONS
+
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing is compiled with NUMBA_DISABLE_JIT=1")
+    kernels = pytest.importorskip("tinygrad_rnn_lstm.kernels")
+    function = getattr(kernels, name)
+    # NOTE: compiled afresh (not from the cache, which keeps no IR) from the plain function.
+    fresh = numba.njit(**{**JIT_OPTIONS, "cache": False})(function.py_func)
+    row = numba.types.Array(numba.float32, 1, "C")
+    signature = (row,) * function.py_func.__code__.co_argcount
+    fresh.compile(signature)
+    assert re.search(r"fmul <\d+ x float>", fresh.inspect_llvm(signature))
 
 
 # ---------------------------------------------------------------- BLAS threads
@@ -184,6 +209,57 @@ def test_single_blas_thread_sets_scipys_blas_to_one_thread_and_restores_it():
     with single_blas_thread():
         assert library.num_threads == 1
     assert library.num_threads == before
+
+
+def _numpy_blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {i["num_threads"] for i in threadpool_info()
+            if i["user_api"] == "blas" and "numpy" in i["filepath"]}
+
+
+def test_set_num_threads_sets_numpys_blas_and_get_num_threads_reports_it():
+    import tinygrad_rnn as tg
+
+    previous = tg.get_num_threads()
+    try:
+        for n in (1, 2):
+            tg.set_num_threads(n)
+            assert tg.get_num_threads() == n
+            assert _numpy_blas_threads() == {n}
+    finally:
+        tg.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_set_num_threads_rejects_anything_but_a_positive_int(bad):
+    import tinygrad_rnn as tg
+
+    with pytest.raises(ValueError, match="positive int"):
+        tg.set_num_threads(bad)
+
+
+def test_the_environment_variable_sets_every_pool_at_import():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import tinygrad_rnn as tg; from threadpoolctl import threadpool_info; "
+            "print(tg.get_num_threads(), sorted({i['num_threads'] for i in threadpool_info() "
+            "if i['user_api'] == 'blas'}))")
+    env = {**os.environ, "TINYGRAD_RNN_NUM_THREADS": "3"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["3", "[3]"]
+
+
+def test_a_malformed_environment_variable_is_named_in_the_error(monkeypatch):
+    from tinygrad_rnn.kernels import threads
+
+    monkeypatch.setitem(threads._state, "requested", None)
+    monkeypatch.setenv("TINYGRAD_RNN_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match="TINYGRAD_RNN_NUM_THREADS must be a positive integer"):
+        threads.get_num_threads()
 
 
 # ---------------------------------------------------------------- the compile announcement

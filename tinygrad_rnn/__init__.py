@@ -12,6 +12,7 @@ from . import _methods  # noqa: F401  (attaches operators and op methods to Tens
 from .anomaly import AnomalyError, detect_anomaly
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .function import Context, Function
+from .kernels.threads import get_num_threads, set_num_threads
 from .ops import *  # noqa: F401,F403  (the functional API: tg.tanh(x), tg.cross_entropy(...))
 from .ops import __all__ as _ops_all
 from .random import manual_seed
@@ -23,6 +24,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "Checkpoint", "CheckpointError", "Context", "Function", "Tensor", "data",
-    "detect_anomaly", "enable_grad", "is_grad_enabled", "load", "manual_seed", "nn", "no_grad",
-    "optim", "save", *_ops_all,
+    "detect_anomaly", "enable_grad", "get_num_threads", "is_grad_enabled", "load",
+    "manual_seed", "nn", "no_grad", "optim", "save", "set_num_threads", *_ops_all,
 ]

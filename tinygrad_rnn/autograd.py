@@ -147,6 +147,7 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             gys = pending.pop(node)
             if node.num_outputs > 1:
                 gys = _upstream(node, gys)
+            node.ctx.retain_graph = retain_graph
             gxs = node.function.backward(node.ctx, *gys)
             gxs = gxs if type(gxs) is tuple else (gxs,)
             if len(gxs) != len(node.inputs):
@@ -158,11 +159,16 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             for tensor, gx in zip(node.inputs, gxs):
                 if gx is None or not tensor.requires_grad:
                     continue
-                gx = _checked(node, tensor, gx)
-                if tensor._node is None:
+                data = tensor.data
+                if type(gx) is not np.ndarray or gx.shape != data.shape or gx.dtype != data.dtype:
+                    gx = _checked(node, tensor, gx)
+                producer = tensor._node
+                if producer is None:
                     tensor._accumulate_grad(gx)
                     continue
-                slots = pending.setdefault(tensor._node, [None] * tensor._node.num_outputs)
+                slots = pending.get(producer)
+                if slots is None:
+                    slots = pending[producer] = [None] * producer.num_outputs
                 previous = slots[tensor._index]
                 slots[tensor._index] = gx if previous is None else previous + gx
             if not retain_graph:

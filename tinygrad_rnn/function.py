@@ -21,13 +21,17 @@ class Context:
         saved_tensors: the values passed to :meth:`save_for_backward`.
         output_meta: the (shape, dtype) of each output of a multi-output op, filled in by
             ``apply`` (``backward`` gives zeros to an output that did not reach the loss).
+        retain_graph: during ``backward``, whether the saved values must outlive it (set by
+            ``autograd.backward``). When false, they are freed right after, so ``backward``
+            may reuse an array it allocated in ``forward`` to hold its results.
     """
 
-    __slots__ = ("needs_input_grad", "saved_tensors", "output_meta", "__dict__")
+    __slots__ = ("needs_input_grad", "saved_tensors", "output_meta", "retain_graph", "__dict__")
 
     def __init__(self, needs_input_grad: tuple[bool, ...]):
         self.needs_input_grad = needs_input_grad
         self.saved_tensors: tuple = ()
+        self.retain_graph = True  # the safe answer until a backward says otherwise
 
     def save_for_backward(self, *values) -> None:
         """Keep ``values`` (arrays or anything else) for ``backward``; freed after it runs."""
@@ -68,15 +72,10 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **options):
-        tensors, arrays, needs = [], [], []
-        for t in inputs:
-            if not isinstance(t, Tensor):
-                t = as_tensor(t)
-            tensors.append(t)
-            arrays.append(t.data)
-            needs.append(t.requires_grad)
-        ctx = Context(tuple(needs))
-        out = cls.forward(ctx, *arrays, **options)
+        tensors = [t if isinstance(t, Tensor) else as_tensor(t) for t in inputs]
+        needs = tuple([t.requires_grad for t in tensors])
+        ctx = Context(needs)
+        out = cls.forward(ctx, *[t.data for t in tensors], **options)
         single = type(out) is not tuple
         outputs = [y if type(y) is np.ndarray else np.asarray(y) for y in ((out,) if single else out)]
         if not single:

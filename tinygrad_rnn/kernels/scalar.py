@@ -15,6 +15,11 @@ float32 arithmetic it is within 4e-7 of tanh (a few units in the last place), wh
 
 The overloads pick the version by the argument's type when a kernel is compiled; as plain
 Python (``NUMBA_DISABLE_JIT=1``) the same choice is made at run time.
+
+``ONE`` and ``ZERO`` are the constants 1 and 0 for kernel arithmetic such as
+``ONE - y * y`` or ``max(a, ZERO)``: float32s, so float32 arithmetic stays float32 (a
+literal ``1.0`` is a float64 and would widen every product, halving the vector width),
+while in float64 they promote exactly.
 """
 
 import numba
@@ -29,6 +34,7 @@ _Q = (_f(1.0), _f(0.46712592244148254), _f(0.02586909383535385),
 _P0, _P1, _P2, _P3, _P4 = _P
 _Q0, _Q1, _Q2, _Q3, _Q4 = _Q
 _CLAMP, _HALF = _f(9.0), _f(0.5)
+ONE, ZERO = _f(1.0), _f(0.0)
 
 
 @register_jitable
@@ -46,12 +52,19 @@ def tanh(x):
     return tanh_rational(x) if isinstance(x, np.float32) else np.tanh(x)
 
 
+@register_jitable
+def sigmoid_exact(x):
+    """1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, so that no exp overflows."""
+    e = np.exp(-abs(x))
+    return (1.0 if x >= 0 else e) / (1.0 + e)
+
+
 def sigmoid(x):
-    """1 / (1 + e^-x): exact for float64; tanh(x/2)/2 + 1/2 through the approximation for
-    float32."""
+    """1 / (1 + e^-x): exact for float64 (``sigmoid_exact``); tanh(x/2)/2 + 1/2 through the
+    approximation for float32."""
     if isinstance(x, np.float32):
         return _HALF * tanh_rational(_HALF * x) + _HALF
-    return 1.0 / (1.0 + np.exp(-x))
+    return sigmoid_exact(x)
 
 
 @overload(tanh)
@@ -65,4 +78,4 @@ def _tanh(x):
 def _sigmoid(x):
     if x == numba.float32:
         return lambda x: _HALF * tanh_rational(_HALF * x) + _HALF
-    return lambda x: 1.0 / (1.0 + np.exp(-x))
+    return lambda x: sigmoid_exact(x)

@@ -9,10 +9,14 @@ over arrays, normally wrappers around Numba kernels:
 
 ``recurrence_forward(xp, w_hh, b_hh, states, lengths, reverse, **options)``
     returns ``(output, final_states, saved)``: output (T, N, H'), one final array per
-    state, and whatever the backward needs.
+    state, and whatever the backward needs. ``xp`` is its own to overwrite (to keep the
+    gates in, for instance).
 ``recurrence_backward(g_output, g_finals, saved, w_hh, lengths, reverse, **options)``
     returns ``(dxp, dw_hh, db_hh, d_states)``: the gradient of the input projection
-    (T, N, G·H), of the hidden weights and bias, and of each initial state.
+    (T, N, G·H), of the hidden weights and bias, and of each initial state. It may write
+    its results over arrays of ``saved`` that its forward allocated for the backward
+    alone (not over outputs): when the graph is retained for another backward, it gets a
+    copy of ``saved``.
 
 Both run with SciPy's BLAS on one thread (``kernels.threads``): the per-step products are
 too small to share. ``lengths`` is always an int64 array (T for every sequence when none is given); a step
@@ -72,6 +76,8 @@ class FusedRecurrence(Function):
     @classmethod
     def backward(cls, ctx, g_output, *g_finals):
         x, w_ih, w_hh, saved, lengths, reverse, options = ctx.saved_tensors
+        if ctx.retain_graph:
+            saved = tuple(array.copy() for array in saved)
         with single_blas_thread():
             dxp, dw_hh, db_hh, d_states = cls.recurrence_backward(
                 g_output, g_finals, saved, w_hh, lengths, reverse, **options)

@@ -29,7 +29,30 @@ gradient of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn.kernels import kernel
-from tinygrad_rnn.kernels.scalar import sigmoid, tanh
+from tinygrad_rnn.kernels.scalar import ONE, sigmoid, tanh
+
+
+@kernel
+def _forward_gates(xp, a, b_hh, h, r, z, rh):
+    """Equations (1) and (2) for one sequence at one step, over its H units, and r ⊙ h.
+    Every argument is one contiguous row, so LLVM vectorises the loop (see
+    ``kernels.scalar``); likewise below."""
+    H = h.shape[0]
+    for j in range(H):
+        r_j = sigmoid(xp[j] + a[j] + b_hh[j])                          # (1)
+        z_j = sigmoid(xp[H + j] + a[H + j] + b_hh[H + j])              # (2)
+        r[j], z[j], rh[j] = r_j, z_j, r_j * h[j]
+
+
+@kernel
+def _forward_state(xp_n, b_hn, r, z, reset_after, a_n, h, n, output):
+    """Equations (3) and (4) for one row; ``a_n`` holds the block's hidden product and
+    receives its bias."""
+    for j in range(h.shape[0]):
+        a_nj = a_n[j] + b_hn[j]
+        n_j = tanh(xp_n[j] + (r[j] * a_nj if reset_after else a_nj))  # (3)
+        h_j = (ONE - z[j]) * n_j + z[j] * h[j]                         # (4)
+        a_n[j], n[j], h[j], output[j] = a_nj, n_j, h_j, h_j
 
 
 @kernel
@@ -37,83 +60,90 @@ def _forward(xp, w_a_t, w_n_t, b_hh, h, lengths, reverse, reset_after, gates, a_
              output):
     T, N, _ = xp.shape
     H = h.shape[1]
+    a = np.empty((N, w_a_t.shape[1]), xp.dtype)          # h W_hᵀ (all blocks, or r and z)
     rh = np.empty_like(h)
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
-        a = np.dot(h, w_a_t)
+        np.dot(h, w_a_t, a)
         for n in range(N):
-            for j in range(H):
-                gates[t, n, j] = sigmoid(xp[t, n, j] + a[n, j] + b_hh[j])                 # (1)
-                gates[t, n, H + j] = sigmoid(xp[t, n, H + j] + a[n, H + j] + b_hh[H + j])  # (2)
-                rh[n, j] = gates[t, n, j] * h[n, j]
+            _forward_gates(xp[t, n], a[n], b_hh, h[n], gates[t, n, :H], gates[t, n, H:2 * H],
+                           rh[n])
         if reset_after:
-            for n in range(N):
-                for j in range(H):
-                    a_n[t, n, j] = a[n, 2 * H + j] + b_hh[2 * H + j]
+            a_n[t] = a[:, 2 * H:]
         else:
-            a_n[t] = np.dot(rh, w_n_t)
-            for n in range(N):
-                for j in range(H):
-                    a_n[t, n, j] += b_hh[2 * H + j]
+            np.dot(rh, w_n_t, a_n[t])
         for n in range(N):
             if t >= lengths[n]:
                 output[t, n] = 0.0
                 gates[t, n] = 0.0
-                continue
-            for j in range(H):
-                r, z = gates[t, n, j], gates[t, n, H + j]
-                pre_n = xp[t, n, 2 * H + j] + (r * a_n[t, n, j] if reset_after else a_n[t, n, j])
-                n_j = tanh(pre_n)                                  # (3)
-                h[n, j] = (1.0 - z) * n_j + z * h[n, j]               # (4)
-                gates[t, n, 2 * H + j] = n_j
-                output[t, n, j] = h[n, j]
+            else:
+                _forward_state(xp[t, n, 2 * H:], b_hh[2 * H:], gates[t, n, :H],
+                               gates[t, n, H:2 * H], reset_after, a_n[t, n], h[n],
+                               gates[t, n, 2 * H:], output[t, n])
+
+
+@kernel
+def _backward_gates(g_output, gates, a_n, h_prev, dh, reset_after, dh_prev, dxp, dgh):
+    """The backward of (4) down to (1) for one row (of (3) and (4) only before reset, whose
+    (1) waits for the product ``_backward_reset`` takes)."""
+    H = dh.shape[0]
+    for j in range(H):
+        r, z, n_j = gates[j], gates[H + j], gates[2 * H + j]
+        dh_t = dh[j] + g_output[j]
+        dn = dh_t * (ONE - z)                                 # (4)
+        dz = dh_t * (h_prev[j] - n_j) * z * (ONE - z)         # (4), (2)
+        dh_prev[j] = dh_t * z                                 # (4)
+        dxp_n = dn * (ONE - n_j * n_j)                        # (3)
+        dxp[H + j], dgh[H + j] = dz, dz                       # (2)
+        dxp[2 * H + j] = dxp_n
+        if reset_after:
+            dgh[2 * H + j] = dxp_n * r                        # (3)
+            dr = dxp_n * a_n[j] * r * (ONE - r)               # (1)
+            dxp[j], dgh[j] = dr, dr
+        else:
+            dgh[2 * H + j] = dxp_n                            # (3)
+
+
+@kernel
+def _backward_reset(d_rh, r, h_prev, dh_prev, dxp_r, dgh_r):
+    """Before reset, the rest of (3) and (1) for one row, from d(r⊙h) = dgh_n W_hn."""
+    for j in range(r.shape[0]):
+        dh_prev[j] += d_rh[j] * r[j]                          # (3)
+        dr = d_rh[j] * h_prev[j] * r[j] * (ONE - r[j])        # (3), (1)
+        dxp_r[j], dgh_r[j] = dr, dr
 
 
 @kernel
 def _backward(g_output, dh, gates, a_n, h_prev, w_hh, lengths, reverse, reset_after, dxp, dgh):
     T, N, _ = gates.shape
     H = dh.shape[1]
-    d_rh = np.zeros_like(dh)
+    dh_prev, product, d_rh, dgh_n = np.empty_like(dh), np.empty_like(dh), np.empty_like(dh), np.empty_like(dh)
+    dgh_rz = np.empty((dh.shape[0], 2 * H), dh.dtype)   # contiguous copies for np.dot
     for step in range(T):
         t = step if reverse else T - 1 - step
-        dh_prev = np.zeros_like(dh)
         for n in range(N):
             if t >= lengths[n]:
                 dxp[t, n] = 0.0
                 dgh[t, n] = 0.0
-                continue
-            for j in range(H):
-                r, z, n_j = gates[t, n, j], gates[t, n, H + j], gates[t, n, 2 * H + j]
-                dh_t = dh[n, j] + g_output[t, n, j]
-                dn = dh_t * (1.0 - z)                                 # (4)
-                dxp[t, n, H + j] = dh_t * (h_prev[t, n, j] - n_j) * z * (1.0 - z)  # (4), (2)
-                dh_prev[n, j] = dh_t * z                              # (4)
-                dxp[t, n, 2 * H + j] = dn * (1.0 - n_j * n_j)         # (3)
-                dgh[t, n, H + j] = dxp[t, n, H + j]                   # (2)
-                if reset_after:
-                    dgh[t, n, 2 * H + j] = dxp[t, n, 2 * H + j] * r   # (3)
-                    dr = dxp[t, n, 2 * H + j] * a_n[t, n, j]
-                    dxp[t, n, j] = dr * r * (1.0 - r)                 # (1)
-                    dgh[t, n, j] = dxp[t, n, j]
-                else:
-                    dgh[t, n, 2 * H + j] = dxp[t, n, 2 * H + j]       # (3)
+                dh_prev[n] = 0.0
+            else:
+                _backward_gates(g_output[t, n], gates[t, n], a_n[t, n], h_prev[t, n], dh[n],
+                                reset_after, dh_prev[n], dxp[t, n], dgh[t, n])
         if reset_after:
-            dh_prev += np.dot(dgh[t], w_hh)                           # dgh W_h
+            np.dot(dgh[t], w_hh, product)                       # dgh W_h
         else:
-            d_rh[:] = np.dot(np.ascontiguousarray(dgh[t, :, 2 * H:]), w_hh[2 * H:])  # (3)
+            dgh_n[:] = dgh[t, :, 2 * H:]
+            np.dot(dgh_n, w_hh[2 * H:], d_rh)                   # (3)
             for n in range(N):
-                if t >= lengths[n]:
-                    continue
-                for j in range(H):
-                    r = gates[t, n, j]
-                    dh_prev[n, j] += d_rh[n, j] * r                   # (3)
-                    dxp[t, n, j] = d_rh[n, j] * h_prev[t, n, j] * r * (1.0 - r)  # (3), (1)
-                    dgh[t, n, j] = dxp[t, n, j]
-            dh_prev += np.dot(np.ascontiguousarray(dgh[t, :, :2 * H]), w_hh[:2 * H])
+                if t < lengths[n]:
+                    _backward_reset(d_rh[n], gates[t, n, :H], h_prev[t, n], dh_prev[n],
+                                    dxp[t, n, :H], dgh[t, n, :H])
+            dgh_rz[:] = dgh[t, :, :2 * H]
+            np.dot(dgh_rz, w_hh[:2 * H], product)
         for n in range(N):
             if t < lengths[n]:
-                dh[n] = dh_prev[n]
+                dh[n] = dh_prev[n] + product[n]
 
 
 def gru_forward(xp, w_hh, b_hh, h0, lengths, reverse, reset_after):

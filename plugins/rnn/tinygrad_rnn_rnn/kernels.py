@@ -15,42 +15,57 @@ gradient of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn.kernels import kernel
-from tinygrad_rnn.kernels.scalar import tanh
+from tinygrad_rnn.kernels.scalar import ONE, ZERO, tanh
 
 TANH, RELU = 0, 1
 
 
 @kernel
+def _forward_units(xp, a, b_hh, relu, h, output):
+    """Equation (1) for one sequence at one step, over its H units, as contiguous rows
+    (so LLVM vectorises the loop, see ``kernels.scalar``)."""
+    for j in range(h.shape[0]):
+        a_j = xp[j] + a[j] + b_hh[j]
+        h_j = max(a_j, ZERO) if relu else tanh(a_j)                   # (1)
+        h[j], output[j] = h_j, h_j
+
+
+@kernel
 def _forward(xp, w_hh_t, b_hh, h, lengths, reverse, relu, h_prev, output):
     T, N, H = xp.shape
+    a = np.empty_like(h)                                             # h W_hhᵀ, reused
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
-        a = np.dot(h, w_hh_t)
+        np.dot(h, w_hh_t, a)
         for n in range(N):
             if t >= lengths[n]:
                 output[t, n] = 0.0
-                continue
-            for j in range(H):
-                a_j = xp[t, n, j] + a[n, j] + b_hh[j]
-                h[n, j] = max(a_j, 0.0) if relu else tanh(a_j)       # (1)
-                output[t, n, j] = h[n, j]
+            else:
+                _forward_units(xp[t, n], a[n], b_hh, relu, h[n], output[t, n])
+
+
+@kernel
+def _backward_units(g_output, output, dh, relu, da):
+    """The backward of (1) for one sequence at one step, over its H units, as rows."""
+    for j in range(dh.shape[0]):
+        h = output[j]
+        slope = (ONE if h > ZERO else ZERO) if relu else ONE - h * h
+        da[j] = (dh[j] + g_output[j]) * slope                          # (1)
 
 
 @kernel
 def _backward(g_output, dh, output, w_hh, lengths, reverse, relu, da):
     T, N, H = output.shape
+    dh_prev = np.empty_like(dh)                                      # da W_hh, reused
     for step in range(T):
         t = step if reverse else T - 1 - step
         for n in range(N):
             if t >= lengths[n]:
                 da[t, n] = 0.0
-                continue
-            for j in range(H):
-                h = output[t, n, j]
-                slope = (1.0 if h > 0 else 0.0) if relu else 1.0 - h * h
-                da[t, n, j] = (dh[n, j] + g_output[t, n, j]) * slope  # (1)
-        dh_prev = np.dot(da[t], w_hh)                                  # dh_prev = da W_hh
+            else:
+                _backward_units(g_output[t, n], output[t, n], dh[n], relu, da[t, n])
+        np.dot(da[t], w_hh, dh_prev)                                   # dh_prev = da W_hh
         for n in range(N):
             if t < lengths[n]:
                 dh[n] = dh_prev[n]
