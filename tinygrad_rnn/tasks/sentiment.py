@@ -36,7 +36,7 @@ METRIC = "accuracy"
 HIGHER_IS_BETTER = True
 ALLOWS_BIDIRECTIONAL = True
 DEFAULTS = dict(cell="gru", hidden=48, layers=1, bidirectional=False, dropout=0.0,
-                optimizer="adam", lr=1e-2, clip=1.0, batch=64, seq_len=12, steps=400,
+                optimizer="adam", lr=1e-2, clip=1.0, batch=64, seq_len=12, steps=300,
                 eval_every=100)
 
 SUBJECTS = ["film", "movie", "plot", "acting", "music", "ending", "script", "cast"]
