@@ -3,20 +3,45 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+RUNTIME := $(VENV)/.runtime
 INSTALLED := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 COV := --cov=tinygrad_rnn --cov-config=pyproject.toml
 
 .PHONY: demo test test-jit test-nojit docs doctest bench clean
 
-$(INSTALLED): pyproject.toml $(addsuffix pyproject.toml,$(PLUGINS))
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' $(addprefix -e ./,$(PLUGINS))
+# The runtime install (package and plugins) is all the demo needs; tests add the dev extras.
+$(RUNTIME): pyproject.toml $(addsuffix pyproject.toml,$(PLUGINS))
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -e . $(addprefix -e ./,$(PLUGINS))
+	@touch $@
+
+$(INSTALLED): $(RUNTIME)
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-demo: $(INSTALLED)
-	$(BIN)/tinygrad-rnn train hello
+# The tour: a character model whose samples improve, the vanishing gradient on the adding
+# problem (the plain RNN against the LSTM), the gradient measured step by step.
+DEMO := runs/demo
+DEMO_CHARLM := --layers 1 --steps 300 --eval-every 100
+DEMO_ADDING := --steps 600 --eval-every 600
+TRAIN := $(BIN)/tinygrad-rnn train
+demo: $(RUNTIME)
+	@rm -rf $(DEMO)
+	@echo "== 1/3  charlm: a character model of Shakespeare; watch the samples improve"
+	@$(TRAIN) charlm $(DEMO_CHARLM) --out $(DEMO)/charlm
+	@echo
+	@echo "== 2/3  adding (T = 100): the sum of two marked values far back in the sequence"
+	@$(TRAIN) adding --cell rnn $(DEMO_ADDING) --out $(DEMO)/adding-rnn --quiet
+	@$(TRAIN) adding --cell lstm $(DEMO_ADDING) --out $(DEMO)/adding-lstm --quiet
+	@echo
+	@echo "== 3/3  gradflow: how much gradient reaches each step, at init and after training"
+	@$(BIN)/tinygrad-rnn gradflow --out $(DEMO)/gradflow.png
+	@echo
+	@echo "== written: plots, metrics and checkpoints"
+	@ls -1 $(DEMO)/*/*.png $(DEMO)/*.png $(DEMO)/*/checkpoint.safetensors
+	@echo "try: $(BIN)/tinygrad-rnn sample $(DEMO)/charlm --prime 'ROMEO:' --length 300"
 
 test: test-jit test-nojit docs doctest
 

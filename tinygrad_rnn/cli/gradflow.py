@@ -9,6 +9,7 @@ import sys
 def _gradflow(args) -> int:
     from .. import plugins
     from ..tasks import gradflow
+    from ..nn.recurrent import resolve_cell
     from ..tasks.options import OptionError
 
     cells = [name for name in args.cells.split(",") if name]
@@ -19,6 +20,8 @@ def _gradflow(args) -> int:
         if args.seq_len < 2 or args.steps < 0:
             raise OptionError(f"--seq-len must be >= 2 and --steps >= 0, "
                               f"got {args.seq_len} and {args.steps}")
+        for cell in cells:
+            resolve_cell(cell)
         results = gradflow.measure(cells, seq_len=args.seq_len, steps=args.steps, seed=args.seed)
         gradflow.plot(results, out, steps=args.steps)
         gradflow.write_csv(results, out.with_suffix(".csv"))
