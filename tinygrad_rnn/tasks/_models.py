@@ -58,3 +58,11 @@ def pad(sequences, value: int) -> np.ndarray:
     for n, s in enumerate(sequences):
         out[n, :len(s)] = s
     return out
+
+
+def check_fixed_length(task: str, config: dict, longest: int, what: str) -> None:
+    """A clear error when ``config["seq_len"]`` is not ``longest``: in tasks whose data fix
+    their sequences' lengths (``what``, at most ``longest`` tokens) the option cannot apply."""
+    if config["seq_len"] != longest:
+        raise ValueError(f"{task}: the {what} are at most {longest} tokens long, fixed by the "
+                         f"task, so --seq-len does not apply (got {config['seq_len']})")

@@ -22,7 +22,7 @@ from .. import tanh
 from ..data import Vocabulary
 from ..nn import Linear, Module
 from ..tensor import Tensor
-from ._models import dtype_of
+from ._models import check_fixed_length, dtype_of
 from ._seq2seq import BOS, EOS, Decoder, exact_match, initial_state, teacher_forcing, until_eos
 
 SUMMARY = "describe a picture of coloured shapes in a sentence: the image starts the decoder"
@@ -30,8 +30,8 @@ SHAPE = "one-to-many"
 METRIC = "exact_match"
 HIGHER_IS_BETTER = True
 ALLOWS_BIDIRECTIONAL = False
-DEFAULTS = dict(cell="gru", hidden=96, layers=1, bidirectional=False, dropout=0.0,
-                optimizer="adam", lr=5e-3, clip=1.0, batch=64, seq_len=8, steps=1500,
+DEFAULTS = dict(cell="gru", hidden=128, layers=1, bidirectional=False, dropout=0.0,
+                optimizer="adam", lr=5e-3, clip=1.0, batch=64, seq_len=8, steps=1000,
                 eval_every=250)
 
 GRID, CELL = 3, 5                      # cells per side, pixels per cell side
@@ -89,6 +89,7 @@ def encode(layouts: list) -> dict:
 def make_data(config: dict, seed: int) -> dict:
     """The test pictures: ``TEST_PICTURES`` different layouts. Training pictures are drawn
     afresh for every batch, never one of these."""
+    check_fixed_length("caption", config, DEFAULTS["seq_len"], "captions")
     rng = np.random.default_rng(seed)
     test = []
     while len(test) < TEST_PICTURES:

@@ -125,8 +125,11 @@ def baseline(data: dict, config: dict) -> float:
 
 
 def report(model: Forecaster, data: dict, config: dict) -> list[str]:
-    return [f"test MSE {evaluate(model, data, config):.3f}, "
-            f"naive 'tomorrow equals today' {baseline(data, config):.3f}"]
+    """The forecasts of the first three test days beside the truth and the naive guess."""
+    prices, shown = data["prices"], 3
+    forecasts = predict(model, data, config)[:shown]
+    return [f"day {day}: forecast {guess:.2f}, truth {prices[day]:.2f}, naive {prices[day - 1]:.2f}"
+            for day, guess in zip(data["test_ends"][:shown] + 1, forecasts)]
 
 
 def picture(model: Forecaster, data: dict, config: dict, path) -> None:

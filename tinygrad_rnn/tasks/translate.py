@@ -13,7 +13,7 @@ import numpy as np
 
 from ..data import Vocabulary
 from ..nn import Embedding, Module
-from ._models import dtype_of, lengths_of, pad, recurrent
+from ._models import check_fixed_length, dtype_of, lengths_of, pad, recurrent
 from ._seq2seq import BOS, EOS, Decoder, exact_match, teacher_forcing, until_eos
 
 SUMMARY = "numbers in English words to digits: an encoder-decoder with greedy decoding"
@@ -22,7 +22,7 @@ METRIC = "exact_match"
 HIGHER_IS_BETTER = True
 ALLOWS_BIDIRECTIONAL = False
 DEFAULTS = dict(cell="gru", hidden=64, layers=1, bidirectional=False, dropout=0.0,
-                optimizer="adam", lr=5e-3, clip=1.0, batch=64, seq_len=7, steps=600,
+                optimizer="adam", lr=5e-3, clip=1.0, batch=64, seq_len=6, steps=600,
                 eval_every=100)
 
 UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -63,6 +63,7 @@ def encode(numbers: np.ndarray) -> dict:
 
 
 def make_data(config: dict, seed: int) -> dict:
+    check_fixed_length("translate", config, DEFAULTS["seq_len"], "numbers in words")
     order = np.random.default_rng(seed).permutation(NUMBERS)
     held_out = int(NUMBERS * HELD_OUT)
     return {"train": encode(order[held_out:]), "test": encode(order[:held_out])}
