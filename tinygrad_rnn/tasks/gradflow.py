@@ -61,7 +61,7 @@ def measure(cells=("rnn", "lstm", "gru"), seq_len: int = 100, steps: int = 100, 
     """
     results = {}
     for cell in cells:
-        config = options.make_config(adding, {"cell": cell, "seq_len": seq_len, "steps": steps,
+        config = options.make_config(adding, {"cell": cell, "seq_len": seq_len,
                                               "hidden": hidden, "batch": batch, "seed": seed})
         data = adding.make_data(config, seed)
         manual_seed(seed)
