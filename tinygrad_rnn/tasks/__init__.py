@@ -18,6 +18,7 @@ Every task but ``hello`` is a module with the same small interface, which the tr
 log)``.
 """
 
-from . import adding, charlm, hello
+from . import adding, caption, charlm, forecast, hello, sentiment, tag, translate
 
-TASKS = {"hello": hello, "charlm": charlm, "adding": adding}
+TASKS = {"hello": hello, "charlm": charlm, "forecast": forecast, "sentiment": sentiment,
+         "tag": tag, "translate": translate, "caption": caption, "adding": adding}

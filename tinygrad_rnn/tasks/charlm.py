@@ -210,7 +210,7 @@ def generate(model, vocab: Vocabulary, prime: str, length: int, temperature: flo
     return prime + vocab.decode(np.array(drawn, dtype=np.int64))
 
 
-def describe(value: float) -> str:
+def format_metric(value: float) -> str:
     """The validation loss in nats and in bits per character."""
     return f"{value:.4f} nats/char = {value / math.log(2):.4f} bits/char"
 

@@ -181,9 +181,9 @@ class Run:
     def eval_line(self, row: dict, baseline) -> str:
         recent = [r["train_loss"] for r in self.rows[-self.config["eval_every"] + 1:]]
         mean = np.mean(recent + [row["train_loss"]])
-        describe = getattr(self.task, "describe", "{:.4f}".format)
+        format_metric = getattr(self.task, "format_metric", "{:.4f}".format)
         text = (f"step {row['step']:>6}  train loss {mean:.4f}  "
-                f"{self.task.METRIC} {describe(row['metric'])}")
+                f"{self.task.METRIC} {format_metric(row['metric'])}")
         return text + ("" if baseline is None else f"  (baseline {baseline:.4f})")
 
     def draw(self) -> None:
