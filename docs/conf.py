@@ -9,7 +9,11 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
+    "matplotlib.sphinxext.plot_directive",
 ]
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
 autodoc_member_order = "bysource"

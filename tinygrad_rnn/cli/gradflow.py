@@ -30,8 +30,9 @@ def _gradflow(args) -> int:
         return 2
     print(f"‖∂L/∂h_0‖ / ‖∂L/∂h_{args.seq_len - 1}‖ on the adding problem (T = {args.seq_len}):")
     for cell, phases in results.items():
-        print(f"  {cell:<6} at initialisation {gradflow.decay(phases['init']):.3g}, "
-              f"after {args.steps} steps {gradflow.decay(phases['trained']):.3g}")
+        trained = f", after {args.steps} steps {gradflow.decay(phases['trained']):.3g}" \
+            if "trained" in phases else ""
+        print(f"  {cell:<6} at initialisation {gradflow.decay(phases['init']):.3g}{trained}")
     print(f"wrote {out} and {out.with_suffix('.csv')}")
     return 0
 

@@ -57,7 +57,8 @@ def measure(cells=("rnn", "lstm", "gru"), seq_len: int = 100, steps: int = 100, 
     steps on the adding problem (its default optimizer and learning rate).
 
     Returns:
-        ``{cell: {"init": array (T,), "trained": array (T,)}}``.
+        ``{cell: {"init": array (T,), "trained": array (T,)}}`` (no ``"trained"`` when
+        ``steps`` is 0).
     """
     results = {}
     for cell in cells:
@@ -70,11 +71,12 @@ def measure(cells=("rnn", "lstm", "gru"), seq_len: int = 100, steps: int = 100, 
         rng = runner.batch_generator(config)
         x, y = data["test_x"][:, :batch], data["test_y"][:batch]
         results[cell] = {"init": hidden_gradient_norms(model, x, y)}
-        optimizer.zero_grad()
-        for step in range(1, steps + 1):
-            runner.train_step(adding, model, optimizer, None, data, config, rng, step)
-        optimizer.zero_grad()
-        results[cell]["trained"] = hidden_gradient_norms(model, x, y)
+        if steps:
+            optimizer.zero_grad()
+            for step in range(1, steps + 1):
+                runner.train_step(adding, model, optimizer, None, data, config, rng, step)
+            optimizer.zero_grad()
+            results[cell]["trained"] = hidden_gradient_norms(model, x, y)
     return results
 
 
@@ -89,25 +91,37 @@ def write_csv(results: dict, path) -> None:
     _atomic_write(str(path), buffer.getvalue().encode())
 
 
-def plot(results: dict, path, steps: int | None = None) -> None:
-    """Two panels (at initialisation, after training): ‖∂L/∂h_t‖ against t, log scale."""
-    import matplotlib
-    matplotlib.use("Agg")
+def figure(results: dict, steps: int | None = None):
+    """A matplotlib figure, one panel per phase (at initialisation, after training):
+    ‖∂L/∂h_t‖ against t, on a log scale."""
     import matplotlib.pyplot as plt
 
-    from .plots import save_figure
-
-    figure, panels = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-    trained = "after training" if steps is None else f"after {steps} training steps"
-    for axes, phase, title in zip(panels, ("init", "trained"), ("at initialisation", trained)):
-        for cell, phases in results.items():
-            axes.semilogy(phases[phase], label=cell)
+    phases = list(next(iter(results.values())))
+    drawing, panels = plt.subplots(1, len(phases), figsize=(5 * len(phases), 3.8), sharey=True,
+                                  squeeze=False)
+    panels = panels[0]
+    titles = {"init": "at initialisation",
+              "trained": "after training" if steps is None else f"after {steps} training steps"}
+    for axes, phase in zip(panels, phases):
+        title = titles[phase]
+        for cell, norms in results.items():
+            axes.semilogy(norms[phase], label=cell)
         axes.set(xlabel="time step t (the loss reads the last step)", title=title)
         axes.grid(alpha=0.3, which="both")
     panels[0].set_ylabel("‖∂L/∂h_t‖")
     panels[0].legend()
-    figure.suptitle("gradient reaching each step of the adding problem")
-    save_figure(figure, pathlib.Path(path))
+    drawing.suptitle("gradient reaching each step of the adding problem")
+    return drawing
+
+
+def plot(results: dict, path, steps: int | None = None) -> None:
+    """:func:`figure` as a PNG file (matplotlib with the Agg backend, no display needed)."""
+    import matplotlib
+    matplotlib.use("Agg")
+
+    from .plots import save_figure
+
+    save_figure(figure(results, steps), pathlib.Path(path))
 
 
 def decay(norms: np.ndarray) -> float:
