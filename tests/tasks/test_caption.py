@@ -22,7 +22,7 @@ def test_shapes_look_different():
 
 
 def test_caption_names_the_shapes_in_reading_order():
-    words = caption.describe(((5, 1, 2), (1, 0, 0)))
+    words = caption.sentence_of(((5, 1, 2), (1, 0, 0)))
     assert " ".join(words) == "red circle and green triangle"
 
 

@@ -57,3 +57,21 @@ def test_report_gives_lines_and_picture_writes_a_png(task, tmp_path):
         task.picture(model, data, config, tmp_path / "picture.png")
     assert lines and all(isinstance(line, str) and line for line in lines)
     assert (tmp_path / "picture.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.__name__.rsplit(".", 1)[1])
+def test_any_cell_depth_and_path_give_the_same_loss(task):
+    # A two-state cell (the LSTM's h and c), two layers, both directions where allowed:
+    # the step-by-step path and the whole-sequence path compute the same loss.
+    options = dict(cell="lstm", layers=2, hidden=4, batch=3, bidirectional=task.ALLOWS_BIDIRECTIONAL)
+    losses = []
+    for stepwise in (False, True):
+        config = config_of(task, stepwise=stepwise, **options)
+        data = task.make_data(config, 0)
+        tg.manual_seed(0)
+        model = task.build_model(config, data)
+        loss = task.loss(model, task.sample_batch(data, config, np.random.default_rng(0), 1))
+        loss.backward()
+        losses.append(loss.item())
+    assert np.isfinite(losses[0])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)

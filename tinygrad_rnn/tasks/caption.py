@@ -65,7 +65,7 @@ def draw(layout: tuple) -> np.ndarray:
     return image
 
 
-def describe(layout: tuple) -> list[str]:
+def sentence_of(layout: tuple) -> list[str]:
     """The caption of a layout: its shapes in reading order joined by "and"."""
     words = []
     for _, colour, shape in sorted(layout):
@@ -83,7 +83,7 @@ def layout(rng) -> tuple:
 def encode(layouts: list) -> dict:
     return {"layouts": layouts,
             "pixels": np.stack([draw(lay).reshape(-1) for lay in layouts]),
-            "captions": [tuple(int(i) for i in WORDS.encode(describe(lay))) for lay in layouts]}
+            "captions": [tuple(int(i) for i in WORDS.encode(sentence_of(lay))) for lay in layouts]}
 
 
 def make_data(config: dict, seed: int) -> dict:
@@ -123,8 +123,8 @@ class Captioner(Module):
 
     def caption(self, pixels: np.ndarray) -> list[tuple[int, ...]]:
         """The greedy caption (word ids) of each picture."""
-        longest = 4 * max(SHAPE_COUNTS)      # "colour shape and" per shape, then </s>
-        written = self.decoder.greedy(self.start(pixels), WORDS.index[BOS], steps=longest)
+        written = self.decoder.greedy(self.start(pixels), WORDS.index[BOS],
+                                      steps=DEFAULTS["seq_len"] + 1)   # the longest, </s>
         return until_eos(written, WORDS.index[EOS])
 
 
@@ -176,11 +176,11 @@ def picture(model: Captioner, data: dict, config: dict, path) -> None:
 
     test, shown = data["test"], 8
     written = model.caption(_pixels(test, slice(0, shown), config))
-    fig, axes = plt.subplots(2, shown // 2, figsize=(12, 6.5))
+    fig, axes = plt.subplots(2, shown // 2, figsize=(11, 7.5))
     for ax, lay, w, t in zip(axes.ravel(), test["layouts"], written, test["captions"]):
         ax.imshow(np.clip(draw(lay).transpose(1, 2, 0), 0, 1))
         words = WORDS.decode(list(w), sep=" ").replace(" and ", "\nand ")
-        ax.set_title(words, fontsize=8, color="black" if tuple(w) == t else "red")
+        ax.set_xlabel(words, fontsize=9, color="black" if tuple(w) == t else "red")
         ax.set(xticks=[], yticks=[])
     fig.suptitle("caption: held-out pictures and the captions written (red: wrong)")
     fig.tight_layout()
