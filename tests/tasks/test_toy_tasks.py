@@ -6,7 +6,7 @@ import pytest
 
 import tinygrad_rnn as tg
 from tinygrad_rnn.tasks import caption, forecast, sentiment, tag, translate
-from toy_training import config_of
+from toy_training import config_of, train
 
 TOY_TASKS = [forecast, sentiment, tag, translate, caption]
 OPTIONS = {"cell", "hidden", "layers", "bidirectional", "dropout", "optimizer", "lr", "clip",
@@ -75,3 +75,10 @@ def test_any_cell_depth_and_path_give_the_same_loss(task):
         losses.append(loss.item())
     assert np.isfinite(losses[0])
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+
+
+@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.__name__.rsplit(".", 1)[1])
+def test_training_is_the_same_for_a_seed(task):
+    first, second = (train(task, seed=4, steps=3, hidden=4, batch=5)[2].state_dict() for _ in range(2))
+    for name, array in first.items():
+        np.testing.assert_array_equal(array, second[name], err_msg=name)
