@@ -1,5 +1,6 @@
-"""Pieces the toy tasks' models share: the recurrent layer their options ask for, and the
-summary of a batch of sequences that such a layer leaves behind.
+"""Pieces the toy tasks share: the recurrent layer their options ask for, the summary of a
+batch of sequences that such a layer leaves behind, padding, and training data kept apart
+from the test data.
 
 Shapes: N sequences, T steps, H hidden features, L layers, D = 2 when bidirectional else 1.
 """
@@ -58,6 +59,18 @@ def pad(sequences, value: int) -> np.ndarray:
     for n, s in enumerate(sequences):
         out[n, :len(s)] = s
     return out
+
+
+def drawn_apart(draw, count: int, held_out) -> list:
+    """``count`` results of ``draw()``, leaving out every one for which ``held_out(result)``
+    is true: training examples drawn from the generator of the test examples, none of them
+    a test example."""
+    kept = []
+    while len(kept) < count:
+        result = draw()
+        if not held_out(result):
+            kept.append(result)
+    return kept
 
 
 def check_fixed_length(task: str, config: dict, longest: int, what: str) -> None:

@@ -22,7 +22,7 @@ from .. import tanh
 from ..data import Vocabulary
 from ..nn import Linear, Module
 from ..tensor import Tensor
-from ._models import check_fixed_length, dtype_of
+from ._models import check_fixed_length, drawn_apart, dtype_of
 from ._seq2seq import BOS, EOS, Decoder, exact_match, initial_state, teacher_forcing, until_eos
 
 SUMMARY = "describe a picture of coloured shapes in a sentence: the image starts the decoder"
@@ -61,7 +61,8 @@ def draw(layout: tuple) -> np.ndarray:
     image = np.zeros((len(COLOURS), GRID * CELL, GRID * CELL))
     for cell, colour, shape in layout:
         row, column = divmod(cell, GRID)
-        image[colour, row * CELL:(row + 1) * CELL, column * CELL:(column + 1) * CELL] = MASKS[SHAPES[shape]]
+        rows, columns = slice(row * CELL, (row + 1) * CELL), slice(column * CELL, (column + 1) * CELL)
+        image[colour, rows, columns] = MASKS[SHAPES[shape]]
     return image
 
 
@@ -77,7 +78,8 @@ def layout(rng) -> tuple:
     """A random layout: distinct cells, in reading order, each with a colour and a shape."""
     count = int(rng.choice(list(SHAPE_COUNTS), p=list(SHAPE_COUNTS.values())))
     cells = np.sort(rng.choice(GRID * GRID, size=count, replace=False))
-    return tuple((int(c), int(rng.integers(len(COLOURS))), int(rng.integers(len(SHAPES)))) for c in cells)
+    return tuple((int(cell), int(rng.integers(len(COLOURS))), int(rng.integers(len(SHAPES))))
+                 for cell in cells)
 
 
 def encode(layouts: list) -> dict:
@@ -101,12 +103,7 @@ def make_data(config: dict, seed: int) -> dict:
 
 def training_layouts(data: dict, rng: np.random.Generator, count: int) -> list:
     """``count`` random layouts, none of them held out."""
-    drawn = []
-    while len(drawn) < count:
-        candidate = layout(rng)
-        if candidate not in data["held_out"]:
-            drawn.append(candidate)
-    return drawn
+    return drawn_apart(lambda: layout(rng), count, data["held_out"].__contains__)
 
 
 class Captioner(Module):
