@@ -27,6 +27,12 @@ def test_data_is_the_same_for_a_seed():
     np.testing.assert_array_equal(a["test"]["labels"], b["test"]["labels"])
 
 
+def test_no_test_sentence_is_a_training_sentence():
+    data = sentiment.make_data(config_of(sentiment), 0)
+    train = {tuple(words) for words in data["train"]["words"]}
+    assert not any(tuple(words) in train for words in data["test"]["words"])
+
+
 def test_every_label_is_the_sentence_meaning():
     data = sentiment.make_data(config_of(sentiment), 0)
     for split in ("train", "test"):

@@ -17,6 +17,12 @@ def test_data_is_the_same_for_a_seed():
     np.testing.assert_array_equal(a["train"]["tags"], b["train"]["tags"])
 
 
+def test_no_test_sentence_is_a_training_sentence():
+    data = tag.make_data(config_of(tag), 0)
+    train = {tuple(words) for words in data["train"]["words"]}
+    assert not any(tuple(words) in train for words in data["test"]["words"])
+
+
 def test_an_ambiguous_word_is_a_modifier_exactly_when_a_noun_follows():
     test = tag.make_data(config_of(tag), 0)["test"]
     names = {w: kind for kind, words in tag.WORDS.items() for w in words}
