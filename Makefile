@@ -11,10 +11,11 @@ COV := --cov=tinygrad_rnn --cov-config=pyproject.toml
 .PHONY: demo test test-jit test-nojit docs doctest bench clean
 
 # The runtime install (package and plugins) is all the demo needs; tests add the dev extras.
+# PYTHONWARNINGS=ignore silences setuptools' notice about editable installs in the builds.
 $(RUNTIME): pyproject.toml $(addsuffix pyproject.toml,$(PLUGINS))
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip
-	@$(BIN)/python -m pip install -q -e . $(addprefix -e ./,$(PLUGINS))
+	@PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q -e . $(addprefix -e ./,$(PLUGINS))
 	@touch $@
 
 $(INSTALLED): $(RUNTIME)
@@ -66,6 +67,7 @@ doctest: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/engine_overhead.py
 	$(BIN)/python benchmarks/recurrent_step.py
+	$(BIN)/python benchmarks/tasks.py
 
 clean:
 	rm -rf $(VENV) docs/_build .coverage .hypothesis
