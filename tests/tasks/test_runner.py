@@ -13,13 +13,14 @@ from tinygrad_rnn.tasks import adding, charlm, run_dir
 
 TEXT = "To be, or not to be, that is the question: whether 'tis nobler in the mind. " * 3
 
-# charlm: dropout, truncated BPTT with the state carried, an epoch every 4 chunks (each
-# epoch at its own offset); adding: every batch drawn from the saved batch generator.
+# charlm: dropout, truncated BPTT with the state carried, an epoch every 7 chunks (each
+# epoch at its own offset); adding: every batch drawn from the saved batch generator, and a
+# learning-rate schedule.
 SMALL = {
     "charlm": (charlm, ["--hidden", "8", "--layers", "2", "--dropout", "0.3", "--batch", "4",
                         "--seq-len", "6", "--eval-every", "4"]),
     "adding": (adding, ["--hidden", "8", "--batch", "8", "--seq-len", "12", "--eval-every", "4",
-                        "--dropout", "0.2", "--layers", "2"]),
+                        "--dropout", "0.2", "--layers", "2", "--lr-schedule", "cosine"]),
 }
 
 
