@@ -101,3 +101,11 @@ def test_graph_prints_the_dot_of_one_step_with_every_parameter(capsys):
     dot = capsys.readouterr().out
     assert dot.startswith("digraph tinygrad_rnn {")
     assert dot.count('fillcolor="#cfe2f3"') == 4   # weight_ih, weight_hh, bias_ih, bias_hh
+
+
+def test_importing_the_package_and_the_command_loads_neither_tqdm_nor_matplotlib():
+    code = ("import sys, tinygrad_rnn, tinygrad_rnn.cli; "
+            "print(sorted({'tqdm', 'matplotlib'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"
