@@ -39,7 +39,11 @@ BAD = [
     (["train", "charlm", "--text", "/no/such/file.txt"], "--text /no/such/file.txt: no such file"),
     (["train", "adding", "--text", "x.txt"], "--text is only for the charlm task"),
     (["train", "hello", "--hidden", "3"], "hello takes only --steps and --seed"),
+    (["train", "adding", "--clip", "-1"], "--clip must be >= 0 (0 turns clipping off), got -1.0"),
+    (["train", "charlm", "--text", "/"], "--text /: is a directory, not a text file"),
     (["train", "adding", "--resume", "."], "no config.json there, so it is not a run folder"),
+    (["sample", ".", "--length", "-1"], "--length must be >= 0, got -1"),
+    (["gradflow", "--seq-len", "1"], "--seq-len must be >= 2 and --steps >= 0"),
     (["gradflow", "--cells", "rnn,nope"], "no cell named 'nope'"),
     (["graph", "nope"], "no cell named 'nope'"),
 ]
@@ -65,6 +69,20 @@ def test_resume_of_a_folder_without_checkpoint_is_refused(adding_run, capsys):
     (adding_run / run_dir.CHECKPOINT).unlink()
     assert cli.main(["train", "--resume", str(adding_run)]) == 2
     assert "there is no checkpoint.safetensors in it" in capsys.readouterr().err
+
+
+def test_resume_of_an_unreadable_config_is_refused(adding_run, capsys):
+    (adding_run / "config.json").write_text("{")
+    assert cli.main(["train", "--resume", str(adding_run)]) == 2
+    assert "config.json is unreadable" in capsys.readouterr().err
+
+
+def test_resume_of_a_checkpoint_that_does_not_fit_the_config_is_refused(adding_run, capsys):
+    config = adding_run / "config.json"
+    config.write_text(config.read_text().replace('"hidden": 4', '"hidden": 5'))
+    assert cli.main(["train", "--resume", str(adding_run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "checkpoint.safetensors: does not fit this run" in err
 
 
 def test_resume_refuses_to_change_the_model(adding_run, capsys):
@@ -94,6 +112,13 @@ def test_version_and_python_dash_m():
 def test_train_hello_still_runs_the_source_materials_model(capsys):
     assert cli.main(["train", "hello", "--steps", "3", "--quiet"]) == 0
     assert capsys.readouterr().out.startswith("final loss ")
+
+
+def test_graph_writes_the_dot_to_a_file(tmp_path, capsys):
+    out = tmp_path / "gru.dot"
+    assert cli.main(["graph", "gru", "--out", str(out)]) == 0
+    assert out.read_text().startswith("digraph tinygrad_rnn {")
+    assert capsys.readouterr().out == f"wrote {out}\n"
 
 
 def test_graph_prints_the_dot_of_one_step_with_every_parameter(capsys):

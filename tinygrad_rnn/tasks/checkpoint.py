@@ -46,13 +46,18 @@ def save(path, model, optimizer, scheduler, *, step: int, seconds: float,
     serialization.save(path, optimizer=optimizer, metadata=metadata, tensors=arrays)
 
 
+def _one_line(error: Exception) -> str:
+    """An error's message, its lines (e.g. one per mismatched array) joined on one line."""
+    return " ".join(line.strip() for line in str(error).splitlines())
+
+
 def load_model(path, model) -> None:
     """Load only the model's arrays from the checkpoint ``path`` (to use a trained model)."""
     arrays = serialization.load(path).model_state
     try:
         model.load_state_dict({k: v for k, v in arrays.items() if not k.startswith(_CARRY)})
     except ValueError as error:
-        raise serialization.CheckpointError(f"{path}: does not fit the model: {error}") from None
+        raise serialization.CheckpointError(f"{path}: does not fit the model: {_one_line(error)}") from None
 
 
 def load(path, model, optimizer, scheduler, batch_rng: np.random.Generator) -> TrainingState:
@@ -74,4 +79,4 @@ def load(path, model, optimizer, scheduler, batch_rng: np.random.Generator) -> T
         default_generator().bit_generator.state = metadata["generators"]["package"]
         return TrainingState(metadata["step"], metadata["seconds"], metadata["position"], carry)
     except (ValueError, KeyError, TypeError) as error:
-        raise serialization.CheckpointError(f"{path}: does not fit this run: {error}") from None
+        raise serialization.CheckpointError(f"{path}: does not fit this run: {_one_line(error)}") from None
