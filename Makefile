@@ -25,7 +25,7 @@ $(INSTALLED): $(RUNTIME)
 # The tour: a character model whose samples improve, the vanishing gradient on the adding
 # problem (the plain RNN against the LSTM), the gradient measured step by step.
 DEMO := runs/demo
-DEMO_CHARLM := --layers 1 --steps 300 --eval-every 100
+DEMO_CHARLM := --layers 1 --steps 500 --eval-every 100
 DEMO_ADDING := --steps 800 --eval-every 800
 TRAIN := $(BIN)/tinygrad-rnn train
 demo: $(RUNTIME)
@@ -38,7 +38,7 @@ demo: $(RUNTIME)
 	@$(TRAIN) adding --cell lstm $(DEMO_ADDING) --out $(DEMO)/adding-lstm --quiet
 	@echo
 	@echo "== 3/3  gradflow: how much gradient reaches each step, at init and after training"
-	@$(BIN)/tinygrad-rnn gradflow --out $(DEMO)/gradflow.png
+	@$(BIN)/tinygrad-rnn gradflow --steps 300 --out $(DEMO)/gradflow.png
 	@echo
 	@echo "== written: plots, metrics and checkpoints"
 	@ls -1 $(DEMO)/*/*.png $(DEMO)/*.png $(DEMO)/*/checkpoint.safetensors

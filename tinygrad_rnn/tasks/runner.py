@@ -184,7 +184,7 @@ class Run:
         format_metric = getattr(self.task, "format_metric", "{:.4f}".format)
         text = (f"step {row['step']:>6}  train loss {mean:.4f}  "
                 f"{self.task.METRIC} {format_metric(row['metric'])}")
-        return text + ("" if baseline is None else f"  (baseline {baseline:.4f})")
+        return text + ("" if baseline is None else f"  (baseline {format_metric(baseline)})")
 
     def draw(self) -> None:
         """The curves, and the task's own picture of the model as it is now."""
