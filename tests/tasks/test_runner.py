@@ -9,7 +9,7 @@ import pytest
 import safetensors.numpy
 
 from tinygrad_rnn import cli
-from tinygrad_rnn.tasks import adding, charlm, run_dir
+from tinygrad_rnn.tasks import TASKS, adding, charlm, hello, run_dir
 
 TEXT = "To be, or not to be, that is the question: whether 'tis nobler in the mind. " * 3
 
@@ -94,3 +94,13 @@ def test_a_run_folder_holds_config_metrics_plots_and_checkpoint(tmp_path, capsys
     assert rows[-1]["metric"] == pytest.approx(summary["value"])
     for picture in ("curves.png", "picture.png"):
         assert (folder / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name", sorted(name for name, task in TASKS.items() if task is not hello))
+def test_every_task_runs_through_the_trainer_and_draws_its_picture(name, tmp_path, capsys):
+    folder = tmp_path / name
+    assert cli.main(["train", name, "--hidden", "4", "--batch", "4", "--steps", "2",
+                     "--eval-every", "1", "--out", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("step      1  train loss") == 1 and out.count("step      2  train loss") == 1
+    assert (folder / "picture.png").read_bytes()[:4] == b"\x89PNG"

@@ -8,7 +8,8 @@ import pathlib
 import sys
 
 from ..tasks import TASKS, hello
-from ..tasks.options import DTYPES, OPTIMIZERS, SCHEDULES, OptionError, make_config, resumed_config
+from ..tasks.options import (DTYPES, OPTIMIZERS, SCHEDULES, SHARED, TASK_OPTIONS, OptionError,
+                             make_config, resumed_config)
 
 EXAMPLES = """\
 examples:
@@ -21,10 +22,8 @@ examples:
 
 defaults per task (hidden, layers, batch, seq-len, steps, eval-every, optimizer, lr, clip):
 """
-# The options a task's DEFAULTS (and the shared options) give a value to; None = not given.
-_RUN_OPTIONS = ("cell", "hidden", "layers", "bidirectional", "dropout", "optimizer", "lr",
-                "clip", "batch", "seq_len", "steps", "eval_every", "checkpoint_every", "seed",
-                "dtype", "stepwise", "lr_schedule", "text")
+# The options of a run's config (None on the command line: not given, keep the default).
+_RUN_OPTIONS = (*TASK_OPTIONS, *SHARED)
 
 
 def _defaults_table() -> str:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from .. import plugins
 from ..nn.recurrent import resolve_cell
 
+# The options every task's DEFAULTS sets, then those all tasks share with one default.
+TASK_OPTIONS = ("cell", "hidden", "layers", "bidirectional", "dropout", "optimizer", "lr", "clip",
+                "batch", "seq_len", "steps", "eval_every")
 SHARED = {"checkpoint_every": None, "seed": 0, "dtype": "float32", "stepwise": False,
           "lr_schedule": "constant", "text": None}
 OPTIMIZERS = ("adam", "adamw", "sgd", "adagrad")
