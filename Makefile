@@ -26,7 +26,7 @@ $(INSTALLED): $(RUNTIME)
 # problem (the plain RNN against the LSTM), the gradient measured step by step.
 DEMO := runs/demo
 DEMO_CHARLM := --layers 1 --steps 500 --eval-every 100
-DEMO_ADDING := --steps 800 --eval-every 800
+DEMO_ADDING := --steps 800 --eval-every 100
 TRAIN := $(BIN)/tinygrad-rnn train
 demo: $(RUNTIME)
 	@rm -rf $(DEMO)
