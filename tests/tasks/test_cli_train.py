@@ -134,3 +134,10 @@ def test_importing_the_package_and_the_command_loads_neither_tqdm_nor_matplotlib
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_cell_named_by_its_distribution_trains(tmp_path, capsys):
+    assert cli.main(["train", "adding", "--cell", "tinygrad-rnn-mgu:mgu", "--hidden", "4",
+                     "--seq-len", "5", "--steps", "2", "--out", str(tmp_path / "run"), "--quiet",
+                     "--json"]) == 0
+    assert '"cell": "tinygrad-rnn-mgu:mgu"' in capsys.readouterr().out.splitlines()[-1]
