@@ -3,20 +3,46 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+RUNTIME := $(VENV)/.runtime
 INSTALLED := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 COV := --cov=tinygrad_rnn --cov-config=pyproject.toml
 
 .PHONY: demo test test-jit test-nojit docs doctest docs-browser-check bench clean
 
-$(INSTALLED): pyproject.toml $(addsuffix pyproject.toml,$(PLUGINS))
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' $(addprefix -e ./,$(PLUGINS))
+# The runtime install (package and plugins) is all the demo needs; tests add the dev extras.
+# PYTHONWARNINGS=ignore silences setuptools' notice about editable installs in the builds.
+$(RUNTIME): pyproject.toml $(addsuffix pyproject.toml,$(PLUGINS))
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q -e . $(addprefix -e ./,$(PLUGINS))
+	@touch $@
+
+$(INSTALLED): $(RUNTIME)
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-demo: $(INSTALLED)
-	$(BIN)/tinygrad-rnn train hello
+# The tour: a character model whose samples improve, the vanishing gradient on the adding
+# problem (the plain RNN against the LSTM), the gradient measured step by step.
+DEMO := runs/demo
+DEMO_CHARLM := --layers 1 --steps 500 --eval-every 100
+DEMO_ADDING := --steps 800 --eval-every 100
+TRAIN := $(BIN)/tinygrad-rnn train
+demo: $(RUNTIME)
+	@rm -rf $(DEMO)
+	@echo "== 1/3  charlm: a character model of Shakespeare; watch the samples improve"
+	@$(TRAIN) charlm $(DEMO_CHARLM) --out $(DEMO)/charlm
+	@echo
+	@echo "== 2/3  adding (T = 100): the sum of two marked values far back in the sequence"
+	@$(TRAIN) adding --cell rnn $(DEMO_ADDING) --out $(DEMO)/adding-rnn --quiet
+	@$(TRAIN) adding --cell lstm $(DEMO_ADDING) --out $(DEMO)/adding-lstm --quiet
+	@echo
+	@echo "== 3/3  gradflow: how much gradient reaches each step, at init and after training"
+	@$(BIN)/tinygrad-rnn gradflow --steps 300 --out $(DEMO)/gradflow.png
+	@echo
+	@echo "== written: plots, metrics and checkpoints"
+	@ls -1 $(DEMO)/*/*.png $(DEMO)/*.png $(DEMO)/*/checkpoint.safetensors
+	@echo "try: $(BIN)/tinygrad-rnn sample $(DEMO)/charlm --prime 'ROMEO:' --length 300"
 
 test: test-jit test-nojit docs doctest
 
@@ -49,6 +75,7 @@ docs-browser-check:
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/engine_overhead.py
 	$(BIN)/python benchmarks/recurrent_step.py
+	$(BIN)/python benchmarks/tasks.py
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_teaching .coverage .hypothesis

@@ -26,7 +26,11 @@ extensions = [
     "kernel_lines",
     "internal_links",
     "source_notes",
+    "matplotlib.sphinxext.plot_directive",
 ]
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
 exclude_patterns = ["_build", "teaching/README.rst", "auto_teaching/sg_execution_times.rst"]
 html_theme = "furo"
 html_title = "tinygrad_rnn"

@@ -1,0 +1,63 @@
+"""Every task of ``tinygrad-rnn train`` with its default options: the final metric against
+the issue's target and the task's baseline, and the time (goal: within 5 minutes on 2 cores).
+
+Each run is a fresh process (``python -m tinygrad_rnn train TASK --quiet --json``), so the
+wall time includes the start-up and loading the Numba cache; "training s" is the trainer's
+own count (steps and evaluations). Run it alone (``make bench``), or name tasks to run only
+those: ``python benchmarks/tasks.py charlm adding``. It prints Markdown for RESULTS.md.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from machine import machine_line
+
+# (task, extra options, target as text, the check of (value, baseline))
+RUNS = [
+    ("charlm", [], "val loss ≤ 1.65 nats/char", lambda v, b: v <= 1.65),
+    ("forecast", [], "MSE ≤ 0.7 × naive", lambda v, b: v <= 0.7 * b),
+    ("sentiment", [], "accuracy ≥ 0.95", lambda v, b: v >= 0.95),
+    ("tag", ["--bidirectional"], "accuracy ≥ 0.98", lambda v, b: v >= 0.98),
+    ("tag", [], "accuracy ≤ 0.9 (unidirectional)", lambda v, b: v <= 0.9),
+    ("translate", [], "exact match ≥ 0.90", lambda v, b: v >= 0.90),
+    ("caption", [], "exact match ≥ 0.90", lambda v, b: v >= 0.90),
+    ("adding", ["--cell", "lstm"], "MSE ≤ 0.01", lambda v, b: v <= 0.01),
+    ("adding", ["--cell", "gru"], "MSE ≤ 0.01", lambda v, b: v <= 0.01),
+    ("adding", ["--cell", "rnn"], "MSE ≥ 0.1", lambda v, b: v >= 0.1),
+]
+TIME_GOAL_S = 300
+
+
+def train(task: str, options: list, folder: Path) -> tuple[dict, float]:
+    """The JSON summary of one run and its wall time in seconds."""
+    command = [sys.executable, "-m", "tinygrad_rnn", "train", task, *options, "--quiet",
+               "--json", "--out", str(folder)]
+    began = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.splitlines()[-1]), time.perf_counter() - began
+
+
+def main(only: list) -> None:
+    print(f"# Tasks with their default options\n\nMachine: {machine_line()}\n")
+    print("| task | options | metric | value | baseline | target | met? | training s "
+          "| wall s | ≤ 5 min? |")
+    print("|---|---|---|---:|---:|---|---|---:|---:|---|")
+    with tempfile.TemporaryDirectory() as scratch:
+        for k, (task, options, target, check) in enumerate(RUNS):
+            if only and task not in only:
+                continue
+            summary, wall = train(task, options, Path(scratch) / f"{k}-{task}")
+            value, baseline = summary["value"], summary["baseline"]
+            shown = "—" if baseline is None else f"{baseline:.4f}"
+            print(f"| {task} | {' '.join(options) or 'defaults'} | {summary['metric']} "
+                  f"| {value:.4f} | {shown} | {target} | {'yes' if check(value, baseline) else 'no'} "
+                  f"| {summary['seconds']:.0f} | {wall:.0f} | {'yes' if wall <= TIME_GOAL_S else 'no'} |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,81 @@
+"""Pieces the toy tasks share: the recurrent layer their options ask for, the summary of a
+batch of sequences that such a layer leaves behind, padding, and training data kept apart
+from the test data.
+
+Shapes: N sequences, T steps, H hidden features, L layers, D = 2 when bidirectional else 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..nn import Recurrent
+from ..tensor import Tensor
+
+
+def dtype_of(config: dict) -> np.dtype:
+    """The parameters' and inputs' dtype named by ``config["dtype"]``."""
+    return np.dtype(config["dtype"])
+
+
+def recurrent(config: dict, input_size: int, bidirectional: bool | None = None) -> Recurrent:
+    """A batch-first ``Recurrent`` layer of ``config``'s cell, size, depth, dropout and
+    direction(s), over inputs of ``input_size`` features; ``bidirectional`` overrides the
+    option (a decoder runs forward only)."""
+    if bidirectional is None:
+        bidirectional = config["bidirectional"]
+    return Recurrent(config["cell"], input_size, config["hidden"], num_layers=config["layers"],
+                     bias=True, batch_first=True, dropout=config["dropout"],
+                     bidirectional=bidirectional, dtype=dtype_of(config),
+                     fused=False if config["stepwise"] else None)
+
+
+def hidden_state(final) -> Tensor:
+    """The ``h`` part of a layer's final state: the state itself for a one-state cell, its
+    first tensor otherwise (the LSTM's ``(h, c)``); shape (D·L, N, H)."""
+    return final if isinstance(final, Tensor) else final[0]
+
+
+def summary(final, layer: Recurrent) -> Tensor:
+    """What a many-to-one model reads: the last layer's ``h`` at the end of each sequence,
+    the forward direction's after the last step and the reverse direction's after the
+    first, side by side: (N, D·H)."""
+    h = hidden_state(final)
+    D = layer.num_directions
+    h_last = ops.swapaxes(h[h.shape[0] - D:], 0, 1)  # (N, D, H)
+    return ops.reshape(h_last, (h_last.shape[0], D * h_last.shape[2]))
+
+
+def lengths_of(sequences) -> np.ndarray:
+    """The lengths of a list of sequences, as an int64 array."""
+    return np.array([len(s) for s in sequences], dtype=np.int64)
+
+
+def pad(sequences, value: int) -> np.ndarray:
+    """Integer sequences of different lengths as one (N, T_max) int64 array, filled with
+    ``value`` after each sequence's end."""
+    out = np.full((len(sequences), max(len(s) for s in sequences)), value, dtype=np.int64)
+    for n, s in enumerate(sequences):
+        out[n, :len(s)] = s
+    return out
+
+
+def drawn_apart(draw, count: int, held_out) -> list:
+    """``count`` results of ``draw()``, leaving out every one for which ``held_out(result)``
+    is true: training examples drawn from the generator of the test examples, none of them
+    a test example."""
+    kept = []
+    while len(kept) < count:
+        result = draw()
+        if not held_out(result):
+            kept.append(result)
+    return kept
+
+
+def check_fixed_length(task: str, config: dict, longest: int, what: str) -> None:
+    """A clear error when ``config["seq_len"]`` is not ``longest``: in tasks whose data fix
+    their sequences' lengths (``what``, at most ``longest`` tokens) the option cannot apply."""
+    if config["seq_len"] != longest:
+        raise ValueError(f"{task}: the {what} are at most {longest} tokens long, fixed by the "
+                         f"task, so --seq-len does not apply (got {config['seq_len']})")
