@@ -206,7 +206,7 @@ class Module:
 
     def num_parameters(self) -> int:
         """The number of scalars in all parameters (shared ones counted once)."""
-        return sum(param.size for param in self.parameters())
+        return sum(param.data.size for param in self.parameters())
 
     # ------------------------------------------------------------ modes and gradients
 
@@ -223,10 +223,14 @@ class Module:
         """``train(False)``: evaluation mode (dropout off)."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Set the gradient of every parameter to None."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set the gradient of every parameter to None (or, with ``set_to_none=False``, to
+        zeros where there is one), as PyTorch's."""
         for param in self.parameters():
-            param.grad = None
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad.data[...] = 0
 
     # ------------------------------------------------------------ state dict
 

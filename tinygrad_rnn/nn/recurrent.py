@@ -20,6 +20,7 @@ from .. import ops, plugins
 from ..tensor import Tensor, as_tensor
 from .cell import RecurrentCell
 from .module import Module, ModuleList
+from .utils.rnn import PackedSequence, run_packed
 
 STEPWISE_ENV = "TINYGRAD_RNN_STEPWISE"
 _DIRECTION_SUFFIXES = ("", "_reverse")
@@ -147,7 +148,8 @@ class Recurrent(Module):
 
     Call ``layer(x, state=None, lengths=None)``; it returns ``(output, final_state)``. A
     state is one tensor for a one-state cell, a tuple in the cell's ``state_names`` order
-    otherwise (the LSTM's ``(h, c)``); None means zeros.
+    otherwise (the LSTM's ``(h, c)``); None means zeros. ``x`` may also be a
+    :class:`~tinygrad_rnn.nn.utils.rnn.PackedSequence` (then the output is one too).
     """
 
     def __init__(self, cell, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -197,6 +199,8 @@ class Recurrent(Module):
     # ------------------------------------------------------------ forward
 
     def forward(self, x, state=None, lengths=None):
+        if isinstance(x, PackedSequence):
+            return run_packed(self, x, state, lengths)
         x, batched = self._check_input(x)
         if self.batch_first and batched:
             x = ops.swapaxes(x, 0, 1)
@@ -265,7 +269,7 @@ class Recurrent(Module):
         if lengths is None:
             return None
         name = type(self).__name__
-        lengths = np.asarray(lengths)
+        lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
         if lengths.dtype.kind not in "iu":
             raise TypeError(f"{name}: lengths must be integers, got dtype {lengths.dtype}")
         if lengths.shape != (batch,):
