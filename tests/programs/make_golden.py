@@ -21,6 +21,7 @@ def torch_results() -> dict:
     """Every program's numbers under PyTorch."""
     import torch
 
+    torch.set_num_threads(1)   # tiny models: threads only add overhead on a shared machine
     return {name: program(torch) for name, program in PROGRAMS.items()}
 
 
