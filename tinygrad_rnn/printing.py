@@ -39,7 +39,8 @@ def _values(data: np.ndarray, prefix: str) -> str:
         large = finite.size and np.abs(finite).max() >= 1e8
         options.update(precision=PRECISION, suppress_small=False,
                        floatmode="maxprec" if whole and not large else "fixed")
-    return np.array2string(data, **options)
+    # NOTE: PyTorch sets the ... inside a row two spaces after the comma, NumPy one.
+    return np.array2string(data, **options).replace(", ...,", ",  ...,")
 
 
 def format_tensor(tensor, detailed: bool) -> str:

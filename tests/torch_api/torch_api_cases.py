@@ -97,7 +97,7 @@ def conversions(lib):
         "long": x.long(), "int": x.int(), "bool": x.bool(), "double": x.double(),
         "to_dtype": x.to(lib.float64), "to_cpu": x.to("cpu"), "cpu": x.cpu(),
         "type": x.type(lib.int64), "float_of_long": lib.tensor([1, 2]).float() / 2,
-        "long_plus_float": lib.tensor([1, 2]) + 0.5, "bool_times_float": (x > 0) * x,
+        "long_plus_float": lib.tensor([1, 2]) + 0.5, "int_div": lib.tensor([1, 3]) / 2, "bool_times_float": (x > 0) * x,
     })
 
 
@@ -143,7 +143,7 @@ def dtypes(lib):
         "full_int": lib.full((2,), 3), "full_float": lib.full((2,), 3.0), "zeros": lib.zeros(1),
         "randint": lib.randint(0, 5, (3,)), "rand": lib.rand(2), "randn_like": lib.randn_like(x),
         "compare": x > 0, "sum_bool": (x > 0).sum(), "argmax": x.argmax(1),
-        "max_indices": x.max(0).indices, "int_times_float": n * 0.5, "int_plus_int": n + 1,
+        "max_indices": x.max(0).indices, "int_times_float": n * 0.5, "int_plus_int": n + 1, "int_div": n / 2,
         "long_plus_float_tensor": n + lib.tensor([0.5, 0.5]), "cast": x.double(),
         "double_plus_float": x.double() + x, "int": x.int(), "multinomial": lib.multinomial(
             lib.tensor([0.2, 0.8]), 2, replacement=True),

@@ -225,8 +225,10 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    """a / b = a * b**(-1), broadcasting."""
+    """a / b = a * b**(-1), broadcasting; integers divide as float32 (as PyTorch)."""
     a, b = _operands("div", a, b)
+    if a.data.dtype.kind != "f":   # NOTE: then b is not float either (see _operands)
+        a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
     return Mul.apply(a, Pow.apply(b, as_tensor(-1.0, like=b)))
 
 
