@@ -16,7 +16,7 @@ from . import utils
 __all__ = [
     "Dropout", "Embedding", "IncompatibleKeys", "Linear", "Module", "ModuleDict", "ModuleList",
     "Parameter", "Sequential", "init", "RecurrentCell", "Recurrent", "detach_state", "run_cell", "scan",
-    "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "functional", "utils",
+    "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell",
     "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh", "Flatten", "Identity",
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss",
 ]

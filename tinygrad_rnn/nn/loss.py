@@ -54,7 +54,7 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """:func:`~tinygrad_rnn.nn.functional.l1_loss`: \\|input - target\\|."""
+    """:func:`~tinygrad_rnn.nn.functional.l1_loss`: ``|input - target|``."""
 
     function = staticmethod(F.l1_loss)
 

@@ -251,7 +251,7 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
 
 
 def l1_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """|input - target|, averaged or summed; the shapes must be equal."""
+    """``|input - target|``, averaged or summed; the shapes must be equal."""
     input, target = _same_shape("l1_loss", input, target)
     return _reduce("l1_loss", ew.abs(ew.sub(input, target)), reduction)
 
