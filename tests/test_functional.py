@@ -202,6 +202,18 @@ def test_one_hot_is_int64_and_infers_the_class_count():
     assert F.one_hot(np.array([1]), num_classes=5).shape == (1, 5)
 
 
+def test_dropout_follows_manual_seed_and_is_the_identity_in_eval():
+    x = Tensor(np.ones((4, 6)))
+    tg.manual_seed(3)
+    first = F.dropout(x, 0.5).data
+    tg.manual_seed(3)
+    np.testing.assert_array_equal(F.dropout(x, p=0.5, training=True).data, first)
+    assert set(np.unique(first)) <= {0.0, 2.0}
+    np.testing.assert_array_equal(F.dropout(x, 0.5, training=False).data, x.data)
+    with pytest.raises(ValueError, match="inplace=True"):
+        F.dropout(x, inplace=True)
+
+
 def test_binary_cross_entropy_clamps_its_logs_at_minus_100():
     p = Tensor(np.array([0.0, 1.0, 0.0]), requires_grad=True)
     loss = F.binary_cross_entropy(p, Tensor(np.array([1.0, 0.0, 0.0])), reduction="none")
@@ -230,6 +242,9 @@ def test_binary_cross_entropy_clamps_its_logs_at_minus_100():
      r"reflect padding of \(3, 0\)"),
     (lambda: F.pad(Tensor(np.zeros(3)), (1, 1), mode="wrap"), ValueError, r"mode must be"),
     (lambda: F.one_hot(np.array([3]), num_classes=3), ValueError, r"not below num_classes=3"),
+    (lambda: F.one_hot(np.array([-1])), ValueError, r"must be non-negative"),
+    (lambda: F.one_hot(np.zeros(0, np.int64)), ValueError, r"cannot infer num_classes"),
+    (lambda: F.cross_entropy(Tensor(1.0), np.array(0)), ValueError, r"needs a class axis|class axis"),
     (lambda: F.embedding(np.array([0]), Tensor(np.zeros((2, 2))), padding_idx=2), ValueError,
      r"padding_idx must be an int in \[-2, 2\)"),
 ])

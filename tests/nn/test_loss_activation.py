@@ -51,6 +51,12 @@ def test_elementwise_losses(module, expected):
                                rtol=1e-12)
 
 
+def test_bce_loss_of_one_half_is_log_2_times_the_weight():
+    half = Tensor(np.full((2, 3), 0.5))
+    np.testing.assert_allclose(nn.BCELoss(weight=np.full((2, 3), 2.0))(half, half).item(),
+                               2 * np.log(2.0), rtol=1e-12)
+
+
 @pytest.mark.parametrize("module, expected", [
     (nn.ReLU(), np.maximum(X, 0)), (nn.Tanh(), np.tanh(X)), (nn.Sigmoid(), 1 / (1 + np.exp(-X))),
     (nn.Softmax(dim=1), np.exp(log_softmax(X, 1))), (nn.LogSoftmax(dim=-1), log_softmax(X, -1)),
@@ -67,6 +73,7 @@ def test_modules_in_a_sequential_and_their_reprs():
     assert repr(net[3]) == "LogSoftmax(dim=1)"
     assert repr(nn.CrossEntropyLoss(reduction="sum")) == "CrossEntropyLoss(reduction='sum')"
     assert list(nn.CrossEntropyLoss().state_dict()) == []
+    assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
 
 
 @pytest.mark.parametrize("call, error, message", [

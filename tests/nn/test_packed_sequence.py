@@ -73,6 +73,23 @@ def test_unsorted_lengths_need_enforce_sorted_false():
         pack_padded_sequence(Tensor(np.zeros((3, 2, 1))), [1, 3])
 
 
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: pad_sequence([]), ValueError, "empty list"),
+    (lambda: pad_sequence([Tensor(1.0)]), ValueError, "needs a time axis"),
+    (lambda: pack_padded_sequence(Tensor(np.zeros(3)), [1]), ValueError, "time and batch axes"),
+    (lambda: pack_padded_sequence(Tensor(np.zeros((3, 2))), [1, 2, 3]), ValueError,
+     r"expected 2 lengths"),
+    (lambda: pack_padded_sequence(Tensor(np.zeros((3, 2))), [4, 1]), ValueError,
+     r"lengths must lie in \[1, 3\]"),
+    (lambda: pad_packed_sequence(Tensor(np.zeros(3))), TypeError, "expected a PackedSequence"),
+    (lambda: pad_packed_sequence(pack_sequence([Tensor([1.0, 2.0])]), total_length=1),
+     ValueError, "total_length=1 is shorter"),
+])
+def test_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
 def test_packed_input_with_lengths_too_is_refused():
     packed = pack_sequence([Tensor(np.zeros((2, 1)))])
     with pytest.raises(ValueError, match="carries its lengths"):

@@ -89,7 +89,13 @@ def test_random_split_partitions_by_counts_and_fractions():
     assert sorted(parts[0].indices + parts[1].indices) == list(range(10))
     assert [len(p) for p in random_split(range(10), [0.5, 0.25, 0.25])] == [6, 2, 2]  # PyTorch's
     subset = Subset([10, 11, 12, 13], [3, 0])
-    assert [subset[0], subset[1]] == [13, 10]
+    assert [subset[0], subset[1]] == [13, 10] and subset[[1, 0]] == [10, 13]
+
+
+def test_default_collate_converts_other_numpy_dtypes_to_the_nearest_kept():
+    assert default_collate([np.float16(1.0), np.float16(2.0)]).dtype == np.float32
+    assert default_collate([np.uint8(1), np.uint8(2)]).dtype == np.int64
+    assert default_collate([np.int32(1), np.int32(2)]).dtype == np.int32
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -98,6 +104,10 @@ def test_random_split_partitions_by_counts_and_fractions():
     (lambda: DataLoader(Squares(3), batch_size=0), ValueError, r"batch_size must be a positive"),
     (lambda: random_split(range(10), [3, 3]), ValueError, r"adding up to the dataset's 10"),
     (lambda: default_collate([object()]), TypeError, r"pass collate_fn="),
+    (lambda: default_collate([(1, 2), (3,)]), ValueError, r"the same length"),
+    (lambda: default_collate([np.array(["a"])]), TypeError, r"cannot make a tensor of dtype"),
+    (lambda: Dataset()[0], NotImplementedError, r"must define __getitem__"),
+    (lambda: len(Dataset()), NotImplementedError, r"must define __len__"),
 ])
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
