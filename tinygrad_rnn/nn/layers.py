@@ -118,8 +118,9 @@ class Dropout(Module):
     """Zero each element with probability ``p`` while ``training``, scaling the rest by
     1/(1 − p); the identity in eval mode (see :func:`tinygrad_rnn.dropout`)."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
+        F._not_inplace("Dropout", inplace)
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a number in [0, 1], got {p!r}")
         self.p = float(p)
