@@ -16,6 +16,8 @@ CASES = [
     ("lib.tensor(2.5)", "tensor(2.5000)"),
     ("lib.tensor([1, 2, 3])", "tensor([1, 2, 3])"),
     ("lib.tensor([True, False])", "tensor([ True, False])"),
+    ("lib.tensor([[True], [True]])", "tensor([[True],\n        [True]])"),
+    ("lib.tensor([False])", "tensor([False])"),
     ("lib.tensor([0.5], dtype=lib.float64)", "tensor([0.5000], dtype=float64)"),
     ("lib.tensor([1, 2], dtype=lib.int32)", "tensor([1, 2], dtype=int32)"),
     ("lib.tensor([1.0, 2.0], requires_grad=True)", "tensor([1., 2.], requires_grad=True)"),

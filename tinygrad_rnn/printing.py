@@ -33,6 +33,9 @@ def _values(data: np.ndarray, prefix: str) -> str:
         return "[]" if data.ndim == 1 else f"[], size={data.shape}"
     options = dict(separator=", ", prefix=prefix, threshold=THRESHOLD, edgeitems=EDGEITEMS,
                    max_line_width=80)
+    if data.dtype.kind == "b":   # NOTE: PyTorch pads True to False's width only when both occur
+        width = 5 if not data.all() else 4
+        options["formatter"] = {"bool": lambda value: str(bool(value)).rjust(width)}
     if data.dtype.kind == "f":
         finite = data[np.isfinite(data)]
         whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))

@@ -71,10 +71,10 @@ class Tensor:
 
     Attributes:
         data: the values, an ``np.ndarray``.
-        grad: ``None``, or after ``backward`` a Tensor (a leaf) of the same shape and dtype
-            holding d(loss)/d(data), summed over every ``backward`` call; its array is
-            ``grad.data``.
         requires_grad: whether gradients flow to this tensor.
+
+    ``grad`` is None, or after ``backward`` a Tensor (a leaf) of the same shape and dtype
+    holding d(loss)/d(data), summed over every ``backward`` call; its array is ``grad.data``.
     """
 
     # NumPy defers to our reflected operators (``array + tensor`` calls ``__radd__``).
@@ -130,7 +130,8 @@ class Tensor:
 
     @property
     def grad(self) -> "Tensor | None":
-        """The accumulated gradient (a leaf Tensor), or None."""
+        """The accumulated gradient (a leaf Tensor without graph), or None; assigning checks
+        the shape and wraps an array in a Tensor."""
         return self._grad
 
     @grad.setter
