@@ -3,9 +3,9 @@
 Dtype rule, stated once: ``Tensor(data)`` holds float32 or float64. Python scalars and
 lists become float32; float32 and float64 arrays keep their dtype; anything else is a
 ``TypeError``. Integer and boolean tensors (indices, targets, masks, comparison results)
-come from ``tinygrad_rnn.tensor`` (PyTorch's inference: ints give int64, bools give bool), the
-other creation functions, casts (``.long()``, ``.bool()``) and comparisons; they never
-require a gradient. When two tensors meet in an operation the result has NumPy's promoted
+come from the function ``tinygrad_rnn.tensor(data)`` (PyTorch's inference: ints give int64,
+bools give bool; see ``creation.py``), the other creation functions, casts (``.long()``,
+``.bool()``) and comparisons; they never require a gradient. When two tensors meet in an operation the result has NumPy's promoted
 dtype (float32 with float64 gives float64), except that an integer or boolean tensor meeting
 a float one takes the float one's dtype (as PyTorch). A Python scalar takes the dtype of the
 tensor it meets, so ``x * 2.0`` keeps ``x``'s dtype; a float scalar with an integer tensor
