@@ -175,6 +175,14 @@ def test_zero_grad_sets_every_gradient_to_none():
     assert all(p.grad is None for p in block.parameters())
 
 
+def test_zero_grad_without_set_to_none_zeroes_the_gradients_in_place():
+    block = Block()
+    block(tg.Tensor(np.ones((3, 2), np.float32))).sum().backward()
+    grads = [p.grad for p in block.parameters()]
+    block.zero_grad(set_to_none=False)
+    assert all(p.grad is g and not g.data.any() for p, g in zip(block.parameters(), grads))
+
+
 def test_call_runs_forward_and_a_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match="Module does not define forward"):
         Module()(1)
