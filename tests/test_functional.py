@@ -25,8 +25,10 @@ def reduce(losses, reduction, total=None):
     return losses.sum() if reduction == "sum" else losses.sum() / (losses.size if total is None else total)
 
 
-def nll_reference(logp, target, weight=None, ignore_index=-100, reduction="mean"):
-    """-w[t] logp[n, t, d...] at every position, classes on axis 1 (axis 0 for one row)."""
+def nll_reference(logp, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """-w[t] logp[n, t, d...] at every position, classes on axis 1 (axis 0 for one row); with
+    label smoothing ε the target is (1 - ε) one-hot + ε / C everywhere."""
     shape = np.shape(target)
     if logp.ndim == 1:
         logp, target = logp[None], np.asarray(target)[None]
@@ -36,7 +38,9 @@ def nll_reference(logp, target, weight=None, ignore_index=-100, reduction="mean"
         t = target[position]
         if t != ignore_index:
             weights[position] = weight[t]
-            losses[position] = -weight[t] * logp[(position[0], t) + position[1:]]
+            row = logp[(position[0], slice(None)) + position[1:]]
+            smoothed = (1 - label_smoothing) * np.eye(len(row))[t] + label_smoothing / len(row)
+            losses[position] = -(weight * smoothed * row).sum()
     return reduce(losses.reshape(shape), reduction, weights.sum())
 
 
@@ -81,9 +85,9 @@ def pad_reference(x, pad, mode="constant", value=0.0):
 # ---------------------------------------------------------------- strategies for arguments
 
 @st.composite
-def class_targets(draw, s, weighted=True):
+def class_targets(draw, s, smoothing=False):
     """Targets for input shape s[0] (classes on axis 1, or 0 for one row), at least one
-    counted, maybe a class weight, an ignore_index and a reduction."""
+    counted, an ignore_index, a reduction, maybe a class weight and a label smoothing."""
     shape = s[0]
     classes = shape[0] if len(shape) == 1 else shape[1]
     target_shape = () if len(shape) == 1 else (shape[0],) + shape[2:]
@@ -92,8 +96,10 @@ def class_targets(draw, s, weighted=True):
     target = draw(hnp.arrays(np.int64, target_shape, elements=labels | st.just(ignore_index)))
     target.flat[0] = draw(labels)
     kw = {"target": target, "ignore_index": ignore_index, "reduction": draw(REDUCTIONS)}
-    if weighted and draw(st.booleans()):
+    if draw(st.booleans()):
         kw["weight"] = draw(floats_arrays((classes,), np.float64, 0.5, 2.0))
+    if smoothing and draw(st.booleans()):
+        kw["label_smoothing"] = draw(st.floats(0.0, 1.0))
     return kw
 
 
@@ -114,7 +120,8 @@ class_input = shapes(min_dims=1, max_dims=4, max_side=3).map(lambda s: (s,))
 # ---------------------------------------------------------------- declarations
 
 test_cross_entropy_classes_on_axis_1 = op_property_test(
-    F.cross_entropy, cross_entropy_reference, shapes=class_input, kwargs=class_targets)
+    F.cross_entropy, cross_entropy_reference, shapes=class_input,
+    kwargs=lambda s: class_targets(s, smoothing=True))
 test_nll_loss = op_property_test(F.nll_loss, nll_reference, shapes=class_input,
                                  kwargs=class_targets, min_value=-5.0, max_value=0.0)
 test_l1_loss = op_property_test(F.l1_loss, lambda x, t, reduction: reduce(np.abs(x - t), reduction),
@@ -234,6 +241,8 @@ def test_binary_cross_entropy_clamps_its_logs_at_minus_100():
     (lambda: F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 1]),
                              weight=Tensor(np.ones(3), requires_grad=True)),
      ValueError, r"gets no gradient"),
+    (lambda: F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 1]), label_smoothing=1.5),
+     ValueError, r"label_smoothing must lie in \[0, 1\]"),
     (lambda: F.mse_loss(Tensor(np.zeros((2, 3))), Tensor(np.zeros(3))), ValueError,
      r"broadcast explicitly"),
     (lambda: F.binary_cross_entropy(Tensor([1.5]), Tensor([1.0])), ValueError, r"in \[0, 1\]"),

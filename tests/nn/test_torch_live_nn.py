@@ -42,6 +42,11 @@ def test_losses_match_pytorch(reduction):
     t, tt = TARGET, torch.tensor(TARGET)
     both(lambda x: F.cross_entropy(x, t, weight=W, ignore_index=-1, **kw),
          lambda x: TF.cross_entropy(x, tt, weight=torch.tensor(W), ignore_index=-1, **kw), X)
+    both(lambda x: F.cross_entropy(x, t, weight=W, ignore_index=-1, label_smoothing=0.3, **kw),
+         lambda x: TF.cross_entropy(x, tt, weight=torch.tensor(W), ignore_index=-1,
+                                    label_smoothing=0.3, **kw), X)
+    both(lambda x: F.cross_entropy(x, t, ignore_index=-1, label_smoothing=0.1, **kw),
+         lambda x: TF.cross_entropy(x, tt, ignore_index=-1, label_smoothing=0.1, **kw), X)
     both(lambda x: F.nll_loss(F.log_softmax(x, 1), t, ignore_index=-1, **kw),
          lambda x: TF.nll_loss(TF.log_softmax(x, 1), tt, ignore_index=-1, **kw), X)
     both(lambda x, y: F.mse_loss(x, y, **kw), lambda x, y: TF.mse_loss(x, y, **kw), X, P)

@@ -33,8 +33,10 @@ class CrossEntropyLoss(_Loss):
 
     function = staticmethod(F.cross_entropy)
 
-    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
-        super().__init__(reduction, weight=weight, ignore_index=ignore_index)
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0):
+        super().__init__(reduction, weight=weight, ignore_index=ignore_index,
+                         label_smoothing=label_smoothing)
 
 
 class NLLLoss(_Loss):

@@ -189,35 +189,54 @@ def _classes_last(op: str, input, target, ignore_index: int):
     return input, target, valid
 
 
-def _class_weighted(op: str, loss: Tensor, target, valid, weight, classes: int,
-                    reduction: str) -> Tensor:
-    """Each entry's loss times its class's weight (zero where ignored), then reduced; the
-    mean divides by the total weight of the counted entries (NaN when there are none)."""
+def _class_weights(op: str, target, valid, weight, classes: int, dtype):
+    """The class weights (None when not given), each entry's weight ``w[t]`` (zero where
+    ignored; None without weights) and the mean's divisor: the summed weight of the counted
+    entries, or their number without weights (NaN when there are none, as PyTorch)."""
     weight = _constant(op, "weight", weight)
     if weight is None:
-        return _reduce(op, loss, reduction, count=int(valid.sum()) or np.nan)
+        return None, None, int(valid.sum()) or np.nan
     if weight.shape != (classes,):
         raise ValueError(f"{op}: weight must have shape ({classes},), one per class, "
                          f"got {weight.shape}")
-    per_entry = np.where(valid, weight[np.where(valid, target, 0)], 0.0).astype(loss.dtype)
-    loss = ew.mul(loss, Tensor._from_op(per_entry, None, 0))
-    return _reduce(op, loss, reduction, count=per_entry.sum() if valid.any() else np.nan)
+    weight = weight.astype(dtype)
+    per_entry = np.where(valid, weight[np.where(valid, target, 0)], 0.0).astype(dtype)
+    return weight, per_entry, per_entry.sum() if valid.any() else np.nan
+
+
+def _smoothed(loss: Tensor, logits: Tensor, valid, weight, epsilon: float) -> Tensor:
+    r"""(1 - ε) loss + (ε / C) Σ_c -w_c log softmax(x)_c at each counted entry: the
+    cross-entropy against the target mixed with the uniform distribution (``label_smoothing``)."""
+    logp = log_softmax(logits, -1)
+    if weight is not None:
+        logp = ew.mul(logp, weight)
+    uniform = ew.mul(sum(logp, -1), Tensor._from_op(-valid.astype(logits.dtype), None, 0))
+    return ew.add(ew.mul(loss, 1.0 - epsilon), ew.mul(uniform, epsilon / logits.shape[-1]))
 
 
 def cross_entropy(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
-                  reduction: str = "mean") -> Tensor:
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """-log softmax(input)[target], with the classes on axis 1, as PyTorch.
 
     Shapes: input ``(N, C)`` with targets ``(N,)``; ``(N, C, d1, ...)`` with ``(N, d1, ...)``;
     or one row ``(C,)`` with a 0-d target. Targets equal to ``ignore_index`` (padding) add
     nothing. ``weight`` (C,) scales each class's terms (a constant, no gradient); the mean
     divides by the summed weight of the counted targets (their number without ``weight``;
-    NaN when every target is ignored, as PyTorch).
+    NaN when every target is ignored, as PyTorch). ``label_smoothing`` ε in [0, 1] mixes
+    each one-hot target with the uniform distribution: (1 - ε) of this loss plus ε / C of
+    ``-Σ_c w_c log softmax(input)_c``, as PyTorch.
     """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
     logits, target, valid = _classes_last("cross_entropy", input, target, ignore_index)
+    weight, per_entry, count = _class_weights("cross_entropy", target, valid, weight,
+                                              logits.shape[-1], logits.dtype)
     loss = CrossEntropy.apply(logits, target=target, ignore_index=ignore_index)
-    return _class_weighted("cross_entropy", loss, target, valid, weight, logits.shape[-1],
-                           reduction)
+    if per_entry is not None:
+        loss = ew.mul(loss, Tensor._from_op(per_entry, None, 0))
+    if label_smoothing:
+        loss = _smoothed(loss, logits, valid, weight, label_smoothing)
+    return _reduce("cross_entropy", loss, reduction, count)
 
 
 def nll_loss(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
@@ -225,13 +244,17 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
     """-input[target]: the loss for log-probabilities (``log_softmax``'s output), with the
     shapes, ``weight``, ``ignore_index`` and reductions of :func:`cross_entropy`."""
     logp, target, valid = _classes_last("nll_loss", input, target, ignore_index)
+    _, per_entry, count = _class_weights("nll_loss", target, valid, weight, logp.shape[-1],
+                                         logp.dtype)
     rows = reshape(logp, -1, logp.shape[-1])
     flat = np.where(valid, target, 0).reshape(-1)
     picked = getitem(rows, (np.arange(flat.size), flat))
-    # NOTE: multiplying by the mask, not indexing it away, keeps the target's shape for "none".
-    mask = Tensor._from_op(valid.reshape(-1).astype(logp.dtype), None, 0)
-    loss = reshape(ew.neg(ew.mul(picked, mask)), *target.shape)
-    return _class_weighted("nll_loss", loss, target, valid, weight, logp.shape[-1], reduction)
+    # NOTE: multiplying by the weights (or the mask), not indexing the ignored entries away,
+    # keeps the target's shape for "none".
+    scale = valid.astype(logp.dtype) if per_entry is None else per_entry
+    loss = reshape(ew.neg(ew.mul(picked, Tensor._from_op(scale.reshape(-1), None, 0))),
+                   *target.shape)
+    return _reduce("nll_loss", loss, reduction, count)
 
 
 # ---------------------------------------------------------------- regression and binary losses
