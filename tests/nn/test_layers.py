@@ -130,6 +130,18 @@ def test_embedding_requires_integer_indices(bad):
         Embedding(3, 2)(bad)
 
 
+def test_embedding_from_pretrained_copies_and_freezes_unless_told():
+    table = np.arange(6.0).reshape(3, 2)
+    frozen = Embedding.from_pretrained(table, padding_idx=0)
+    np.testing.assert_array_equal(frozen.weight.data, table)   # the padding row kept, as PyTorch
+    assert not frozen.weight.requires_grad and not np.shares_memory(frozen.weight.data, table)
+    trained = Embedding.from_pretrained(tg.Tensor(table), freeze=False)
+    trained([2, 2]).sum().backward()
+    np.testing.assert_array_equal(trained.weight.grad.data, [[0, 0], [0, 0], [2, 2]])
+    with pytest.raises(ValueError, match="expected a 2-D table"):
+        Embedding.from_pretrained(np.zeros(3))
+
+
 def test_embedding_rejects_out_of_range_indices():
     with pytest.raises(IndexError, match=r"\[0, 3\)"):
         Embedding(3, 2)([0, 3])

@@ -100,6 +100,24 @@ class Embedding(Module):
         self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype))
         self.reset_parameters()
 
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True,
+                        padding_idx: int | None = None) -> "Embedding":
+        """A table holding a copy of ``embeddings`` (2-D floats), its weight frozen
+        (``requires_grad=False``) unless ``freeze=False``; the padding row keeps its given
+        values, as PyTorch's.
+
+        >>> Embedding.from_pretrained(np.eye(3, dtype=np.float32))([2]).tolist()
+        [[0.0, 0.0, 1.0]]
+        """
+        data = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if data.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got shape {data.shape}")
+        table = cls(*data.shape, padding_idx=padding_idx, dtype=data.dtype)
+        table.weight.data[...] = data
+        table.weight.requires_grad = not freeze
+        return table
+
     def reset_parameters(self, generator=None) -> None:
         """Redraw the weight from N(0, 1) and zero the padding row."""
         init.normal_(self.weight, 0.0, 1.0, generator)
