@@ -168,9 +168,10 @@ def _classes_last(op: str, input, target, ignore_index: int):
     input = as_tensor(input)
     if input.ndim == 0:
         raise ValueError(f"{op}: input must have a class axis, got a scalar")
-    if np.asarray(target.data if isinstance(target, Tensor) else target).dtype.kind == "f":
-        raise TypeError(f"{op}: targets must be integers (class indices); class probabilities "
-                        f"are not supported: for soft targets p write "
+    dtype = np.asarray(target.data if isinstance(target, Tensor) else target).dtype
+    if dtype.kind not in "iu":
+        raise TypeError(f"{op}: targets (class indices, not class probabilities) must be "
+                        f"integers, got dtype {dtype}; for soft targets p write "
                         f"-(p * log_softmax(input, 1)).sum(1).mean()")
     target = _integer_indices(op, "targets", target)
     expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
