@@ -205,6 +205,16 @@ def test_to_another_device_or_an_integer_dtype_is_refused():
         tg.nn.Linear(2, 2).to(np.int64)
 
 
+def test_apply_visits_children_first_and_requires_grad_freezes():
+    net = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.Sequential(tg.nn.Tanh()))
+    visited = []
+    assert net.apply(lambda m: visited.append(type(m).__name__)) is net
+    assert visited == ["Linear", "Tanh", "Sequential", "Sequential"]
+    assert net.requires_grad_(False) is net
+    assert not any(p.requires_grad for p in net.parameters())
+    assert all(p.requires_grad for p in net.requires_grad_().parameters())
+
+
 def test_call_runs_forward_and_a_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match="Module does not define forward"):
         Module()(1)

@@ -205,6 +205,21 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every child's tree, then on this module (PyTorch's order,
+        e.g. for a custom initialisation); returns the module."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradients on or off for every parameter (off freezes them); returns the
+        module."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
     def num_parameters(self) -> int:
         """The number of scalars in all parameters (shared ones counted once)."""
         return sum(param.data.size for param in self.parameters())
