@@ -4,8 +4,8 @@
 A :class:`PackedSequence` has PyTorch's four fields and layout: ``data`` holds the valid
 time steps only, time step by time step, each step's sequences longest first
 (``batch_sizes[t]`` rows for step t); ``sorted_indices`` lists the batch in that
-longest-first order and ``unsorted_indices`` undoes it. Packing and unpacking are each one
-indexing op, so gradients flow through both. The recurrent layers accept one and return
+longest-first order and ``unsorted_indices`` undoes it. Packing and unpacking are indexing
+ops, so gradients flow through both. The recurrent layers accept one and return
 one; inside they run the padded batch with its lengths (see :class:`~tinygrad_rnn.nn.Recurrent`),
 which gives the same numbers, and their final state is in the original batch order.
 """
