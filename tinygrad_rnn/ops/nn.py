@@ -358,8 +358,10 @@ def embedding(weight, indices, padding_idx: int | None = None) -> Tensor:
             f"{indices.min()} to {indices.max()}"
         )
     y = Embedding.apply(weight, indices=indices)
+    if padding_idx is None:
+        return y
     padded = indices == padding_idx
-    if padding_idx is None or not padded.any():
+    if not padded.any():
         return y
     # NOTE: ``where`` sends the padding positions' gradient nowhere, so that row's is zero.
     row = Tensor._from_op(weight.data[padding_idx].copy(), None, 0)
