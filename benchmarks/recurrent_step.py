@@ -84,7 +84,7 @@ def build_tinygrad(fused):
             xt.zero_grad()
             output, _ = layer(xt)
             (output * wt).sum().backward()
-            return (xt.grad, *(p.grad for p in weights))
+            return (xt.grad.data, *(p.grad.data for p in weights))
 
         return step
 
@@ -108,7 +108,7 @@ def build_torch(cell, params, x, w):
         xt.grad = None
         output, _ = layer(xt)
         (output * wt).sum().backward()
-        return (xt.grad, *(p.grad for p in weights))
+        return (xt.grad.data, *(p.grad.data for p in weights))
 
     return step
 
