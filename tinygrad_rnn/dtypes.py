@@ -18,7 +18,8 @@ FLOAT_DTYPES = (float32, float64)
 DTYPES = (float32, float64, int64, int32, bool)
 _NAMES = {float32: "float32", float64: "float64", int64: "int64", int32: "int32", bool: "bool"}
 
-__all__ = ["bool", "double", "float", "float32", "float64", "int", "int32", "int64", "long"]
+__all__ = ["bool", "device", "double", "float", "float32", "float64", "int", "int32", "int64",
+           "long"]
 
 
 def as_dtype(dtype, where: str) -> np.dtype:
@@ -36,6 +37,13 @@ def as_dtype(dtype, where: str) -> np.dtype:
 def dtype_name(dtype: np.dtype) -> str:
     """The short name of one of :data:`DTYPES` (``float32``, ``int64``...)."""
     return _NAMES.get(dtype, str(dtype))
+
+
+def device(name) -> str:
+    """PyTorch's ``torch.device("cpu")``: the name ``"cpu"``, which every ``device=`` and
+    ``.to()`` accepts; any other device is an error."""
+    check_device(name, "device")
+    return "cpu"
 
 
 def check_device(device, where: str) -> None:

@@ -143,7 +143,7 @@ def test_integer_and_boolean_tensors_never_require_grad():
 
 @pytest.mark.parametrize("call", [
     lambda: tg.zeros(2, device="cuda"), lambda: tg.tensor([1.0], device="cuda:0"),
-    lambda: tg.ones(1).to("cuda"), lambda: tg.randn(2, device="mps"),
+    lambda: tg.ones(1).to("cuda"), lambda: tg.randn(2, device="mps"), lambda: tg.device("cuda"),
 ])
 def test_a_device_other_than_the_cpu_says_the_project_runs_on_the_cpu(call):
     with pytest.raises(RuntimeError, match="runs on the CPU only"):
@@ -151,7 +151,8 @@ def test_a_device_other_than_the_cpu_says_the_project_runs_on_the_cpu(call):
 
 
 def test_cpu_device_is_accepted_everywhere():
-    x = tg.zeros(2, device="cpu")
+    device = tg.device("cpu")
+    x = tg.zeros(2, device=device).to(device)
     assert x.device == "cpu" and x.cpu() is x and x.to("cpu") is x
     assert tg.tensor([1], device="cpu").to(device="cpu", dtype=tg.float32).dtype == np.float32
 
