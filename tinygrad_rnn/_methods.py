@@ -7,6 +7,7 @@ indexing accept them. ``&``, ``|``, ``^`` and ``~`` work on boolean and integer 
 import numpy as np
 
 from . import ops
+from .ops.shape import _index_value
 from .random import multinomial
 from .tensor import Tensor
 
@@ -31,6 +32,13 @@ def _logical(ufunc):
             raise TypeError(f"{ufunc.__name__}: expects boolean or integer tensors, not float")
         return check(self, *others)
     return method
+
+
+def _setitem(self, index, value) -> None:
+    """``self[index] = value``, in place under the rules of ``+=`` (no graph through ``self``)."""
+    self._check_in_place(value)
+    index = tuple(map(_index_value, index)) if isinstance(index, tuple) else _index_value(index)
+    self.data[index] = value.data if isinstance(value, Tensor) else value
 
 
 def _view(self, *shape):
@@ -59,7 +67,7 @@ _OPERATORS = {
     "__truediv__": ops.div, "__rtruediv__": _reflected(ops.div),
     "__pow__": ops.pow, "__rpow__": _reflected(ops.pow),
     "__matmul__": ops.matmul, "__rmatmul__": _reflected(ops.matmul),
-    "__neg__": ops.neg, "__getitem__": ops.getitem,
+    "__neg__": ops.neg, "__getitem__": ops.getitem, "__setitem__": _setitem,
     "__lt__": _constant(np.less), "__le__": _constant(np.less_equal),
     "__gt__": _constant(np.greater), "__ge__": _constant(np.greater_equal),
     "__eq__": _constant(np.equal), "__ne__": _constant(np.not_equal),

@@ -78,9 +78,6 @@ class Checkpoint(collections.abc.Mapping):
     def __len__(self) -> int:
         return len(self.model_state)
 
-    __eq__ = object.__eq__   # NOTE: a dataclass, compared by identity as Mapping's == would
-    __hash__ = None          # compare only the model state
-
 
 # ---------------------------------------------------------------- JSON and hashing
 

@@ -81,6 +81,23 @@ def test_in_place_on_a_constant_changes_it_and_keeps_its_dtype():
         count += 0.5
 
 
+def test_item_assignment_fills_a_constant_as_in_the_name_classifier_tutorial():
+    line = tg.zeros(3, 1, 4)
+    for position, letter in enumerate([2, 0, 3]):
+        line[position][0][letter] = 1   # chained indexing writes through, as in PyTorch
+    line[tg.tensor([0])] += 0.5
+    expected = np.zeros((3, 1, 4), np.float32)
+    expected[[0, 1, 2], 0, [2, 0, 3]] = 1
+    expected[0] += 0.5
+    np.testing.assert_array_equal(line.data, expected)
+    w = tg.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        w[0] = 1.0
+    with tg.no_grad():
+        w[tg.tensor([True, False])] = 2.0
+    np.testing.assert_array_equal(w.data, [2.0, 0.0])
+
+
 @pytest.mark.parametrize("set_to_none", [True, False])
 def test_zero_grad_sets_none_or_zeros(set_to_none):
     w = tg.tensor([1.0, 2.0], requires_grad=True)
