@@ -68,6 +68,11 @@ def test_pack_sequence_by_hand():
     assert lengths.tolist() == [1, 3, 2]
 
 
+def test_pad_sequence_on_the_left():
+    padded = pad_sequence([Tensor([1.0, 2.0]), Tensor([3.0])], padding_side="left")
+    np.testing.assert_array_equal(padded.data, [[1, 0], [2, 3]])
+
+
 def test_unsorted_lengths_need_enforce_sorted_false():
     with pytest.raises(ValueError, match=r"sorted in decreasing order.*enforce_sorted=False"):
         pack_padded_sequence(Tensor(np.zeros((3, 2, 1))), [1, 3])
@@ -76,6 +81,7 @@ def test_unsorted_lengths_need_enforce_sorted_false():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: pad_sequence([]), ValueError, "empty list"),
     (lambda: pad_sequence([Tensor(1.0)]), ValueError, "needs a time axis"),
+    (lambda: pad_sequence([Tensor([1.0])], padding_side="top"), ValueError, "padding_side"),
     (lambda: pack_padded_sequence(Tensor(np.zeros(3)), [1]), ValueError, "time and batch axes"),
     (lambda: pack_padded_sequence(Tensor(np.zeros((3, 2))), [1, 2, 3]), ValueError,
      r"expected 2 lengths"),

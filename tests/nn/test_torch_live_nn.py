@@ -94,6 +94,14 @@ def test_functional_rest_matches_pytorch():
                                   TF.one_hot(torch.tensor(TARGET.clip(0))).numpy())
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_pad_sequence_matches_pytorch(batch_first, side):
+    sequences = [rng.standard_normal((n, 2)) for n in (2, 4, 1)]
+    both(lambda *xs: tg.nn.utils.rnn.pad_sequence(xs, batch_first, -1.0, side),
+         lambda *xs: torch.nn.utils.rnn.pad_sequence(xs, batch_first, -1.0, side), *sequences)
+
+
 LENGTHS = [[3, 5, 2, 5], [5, 3, 3, 1]]   # ties; the second one sorted
 
 

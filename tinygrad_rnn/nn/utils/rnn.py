@@ -34,18 +34,23 @@ def _int64(array) -> Tensor:
     return Tensor._from_op(np.asarray(array, np.int64), None, 0)
 
 
-def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0) -> Tensor:
+def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
+                 padding_side: str = "right") -> Tensor:
     """Tensors ``(L_i, *)`` stacked into ``(T, N, *)`` (``(N, T, *)`` with ``batch_first``),
-    ``T = max L_i``, each filled with ``padding_value`` past its end; differentiable."""
+    ``T = max L_i``, each filled with ``padding_value`` past its end (before its start with
+    ``padding_side="left"``); differentiable."""
     sequences = [as_tensor(s) for s in sequences]
     if not sequences:
         raise ValueError("pad_sequence: got an empty list of sequences")
+    if padding_side not in ("right", "left"):
+        raise ValueError(f"pad_sequence: padding_side must be 'right' or 'left', got {padding_side!r}")
     if any(s.ndim == 0 for s in sequences):
         raise ValueError("pad_sequence: every sequence needs a time axis, got a 0-d tensor")
     steps = max(s.shape[0] for s in sequences)
     trailing = (0, 0) * (sequences[0].ndim - 1)
-    padded = [pad(s, trailing + (0, steps - s.shape[0]), value=padding_value)
-              for s in sequences]
+    left = padding_side == "left"
+    padded = [pad(s, trailing + ((steps - s.shape[0], 0) if left else (0, steps - s.shape[0])),
+                  value=padding_value) for s in sequences]
     return ops.stack(padded, 0 if batch_first else 1)
 
 
