@@ -82,7 +82,7 @@ _OPERATORS = {
 }
 
 _METHODS = (
-    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clip", "clamp", "maximum",
+    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clip", "clamp", "maximum",
     "minimum", "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "topk", "sort",
     "reshape", "flatten", "transpose", "permute", "swapaxes", "squeeze", "unsqueeze",
     "broadcast_to", "expand", "repeat", "flip", "split", "chunk", "gather", "masked_fill",

@@ -219,6 +219,13 @@ def test_max_with_dim_sends_the_gradient_to_the_first_maximum_amax_shares_it():
     np.testing.assert_array_equal(x.grad.data, [[0.5, 0.5, 0.0]])
 
 
+def test_max_over_several_dims_points_to_amax():
+    with pytest.raises(TypeError, match="for the maximum over several dims use amax"):
+        tg.zeros(2, 3).max(dim=(0, 1))
+    with pytest.raises(TypeError, match="for the minimum over several dims use amin"):
+        tg.zeros(2, 3).min(axis=(0, 1))
+
+
 def test_numpy_names_stay_as_aliases():
     x = tg.tensor(np.arange(6.0).reshape(2, 3))
     np.testing.assert_array_equal(x.sum(axis=1, keepdims=True).data, [[3.0], [12.0]])

@@ -52,6 +52,7 @@ def shapes(lib):
         "unsqueeze": x.unsqueeze(1), "squeeze": x.unsqueeze(0).squeeze(0),
         "cat": lib.cat([x, x * 2], dim=1), "concatenate": lib.concatenate([x, x], 0),
         "stack": lib.stack([x, x], dim=2),
+        "methods": x.add(1).sub(x.mul(2)).div(4).pow(2).neg().exp().log(),
     })
 
 

@@ -125,6 +125,9 @@ def _extreme(op, reduce, pick, x, dim, keepdim, axis, keepdims):
     dim, keepdim = dim_args(op, dim, keepdim, axis, keepdims)
     if dim is None:
         return reduce(x)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}; for the {op}imum over several "
+                        f"dims use a{op}(x, dim)")
     x = as_tensor(x)
     indices = pick(x, dim, keepdim=True)
     values = gather(x, _one_dim(op, x, dim), indices)
