@@ -194,6 +194,16 @@ def test_every_target_ignored_gives_nan_mean_as_pytorch():
 
 # ---------------------------------------------------------------- the rest
 
+def test_softmax_in_another_dtype_keeps_the_gradient():
+    x = Tensor(np.array([[1.0, 2.0, 3.0]], np.float32), requires_grad=True)
+    y = F.log_softmax(x, dim=1, dtype=tg.float64)
+    assert y.dtype == np.float64 and F.softmax(x, 1, tg.float64).dtype == np.float64
+    y[0, 0].backward()
+    assert x.grad.dtype == np.float32
+    softmax = np.exp(log_softmax_axis1(x.data.astype(np.float64)))
+    np.testing.assert_allclose(x.grad.data, [[1, 0, 0]] - softmax, rtol=1e-6)
+
+
 def test_embedding_padding_row_gets_no_gradient_negative_index_counts_from_the_end():
     weight = Tensor(np.arange(8.0).reshape(4, 2), requires_grad=True)
     y = F.embedding(np.array([[3, 1], [3, 0]]), weight, padding_idx=-1)

@@ -52,14 +52,18 @@ def _required_dim(op: str, dim):
     return dim
 
 
-def softmax(input, dim: int | None = None) -> Tensor:  # noqa: A002
-    """exp(x) / sum(exp(x)) along ``dim``."""
-    return ops.softmax(input, _required_dim("softmax", dim))
+def _in_dtype(input, dtype) -> Tensor:
+    return as_tensor(input) if dtype is None else as_tensor(input).to(dtype)
 
 
-def log_softmax(input, dim: int | None = None) -> Tensor:  # noqa: A002
-    """x - logsumexp(x) along ``dim``."""
-    return ops.log_softmax(input, _required_dim("log_softmax", dim))
+def softmax(input, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
+    """exp(x) / sum(exp(x)) along ``dim``, computed in ``dtype`` if given."""
+    return ops.softmax(_in_dtype(input, dtype), _required_dim("softmax", dim))
+
+
+def log_softmax(input, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
+    """x - logsumexp(x) along ``dim``, computed in ``dtype`` if given."""
+    return ops.log_softmax(_in_dtype(input, dtype), _required_dim("log_softmax", dim))
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
