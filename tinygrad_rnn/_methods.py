@@ -78,6 +78,7 @@ _OPERATORS = {
     "gt": _constant(np.greater), "ge": _constant(np.greater_equal),
     "view": _view, "view_as": lambda self, other: ops.reshape(self, other.shape),
     "expand_as": lambda self, other: ops.expand(self, other.shape),
+    "any": _constant(np.any), "all": _constant(np.all), "t": _transposed,
     "multinomial": multinomial,
 }
 

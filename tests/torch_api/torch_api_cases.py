@@ -85,7 +85,7 @@ def indexing(lib):
         "gather": x.gather(1, index), "gather_dim0": lib.gather(x, 0, lib.tensor([[2, 0, 1, 1]])),
         "masked_fill": x.masked_fill(mask, -1.0), "masked_fill_row": x.masked_fill(
             lib.tensor([True, False, True, False]), 0.0),
-        "gt": mask, "eq": x == 0.5, "ne_count": (x != 0.5).sum(), "le_float": (x <= 1.0).float(),
+        "gt": mask, "eq": x == 0.5, "any": mask.any(), "all_dim": mask.all(1), "t": x.t(), "ne_count": (x != 0.5).sum(), "le_float": (x <= 1.0).float(),
         "bool_index": x[mask], "long_index": x[lib.tensor([2, 0])],
         "where": lib.where(mask, x, lib.zeros_like(x)), "logical": (mask & (x < 2.5)) | ~mask,
         "accuracy": (x.argmax(1) == lib.tensor([2, 0, 1])).float().mean(),
