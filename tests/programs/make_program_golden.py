@@ -3,7 +3,7 @@ run under PyTorch, for ``test_programs.py`` to check against where PyTorch is no
 
 Run by hand, with PyTorch installed, from the repository root::
 
-    .venv/bin/python tests/programs/make_golden.py
+    .venv/bin/python tests/programs/make_program_golden.py
 """
 
 import json

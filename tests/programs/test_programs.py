@@ -1,7 +1,7 @@
 """The three PyTorch-style programs (``tagger.py``, ``classifier.py``, ``charlm.py``), each
 written once against a framework module ``M``, give PyTorch's numbers when ``M`` is
-``tinygrad_rnn``: against ``golden.json`` (PyTorch's, written by ``make_golden.py``)
-always, and against PyTorch run live where it is installed."""
+``tinygrad_rnn``: against ``golden.json`` (PyTorch's, written by
+``make_program_golden.py``) always, and against PyTorch run live where it is installed."""
 
 import json
 
@@ -10,7 +10,7 @@ import pytest
 
 import tinygrad_rnn
 import tinygrad_rnn.utils.data  # noqa: F401  (M.utils.data, as torch.utils.data)
-from make_golden import GOLDEN
+from make_program_golden import GOLDEN
 from programs import PROGRAMS
 
 import charlm
@@ -64,11 +64,11 @@ def test_shuffled_loader_sees_every_example_once_per_epoch():
 
 def test_pytorch_live_gives_the_same_numbers_and_the_golden_file(ours):
     pytest.importorskip("torch", reason="PyTorch is needed to run the programs under it")
-    from make_golden import torch_results
+    from make_program_golden import torch_results
 
     theirs = torch_results()
     golden = json.loads(GOLDEN.read_text())
     for name in PROGRAMS:
         assert_same_numbers(ours[name], theirs[name], f"{name} (live)")
         assert_same_numbers(golden[name], theirs[name], f"{name}: golden.json is stale "
-                                                         f"(rerun make_golden.py)")
+                                                         f"(rerun make_program_golden.py)")
