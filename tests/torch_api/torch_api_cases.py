@@ -1,7 +1,7 @@
 """Small programs written for PyTorch that run unchanged with ``lib = tinygrad_rnn``.
 
 Each case takes the library module (``torch`` or ``tinygrad_rnn``) and returns named
-results as NumPy arrays (``results``). ``make_golden.py`` stores PyTorch's results in
+results as NumPy arrays (``results``). ``make_torch_api_golden.py`` stores PyTorch's results in
 ``golden.json``; ``test_torch_api.py`` compares ours with the file always and with PyTorch
 live when it is installed. Nothing here imports PyTorch.
 """
