@@ -279,3 +279,44 @@ def test_save_with_a_state_dict_first_needs_a_path_second(tmp_path):
         tg.save({"w": np.zeros(1)}, None)
     with pytest.raises(TypeError, match="use save\\(path, model=..., optimizer=..."):
         tg.save({"model": {"w": np.zeros(1)}}, tmp_path / "nested.safetensors")
+
+
+# ---------------------------------------------------------------- clear errors
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: tg.zeros(2, 3).flatten(1, 0), ValueError, "flatten: start_dim 1 comes after end_dim 0"),
+    (lambda: tg.zeros(2, 3).expand(3), ValueError, "expand: 1 sizes for a tensor of 2 dims"),
+    (lambda: tg.zeros(2, 3).repeat(2), ValueError, "repeat: 1 repeats for a tensor of 2 dims"),
+    (lambda: tg.zeros(2, 3).unsqueeze(), TypeError, "unsqueeze: missing the dim"),
+    (lambda: tg.zeros(2, 3).squeeze(dim=0, axis=0), TypeError, "dim= or its alias axis="),
+    (lambda: tg.zeros(2, 3)[tg.tensor([0.5])], TypeError, "must hold integers or bools"),
+    (lambda: tg.zeros(2, 3).gather(1, tg.tensor([[0], [1], [2]])), ValueError,
+     "index of shape \\(3, 1\\) is larger than the input \\(2, 3\\) outside dim 1"),
+    (lambda: tg.zeros(2, 0).sort(dim=1), ValueError, "sort: dim 1 of \\(2, 0\\) is empty"),
+    (lambda: tg.zeros(2, 3).topk(1, dim=(0, 1)), TypeError, "topk: dim must be an int"),
+    (lambda: tg.zeros(0).argmax(), ValueError, "argmax: cannot reduce an empty tensor"),
+    (lambda: tg.zeros(2).masked_fill(tg.ones(2, 2).bool(), 0.0), ValueError,
+     "masked_fill: mask of shape \\(2, 2\\) does not broadcast to the input's shape \\(2,\\)"),
+    (lambda: tg.zeros(2) & tg.tensor([True, False]), TypeError, "expects boolean or integer"),
+    (lambda: tg.multinomial(tg.zeros(2, 2, 2), 1), ValueError, "expected 1-D or 2-D weights"),
+    (lambda: tg.multinomial(tg.tensor([1.0, -1.0]), 1), ValueError, "non-negative"),
+    (lambda: tg.from_numpy([1.0]), TypeError, "from_numpy: expected an np.ndarray, got list"),
+    (lambda: tg.zeros_like(np.zeros(2)), TypeError, "zeros_like: expected a Tensor, got ndarray"),
+    (lambda: bool(tg.zeros(2)), RuntimeError, "truth value of a tensor of shape \\(2,\\)"),
+    (lambda: [0, 1][tg.tensor([0.0])], TypeError, "only an integer tensor with one element"),
+    (lambda: tg.Tensor(tg.tensor([1])), TypeError, "expected a float32 or float64 array"),
+])
+def test_misuse_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_python_number_conversions_and_numpy_interop():
+    x = tg.tensor([2.5])
+    assert float(x) == 2.5 and int(x) == 2 and bool(x) and [10, 20, 30][tg.tensor(1)] == 20
+    assert np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert not np.shares_memory(np.array(x, copy=True), x.data)
+    assert x.to(copy=True) is not x and x.to(tg.zeros(1, dtype=tg.float64)).dtype == np.float64
+    sorted_scalar = tg.tensor(3.0).sort()
+    assert sorted_scalar.values.item() == 3.0 and sorted_scalar.indices.item() == 0
+    assert tg.zeros(2, 3).flatten().shape == (6,) and tg.tensor(1.0).flatten().shape == (1,)
