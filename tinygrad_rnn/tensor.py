@@ -111,7 +111,7 @@ class Tensor:
         """The shape as a tuple, or the length of dimension ``dim`` (as PyTorch's ``size``)."""
         if dim is None:
             return self.data.shape
-        if not -max(self.ndim, 1) <= dim < max(self.ndim, 1) or self.ndim == 0:
+        if not -self.ndim <= dim < self.ndim:
             raise IndexError(f"size: dimension {dim} is out of range for shape {self.shape}")
         return self.data.shape[dim]
 
