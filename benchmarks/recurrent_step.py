@@ -90,7 +90,7 @@ def build_tinygrad(fused):
             xt.zero_grad()
             output, _ = layer(xt)
             (output * wt).sum().backward()
-            return (xt.grad, *(p.grad for p in weights))
+            return (xt.grad.data, *(p.grad.data for p in weights))
 
         return step
 
@@ -113,7 +113,7 @@ def build_torch(cell, params, x, w):
         xt.grad = None
         output, _ = layer(xt)
         (output * wt).sum().backward()
-        return (xt.grad, *(p.grad for p in weights))
+        return (xt.grad.data, *(p.grad.data for p in weights))
 
     return step
 

@@ -35,8 +35,8 @@ def run(layer, x, states, lengths, upstream):
     for f in finals:
         loss = loss + (f * f).sum()
     loss.backward()
-    return ([output.data, *(f.data for f in finals), x.grad, *(s.grad for s in states)]
-            + [p.grad for p in layer.parameters()])
+    return ([output.data, *(f.data for f in finals), x.grad.data, *(s.grad.data for s in states)]
+            + [p.grad.data for p in layer.parameters()])
 
 
 def relative_error(a, b):

@@ -73,6 +73,64 @@ def one_axis(s, extra=0):
     return {"axis": st.integers(-n, n - 1)}
 
 
+def reduce_dims(s):
+    """PyTorch's names for the reduced dims."""
+    return {"dim": valid_axes(len(s[0])), "keepdim": st.booleans()}
+
+
+def one_dim(s):
+    return {"dim": st.integers(-len(s[0]), len(s[0]) - 1)}
+
+
+@st.composite
+def topk_args(draw, s):
+    dim = draw(st.integers(-len(s[0]), len(s[0]) - 1))
+    return {"k": draw(st.integers(0, s[0][dim])), "dim": dim, "largest": draw(st.booleans())}
+
+
+@st.composite
+def flatten_dims(draw, s):
+    start = draw(st.integers(0, len(s[0]) - 1))
+    return {"start_dim": start, "end_dim": draw(st.integers(start, len(s[0]) - 1))}
+
+
+@st.composite
+def expand_sizes(draw, shape):
+    """A shape ``shape`` broadcasts to, with some of ``shape``'s own sides given as -1."""
+    target = np.broadcast_shapes(shape, draw(hnp.broadcastable_shapes(shape, max_side=3)))
+    lead = len(target) - len(shape)
+    return tuple(-1 if i >= lead and n == shape[i - lead] and draw(st.booleans()) else n
+                 for i, n in enumerate(target))
+
+
+def expanded(shape, sizes):
+    """The shape ``expand(*sizes)`` gives, -1 keeping the matching side of ``shape``."""
+    lead = len(sizes) - len(shape)
+    return tuple(shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+
+
+def naive_gather(x, dim, index):
+    """torch.gather's definition, element by element."""
+    out = np.empty(index.shape, x.dtype)
+    for where in np.ndindex(*index.shape):
+        source = list(where)
+        source[dim] = index[where]
+        out[where] = x[tuple(source)]
+    return out
+
+
+@st.composite
+def gather_args(draw, s):
+    """A dim and an index no larger than the input outside it, with values in range."""
+    shape = s[0]
+    dim = draw(st.integers(0, len(shape) - 1))
+    index_shape = tuple(draw(st.integers(0, 4 if shape[dim] else 0)) if d == dim
+                        else draw(st.integers(0, n)) for d, n in enumerate(shape))
+    index = draw(hnp.arrays(np.int64, index_shape,
+                            elements=st.integers(0, max(shape[dim] - 1, 0))))
+    return {"dim": dim, "index": index}
+
+
 @st.composite
 def reshape_targets(draw, shape):
     """Shapes with the elements of ``shape``: its prime factors shuffled and grouped, size-1
@@ -128,6 +186,11 @@ def np_split_by_size(x, split_size_or_sections, axis):
     """torch.split semantics: pieces of the given size along ``axis``, the last may be shorter."""
     size = split_size_or_sections
     return tuple(np.split(x, range(size, x.shape[axis], size), axis))
+
+
+def classes_on_axis_1(x):
+    """(N, d1, ..., C) logits as PyTorch's cross_entropy wants them: (N, C, d1, ...)."""
+    return x if x.ndim <= 2 else x.permute(0, x.ndim - 1, *range(1, x.ndim - 1))
 
 
 @st.composite
@@ -213,17 +276,67 @@ test_where = op_property_test(
 
 test_sum = op_property_test(tg.sum, np.sum, kwargs=reduce_axes)
 test_mean = op_property_test(tg.mean, np.mean, kwargs=reduce_axes)
-test_max = op_property_test(tg.max, np.max, kwargs=reduce_axes, inputs=distinct)
-test_min = op_property_test(tg.min, np.min, kwargs=reduce_axes, inputs=distinct)
+test_sum_dim = op_property_test(lambda x, dim, keepdim: x.sum(dim, keepdim),
+                                lambda x, dim, keepdim: np.sum(x, dim, keepdims=keepdim),
+                                kwargs=reduce_dims)
+test_mean_dim = op_property_test(lambda x, dim, keepdim: x.mean(dim=dim, keepdim=keepdim),
+                                 lambda x, dim, keepdim: np.mean(x, dim, keepdims=keepdim),
+                                 kwargs=reduce_dims)
+test_amax = op_property_test(tg.amax, np.max, kwargs=reduce_axes, inputs=distinct)
+test_amin = op_property_test(tg.amin, np.min, kwargs=reduce_axes, inputs=distinct)
+test_max_all = op_property_test(tg.max, np.max, inputs=distinct)
+test_max_dim_values = op_property_test(
+    lambda x, dim, keepdim: x.max(dim, keepdim).values,
+    lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
+    min_dims=1, inputs=distinct, kwargs=lambda s: {**one_dim(s), "keepdim": st.booleans()})
+test_min_dim_values = op_property_test(
+    lambda x, dim, keepdim: tg.min(x, dim=dim, keepdim=keepdim)[0],
+    lambda x, dim, keepdim: np.min(x, axis=dim, keepdims=keepdim),
+    min_dims=1, inputs=distinct, kwargs=lambda s: {**one_dim(s), "keepdim": st.booleans()})
+test_topk_values = op_property_test(
+    lambda x, k, dim, largest: x.topk(k, dim, largest=largest).values,
+    lambda x, k, dim, largest: np.take(np.sort(x, axis=dim)[(slice(None),) * (dim % x.ndim) + (
+        slice(None, None, -1 if largest else 1),)], np.arange(k), axis=dim),
+    min_dims=1, inputs=distinct, kwargs=topk_args)
+test_sort_values = op_property_test(
+    lambda x, dim, descending: x.sort(dim, descending=descending).values,
+    lambda x, dim, descending: np.flip(np.sort(x, dim), dim) if descending else np.sort(x, dim),
+    min_dims=1, inputs=distinct, kwargs=lambda s: {**one_dim(s), "descending": st.booleans()})
 
 # ---------------------------------------------------------------- shape
 
 test_reshape = op_property_test(lambda x, shape: x.reshape(shape), np.reshape,
                                 kwargs=lambda s: {"shape": reshape_targets(s[0])})
 test_transpose = op_property_test(
-    lambda x, axes: x.transpose(axes), np.transpose,
-    kwargs=lambda s: {"axes": st.none() | st.permutations(range(len(s[0]))).map(tuple)})
-test_T = op_property_test(lambda x: x.T, np.transpose)
+    lambda x, dim0, dim1: x.transpose(dim0, dim1),
+    lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1), min_dims=1,
+    kwargs=lambda s: {name: st.integers(-len(s[0]), len(s[0]) - 1) for name in ("dim0", "dim1")})
+test_T = op_property_test(lambda x: x.T, np.transpose, max_dims=2)
+test_mT = op_property_test(lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2), min_dims=2)
+test_view = op_property_test(lambda x, shape: x.view(*shape), np.reshape,
+                             kwargs=lambda s: {"shape": reshape_targets(s[0])})
+test_flatten = op_property_test(
+    lambda x, start_dim, end_dim: x.flatten(start_dim, end_dim),
+    lambda x, start_dim, end_dim: x.reshape(x.shape[:start_dim] + (-1,) + x.shape[end_dim + 1:]),
+    min_dims=1, kwargs=flatten_dims)
+test_expand = op_property_test(
+    lambda x, sizes: x.expand(*sizes), lambda x, sizes: np.broadcast_to(x, expanded(x.shape, sizes)),
+    kwargs=lambda s: {"sizes": expand_sizes(s[0])})
+test_repeat = op_property_test(
+    lambda x, repeats: x.repeat(*repeats), lambda x, repeats: np.tile(x, repeats), max_side=3,
+    kwargs=lambda s: {"repeats": st.integers(0, 1).flatmap(
+        lambda extra: st.tuples(*[st.integers(1, 3)] * (len(s[0]) + extra)))})
+test_clone = op_property_test(lambda x: x.clone(), np.copy)
+test_to_same_dtype_copy = op_property_test(lambda x: x.to(x.dtype, copy=True), np.copy)
+test_gather = op_property_test(
+    lambda x, dim, index: x.gather(dim, tg.tensor(index)),
+    naive_gather, min_dims=1, kwargs=gather_args)
+test_masked_fill = op_property_test(
+    lambda x, mask, value: x.masked_fill(tg.tensor(mask), value),
+    lambda x, mask, value: np.where(mask, value, x),
+    kwargs=lambda s: {"mask": hnp.broadcastable_shapes(s[0], max_side=4).filter(
+        lambda m: np.broadcast_shapes(m, s[0]) == s[0]).flatmap(
+        lambda m: hnp.arrays(np.bool_, m)), "value": st.floats(-3, 3)})
 test_permute = op_property_test(lambda x, axes: x.permute(*axes), np.transpose,
                                 kwargs=lambda s: {"axes": st.permutations(range(len(s[0])))})
 test_swapaxes = op_property_test(
@@ -239,6 +352,9 @@ test_broadcast_to = op_property_test(
 test_flip = op_property_test(tg.flip, np.flip, kwargs=lambda s: {"axis": valid_axes(len(s[0]))})
 test_getitem = op_property_test(lambda x, index: x[index], lambda x, index: x[index],
                                 kwargs=lambda s: {"index": index_expressions(s[0])})
+test_cat = op_property_test(
+    lambda *xs, axis: tg.cat(xs, dim=axis), lambda *xs, axis: np.concatenate(xs, axis),
+    arity=3, shapes=concatenable_shapes(), kwargs=concatenation_axis)
 test_concatenate = op_property_test(
     lambda *xs, axis: tg.concatenate(xs, axis), lambda *xs, axis: np.concatenate(xs, axis),
     arity=3, shapes=concatenable_shapes(), kwargs=concatenation_axis)
@@ -264,8 +380,9 @@ test_softmax = op_property_test(tg.softmax, naive.softmax, min_dims=1, kwargs=on
 test_log_softmax = op_property_test(tg.log_softmax, naive.log_softmax, min_dims=1,
                                     kwargs=one_axis)
 test_logsumexp = op_property_test(tg.logsumexp, naive.logsumexp, min_dims=1, kwargs=one_axis)
-test_cross_entropy = op_property_test(tg.cross_entropy, naive.cross_entropy, min_dims=1,
-                                      kwargs=cross_entropy_args)
+test_cross_entropy = op_property_test(
+    lambda x, **kw: tg.cross_entropy(classes_on_axis_1(x), **kw), naive.cross_entropy,
+    min_dims=1, kwargs=cross_entropy_args)
 test_mse_loss = op_property_test(tg.mse_loss, naive.mse_loss, arity=2, shapes="same",
                                  kwargs={"reduction": REDUCTIONS})
 test_binary_cross_entropy_with_logits = op_property_test(
@@ -293,7 +410,7 @@ def test_reduction_ties_share_gradient_equally(reduce, values, expected):
 
 
 def test_reduction_ties_share_gradient_per_row():
-    (g,) = grad_of(lambda x: tg.max(x, axis=1), [[5.0, 5.0], [1.0, 2.0]])
+    (g,) = grad_of(lambda x: tg.amax(x, dim=1), [[5.0, 5.0], [1.0, 2.0]])
     np.testing.assert_allclose(g, [[0.5, 0.5], [0.0, 1.0]])
 
 
@@ -359,7 +476,7 @@ def test_softmax_family_is_stable_at_large_inputs(op):
         y = op(x)
         y.sum().backward()
     np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-9)   # ulp(1e4) ~ 2e-12
-    assert np.all(np.isfinite(x.grad))
+    assert np.all(np.isfinite(x.grad.data))
 
 
 def test_binary_cross_entropy_with_logits_is_stable_at_large_logits():
@@ -418,11 +535,12 @@ def test_dropout_gradient_is_mask_over_keep_probability():
 
 @pytest.mark.parametrize("compare", [operator.lt, operator.le, operator.gt, operator.ge,
                                      operator.eq, operator.ne])
-def test_comparisons_return_numpy_bool_arrays(compare):
+def test_comparisons_return_bool_tensors_without_gradient(compare):
     a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])
-    for other in (Tensor(b), 2.0):
-        result = compare(Tensor(a), other)
-        assert isinstance(result, np.ndarray) and result.dtype == np.bool_
+    for other in (Tensor(b), 2.0, b):
+        result = compare(Tensor(a, requires_grad=True), other)
+        assert isinstance(result, Tensor) and result.dtype == np.bool_
+        assert not result.requires_grad
         np.testing.assert_array_equal(result, compare(a, b))
 
 
@@ -451,9 +569,9 @@ def ones(*shape):
     (lambda: tg.cross_entropy(ones(2, 3), np.array([0, 3])), ValueError,
      r"target 3 is outside \[0, 3\)"),
     (lambda: tg.cross_entropy(ones(2, 3), np.array([0.0, 1.0])), TypeError,
-     r"targets must be integers"),
+     r"targets \(class indices.*\) must be integers"),
     (lambda: tg.cross_entropy(ones(2, 3), np.array([0, 1, 2])), ValueError,
-     r"need targets of shape \(2,\), got \(3,\)"),
+     r"needs targets of shape \(2,\), got \(3,\)"),
     (lambda: tg.embedding(ones(3, 2), np.array([0, 3])), IndexError,
      r"embedding: indices must lie in \[0, 3\)"),
 ])

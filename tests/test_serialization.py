@@ -320,7 +320,7 @@ def test_a_saved_linear_loads_into_pytorchs_linear(path):
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"tensors": {"": np.zeros(1)}}, TypeError, "names must be non-empty str"),
-    ({"tensors": {"a": [1.0]}}, TypeError, "'a' is a list, expected a NumPy array"),
+    ({"tensors": {"a": [1.0]}}, TypeError, "'a' is a list, expected an array or a Tensor"),
     ({"tensors": {"a": np.zeros(1)}, "optimizer": {"state": {}}}, TypeError,
      "keys 'state' and 'param_groups'"),
     ({"tensors": {"a": np.zeros(1)}, "optimizer": {"state": {"0": {}}, "param_groups": []}},

@@ -145,11 +145,14 @@ def test_numpy_array_matmul_tensor_returns_a_tensor():
 
 # ---------------------------------------------------------------- attributes
 
-def test_shape_dtype_ndim_size():
+def test_shape_dtype_ndim_size_dim_numel():
     t = Tensor(np.zeros((2, 3, 4)))
-    assert (t.shape, t.dtype, t.ndim, t.size) == ((2, 3, 4), F64, 3, 24)
+    assert (t.shape, t.dtype, t.ndim, t.size(), t.size(1), t.size(-1), t.dim(), t.numel()) == (
+        (2, 3, 4), F64, 3, (2, 3, 4), 3, 4, 3, 24)
     s = Tensor(1.0)
-    assert (s.shape, s.ndim, s.size) == ((), 0, 1)
+    assert (s.shape, s.ndim, s.size(), s.numel()) == ((), 0, (), 1)
+    with pytest.raises(IndexError, match="out of range"):
+        t.size(3)
 
 
 def test_new_tensor_has_no_grad_and_requires_none_by_default():
@@ -233,9 +236,9 @@ def test_len_is_the_first_dimension_and_refused_for_0d():
         len(Tensor(1.0))
 
 
-def test_comparisons_return_boolean_arrays_without_graph():
+def test_comparisons_return_boolean_tensors_without_graph():
     t = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     mask = t > 1.5
-    assert isinstance(mask, np.ndarray) and mask.dtype == bool
+    assert isinstance(mask, Tensor) and mask.dtype == bool and not mask.requires_grad
     np.testing.assert_array_equal(mask, [False, True, True])
     assert {t: 1}[t] == 1  # still hashable despite elementwise ==

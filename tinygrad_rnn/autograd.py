@@ -63,6 +63,20 @@ def enable_grad() -> _GradMode:
     return _GradMode(True)
 
 
+class set_grad_enabled(_GradMode):
+    """Switch graph recording on or off now (as a function), or for a ``with`` block, after
+    which the mode from before the call comes back (as PyTorch's ``set_grad_enabled``)."""
+
+    def __init__(self, mode: bool):
+        super().__init__(bool(mode))
+        self._before = is_grad_enabled()
+        _set_grad_enabled(self.enabled)
+
+    def __enter__(self):
+        self._previous.append(self._before)
+        _set_grad_enabled(self.enabled)
+
+
 # ---------------------------------------------------------------- the graph
 
 class Node:

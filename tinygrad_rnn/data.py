@@ -1,7 +1,8 @@
 """Sequence data for RNNs: padding, mini-batches, a character vocabulary, BPTT batches.
 
-Everything here works on NumPy arrays; wrap a batch in ``Tensor`` (floats) or pass integer
-arrays straight to ``embedding`` and ``cross_entropy``.
+Everything here works on NumPy arrays (``batches`` also on Tensors); wrap a batch in
+``Tensor`` (floats) or pass integer arrays straight to ``embedding`` and ``cross_entropy``.
+For PyTorch's ``Dataset`` and ``DataLoader`` see :mod:`tinygrad_rnn.utils.data`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .random import default_generator
+from .tensor import Tensor
 
 # ---------------------------------------------------------------- padding
 
@@ -80,7 +82,7 @@ class BatchIterator:
     """Mini-batches of aligned arrays along their first axis, like PyTorch's ``DataLoader``.
 
     Each iteration is one epoch; it yields a tuple with one slice per array (a 1-tuple for
-    one array). With ``shuffle`` the order is a fresh permutation every epoch, drawn from
+    one array); a ``Tensor`` given instead of an array yields Tensor slices. With ``shuffle`` the order is a fresh permutation every epoch, drawn from
     ``np.random.default_rng(seed)`` made once here (so a seed makes every epoch's order
     reproducible), from ``generator``, or else from the package's generator at iteration
     time (so ``manual_seed`` governs it).
@@ -94,7 +96,9 @@ class BatchIterator:
                  drop_last: bool = False, generator: np.random.Generator | None = None):
         if not arrays:
             raise ValueError("batches: expected at least one array")
-        self.arrays = [np.asarray(a) for a in arrays]
+        # NOTE: a Tensor stays one (batches are then Tensors, cut by indexing): np.asarray
+        # would make an object array of it.
+        self.arrays = [a if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
         sizes = [a.shape[0] if a.ndim else None for a in self.arrays]
         if None in sizes or len(set(sizes)) != 1:
             raise ValueError(f"batches: arrays must share their first axis, got sizes {sizes}")

@@ -13,6 +13,10 @@ arrays under their state-dict names, ready for a PyTorch ``load_state_dict``. La
   every array's bytes) and ``tinygrad_rnn.header_sha256`` (the SHA-256 of everything else
   in the header: each array's name, dtype and shape and every other metadata entry).
 
+PyTorch's way works too: ``save(model.state_dict(), path)`` writes the state dict, and
+``model.load_state_dict(load(path))`` reads it back (a :class:`Checkpoint` is a mapping of
+the model's names to arrays).
+
 The checksums make corruption visible: safetensors checks the header's structure but not
 the bytes of the arrays, so a flipped bit would otherwise load silently. Nothing is ever
 unpickled. Writes are atomic: a crash mid-save leaves the previous file intact.
@@ -26,6 +30,7 @@ of a dtype NumPy has no type for (bfloat16, float8), included.
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import hashlib
 import json
@@ -55,8 +60,9 @@ class CheckpointError(ValueError):
 
 
 @dataclass
-class Checkpoint:
-    """What :func:`load` read.
+class Checkpoint(collections.abc.Mapping):
+    """What :func:`load` read; as a mapping, the model's state dict (so that
+    ``model.load_state_dict(load(path))`` works as in PyTorch).
 
     Attributes:
         model_state: name → array, the model's state dict (every array of a safetensors
@@ -74,6 +80,15 @@ class Checkpoint:
     optimizer_state: dict | None = None
     metadata: dict = field(default_factory=dict)
     verified: bool = False
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.model_state[name]
+
+    def __iter__(self):
+        return iter(self.model_state)
+
+    def __len__(self) -> int:
+        return len(self.model_state)
 
 
 # ---------------------------------------------------------------- JSON and hashing
@@ -127,7 +142,9 @@ def _model_arrays(model, tensors) -> dict[str, np.ndarray]:
         if not isinstance(name, str) or not name:
             raise TypeError(f"save: array names must be non-empty str, got {name!r}")
         if not isinstance(value, np.ndarray):
-            raise TypeError(f"save: {name!r} is a {type(value).__name__}, expected a NumPy array")
+            raise TypeError(f"save: {name!r} is a {type(value).__name__}, expected an array or "
+                            "a Tensor (to save a model and an optimizer together, use "
+                            "save(path, model=..., optimizer=..., metadata=...))")
         arrays[name] = value
     return arrays
 
@@ -174,6 +191,9 @@ def save(path, model=None, optimizer=None, metadata: dict | None = None, *,
          tensors: dict | None = None) -> None:
     """Write a checkpoint to ``path`` atomically (safetensors format; see the module doc).
 
+    ``save(state_dict, path)`` (PyTorch's order: a flat mapping of names to tensors or
+    arrays, then the path) is ``save(path, tensors=state_dict)``.
+
     Args:
         path: the file to write (str or path-like); its directory must exist.
         model: a Module whose ``state_dict()`` is saved.
@@ -192,6 +212,11 @@ def save(path, model=None, optimizer=None, metadata: dict | None = None, *,
         ValueError: a name is used twice, both ``model`` and ``tensors`` are given, or
             ``metadata`` is nested too deeply for JSON.
     """
+    if isinstance(path, collections.abc.Mapping):
+        if not isinstance(model, (str, os.PathLike)) or tensors is not None:
+            raise TypeError("save: with a state dict first, as save(state_dict, path), the second "
+                            "argument must be the path and tensors= must not be given")
+        path, model, tensors = model, None, path
     arrays = _model_arrays(model, tensors)
     header = {_KEY + "format_version": str(FORMAT_VERSION),
               _KEY + "model_keys": _dumps(list(arrays))}

@@ -206,7 +206,7 @@ def _tensor_label(tensor: Tensor, show_values: bool, show_grads: bool) -> str:
     if show_values:
         lines.append(_summary(tensor.data))
     if show_grads:
-        lines.append("grad: None" if tensor.grad is None else "grad: " + _summary(tensor.grad))
+        lines.append("grad: None" if tensor.grad is None else "grad: " + _summary(tensor.grad.data))
     return "\n".join(lines)
 
 

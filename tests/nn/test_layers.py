@@ -100,9 +100,9 @@ def test_embedding_padding_row_starts_at_zero_and_gets_no_gradient():
     y = table(indices)
     np.testing.assert_array_equal(y.data, table.weight.data[indices])
     (y * y).sum().backward()
-    np.testing.assert_array_equal(table.weight.grad[1], np.zeros(3))
-    np.testing.assert_allclose(table.weight.grad[2], 2 * 2 * table.weight.data[2], rtol=1e-6)
-    np.testing.assert_array_equal(table.weight.grad[0], np.zeros(3))
+    np.testing.assert_array_equal(table.weight.grad.data[1], np.zeros(3))
+    np.testing.assert_allclose(table.weight.grad.data[2], 2 * 2 * table.weight.data[2], rtol=1e-6)
+    np.testing.assert_array_equal(table.weight.grad.data[0], np.zeros(3))
 
 
 def test_embedding_without_padding_positions_is_a_plain_lookup():
@@ -126,8 +126,20 @@ def test_embedding_gradient_matches_finite_differences():
 
 @pytest.mark.parametrize("bad", [np.array([0.0, 1.0]), tg.Tensor([0.0, 1.0]), np.array([True])])
 def test_embedding_requires_integer_indices(bad):
-    with pytest.raises(TypeError, match="Embedding: expected integer indices"):
+    with pytest.raises(TypeError, match="embedding: indices must be integers"):
         Embedding(3, 2)(bad)
+
+
+def test_embedding_from_pretrained_copies_and_freezes_unless_told():
+    table = np.arange(6.0).reshape(3, 2)
+    frozen = Embedding.from_pretrained(table, padding_idx=0)
+    np.testing.assert_array_equal(frozen.weight.data, table)   # the padding row kept, as PyTorch
+    assert not frozen.weight.requires_grad and not np.shares_memory(frozen.weight.data, table)
+    trained = Embedding.from_pretrained(tg.Tensor(table), freeze=False)
+    trained([2, 2]).sum().backward()
+    np.testing.assert_array_equal(trained.weight.grad.data, [[0, 0], [0, 0], [2, 2]])
+    with pytest.raises(ValueError, match="expected a 2-D table"):
+        Embedding.from_pretrained(np.zeros(3))
 
 
 def test_embedding_rejects_out_of_range_indices():

@@ -175,6 +175,46 @@ def test_zero_grad_sets_every_gradient_to_none():
     assert all(p.grad is None for p in block.parameters())
 
 
+def test_zero_grad_without_set_to_none_zeroes_the_gradients_in_place():
+    block = Block()
+    block(tg.Tensor(np.ones((3, 2), np.float32))).sum().backward()
+    grads = [p.grad for p in block.parameters()]
+    block.zero_grad(set_to_none=False)
+    assert all(p.grad is g and not g.data.any() for p, g in zip(block.parameters(), grads))
+
+
+def test_double_and_float_convert_parameters_and_recorded_dtypes_in_place():
+    tg.manual_seed(0)
+    lstm = tg.nn.LSTM(2, 3, bidirectional=True)
+    reference = tg.nn.LSTM(2, 3, bidirectional=True, dtype=np.float64)
+    reference.load_state_dict({k: v.astype(np.float64) for k, v in lstm.state_dict().items()})
+    weight = lstm.weight_ih_l0
+    assert lstm.double() is lstm and lstm.weight_ih_l0 is weight
+    assert all(v.dtype == np.float64 for v in lstm.state_dict().values())
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((4, 1, 2)))
+    np.testing.assert_array_equal(lstm(x)[0].data, reference(x)[0].data)
+    assert lstm.to("cpu", dtype=np.float32) is lstm and lstm.cpu() is lstm
+    assert all(v.dtype == np.float32 for v in lstm.float().state_dict().values())
+    assert lstm(x.to(np.float32))[0].dtype == np.float32
+
+
+def test_to_another_device_or_an_integer_dtype_is_refused():
+    with pytest.raises(RuntimeError, match="runs on the CPU only"):
+        tg.nn.Linear(2, 2).to("cuda")
+    with pytest.raises(TypeError, match="parameters must be float32 or float64"):
+        tg.nn.Linear(2, 2).to(np.int64)
+
+
+def test_apply_visits_children_first_and_requires_grad_freezes():
+    net = tg.nn.Sequential(tg.nn.Linear(2, 2), tg.nn.Sequential(tg.nn.Tanh()))
+    visited = []
+    assert net.apply(lambda m: visited.append(type(m).__name__)) is net
+    assert visited == ["Linear", "Tanh", "Sequential", "Sequential"]
+    assert net.requires_grad_(False) is net
+    assert not any(p.requires_grad for p in net.parameters())
+    assert all(p.requires_grad for p in net.requires_grad_().parameters())
+
+
 def test_call_runs_forward_and_a_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match="Module does not define forward"):
         Module()(1)

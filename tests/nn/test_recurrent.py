@@ -111,7 +111,7 @@ def gradients(layer, chunks, x, detach):
         if detach:
             state = nn.detach_state(state)
     loss.backward()
-    return [p.grad.copy() for p in layer.parameters()]
+    return [p.grad.data.copy() for p in layer.parameters()]
 
 
 def test_one_chunk_as_long_as_the_sequence_equals_full_backpropagation():

@@ -27,7 +27,7 @@ def with_grads(grads):
 
 def concatenated_norm(grads, norm_type):
     """The definition: the norm of all gradients joined into one vector."""
-    flat = np.concatenate([g.ravel() for g in grads])
+    flat = np.concatenate([np.ravel(g) for g in grads])
     return np.linalg.norm(flat, norm_type)
 
 

@@ -190,7 +190,7 @@ def test_step_updates_data_in_place_and_leaves_grad_alone(make):
     p = Tensor([1.0, 2.0, 3.0])
     data = p.data
     p.grad = np.array([0.1, -0.2, 0.3], dtype=np.float32)
-    grad = p.grad.copy()
+    grad = p.grad.data.copy()
     make([p]).step()
     assert p.data is data and p.data.dtype == np.float32
     assert not np.array_equal(p.data, [1.0, 2.0, 3.0])
@@ -383,7 +383,7 @@ def test_matches_pytorch(case):
     for step in range(5):
         fake_grads(params, step)
         for p, q in zip(params, theirs):
-            q.grad = torch.from_numpy(p.grad.copy())
+            q.grad = torch.from_numpy(p.grad.data.copy())
         optimizer.step()
         reference.step()
         for p, q in zip(params, theirs):

@@ -210,11 +210,11 @@ def our_results(case: Case, arrays: dict, dtype, layer=None, fused=None) -> dict
         loss = loss + (state * Tensor(np.asarray(arrays[f"w_{s}"], dtype))).sum()
     layer.zero_grad()
     loss.backward()
-    results = {"output": output.data, "grad/x": x.grad}
+    results = {"output": output.data, "grad/x": x.grad.data}
     for s, state, initial in zip(case.state_names, finals, states):
-        results[f"{s}_n"], results[f"grad/{s}0"] = state.data, initial.grad
+        results[f"{s}_n"], results[f"grad/{s}0"] = state.data, initial.grad.data
     for name, param in layer.named_parameters():
-        results[f"grad/{name}"] = param.grad
+        results[f"grad/{name}"] = param.grad.data
     return results
 
 

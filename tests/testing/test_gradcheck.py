@@ -166,7 +166,7 @@ def test_gradient_of_wrong_dtype_fails(fast_mode, monkeypatch):
 
         def backward(grad, retain_graph=False):
             real_backward(grad, retain_graph)
-            x.grad = x.grad.astype(np.float32)
+            x.grad = x.grad.data.astype(np.float32)
 
         y.backward = backward
         return y
@@ -201,7 +201,7 @@ def test_inputs_data_and_grad_are_unchanged(fast_mode, function):
     x0, x1 = leaf([[1.0, -2.0], [0.5, -0.0]]), leaf([[0.3, 4.0], [-1.5, 2.0]])
     x0.grad = np.array([[7.0, 8.0], [9.0, 10.0]])
     arrays, grads = (x0.data, x1.data), (x0.grad, x1.grad)
-    values, grad_values = x0.data.copy(), x0.grad.copy()
+    values, grad_values = x0.data.copy(), x0.grad.data.copy()
     gradcheck(function.apply, [x0, x1], fast_mode=fast_mode, raise_exception=False)
     assert x0.data is arrays[0] and x1.data is arrays[1]
     assert x0.grad is grads[0] and x1.grad is None

@@ -1,4 +1,4 @@
-"""Layers: ``Linear``, ``Embedding``, ``Dropout`` and ``Sequential``.
+"""Layers: ``Linear``, ``Embedding``, ``Dropout``, ``Identity``, ``Flatten`` and ``Sequential``.
 
 Names, shapes and default initialisation follow PyTorch's, so their state dicts carry the
 same names and shapes (``weight``, ``bias``).
@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor, as_tensor
-from . import init
+from . import functional as F, init
 from .module import Module, ModuleList, Parameter
 
 
@@ -62,8 +62,7 @@ class Linear(Module):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: expected input with last dimension {self.in_features} "
                              f"(in_features), got shape {x.shape}")
-        y = ops.matmul(x, ops.transpose(self.weight))
-        return y if self.bias is None else y + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -101,6 +100,24 @@ class Embedding(Module):
         self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype))
         self.reset_parameters()
 
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True,
+                        padding_idx: int | None = None) -> "Embedding":
+        """A table holding a copy of ``embeddings`` (2-D floats), its weight frozen
+        (``requires_grad=False``) unless ``freeze=False``; the padding row keeps its given
+        values, as PyTorch's.
+
+        >>> Embedding.from_pretrained(np.eye(3, dtype=np.float32))([2]).tolist()
+        [[0.0, 0.0, 1.0]]
+        """
+        data = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if data.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got shape {data.shape}")
+        table = cls(*data.shape, padding_idx=padding_idx, dtype=data.dtype)
+        table.weight.data[...] = data
+        table.weight.requires_grad = not freeze
+        return table
+
     def reset_parameters(self, generator=None) -> None:
         """Redraw the weight from N(0, 1) and zero the padding row."""
         init.normal_(self.weight, 0.0, 1.0, generator)
@@ -108,22 +125,7 @@ class Embedding(Module):
             self.weight.data[self.padding_idx] = 0.0
 
     def forward(self, indices) -> Tensor:
-        if isinstance(indices, Tensor):
-            raise TypeError(f"Embedding: expected integer indices (a NumPy int array or a list "
-                            f"of ints), got a float Tensor of dtype {indices.dtype}")
-        indices = np.asarray(indices)
-        if indices.dtype.kind not in "iu":
-            raise TypeError(f"Embedding: expected integer indices, got dtype {indices.dtype}")
-        y = ops.embedding(self.weight, indices)
-        if self.padding_idx is None:
-            return y
-        padded = indices == self.padding_idx
-        if not padded.any():
-            return y
-        # NOTE: the padding positions take the stored row as a constant, so ``where`` sends
-        # their gradient nowhere and the padding row's gradient is zero (PyTorch's rule).
-        row = Tensor._from_op(self.weight.data[self.padding_idx].copy(), None, 0)
-        return ops.where(padded[..., None], row, y)
+        return F.embedding(indices, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
         padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
@@ -134,8 +136,9 @@ class Dropout(Module):
     """Zero each element with probability ``p`` while ``training``, scaling the rest by
     1/(1 − p); the identity in eval mode (see :func:`tinygrad_rnn.dropout`)."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
+        F._not_inplace("Dropout", inplace)
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a number in [0, 1], got {p!r}")
         self.p = float(p)
@@ -145,6 +148,44 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Identity(Module):
+    """Returns its input unchanged; its arguments are accepted and ignored, as PyTorch's.
+
+    A placeholder where a layer is switched off (``model.head = Identity()``).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Axes ``start_dim`` to ``end_dim`` (inclusive, negative from the end) merged into one.
+
+    >>> import tinygrad_rnn as tg
+    >>> Flatten()(tg.Tensor(np.zeros((2, 3, 4)))).shape
+    (2, 12)
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x) -> Tensor:
+        x = as_tensor(x)
+        start, end = (d + x.ndim if d < 0 else d for d in (self.start_dim, self.end_dim))
+        if not 0 <= start <= end < max(x.ndim, 1):
+            raise ValueError(f"Flatten: start_dim={self.start_dim}, end_dim={self.end_dim} do "
+                             f"not fit a tensor of shape {x.shape}")
+        merged = int(np.prod(x.shape[start:end + 1]))
+        return ops.reshape(x, *x.shape[:start], merged, *x.shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Sequential(ModuleList):

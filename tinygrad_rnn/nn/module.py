@@ -15,6 +15,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..dtypes import as_dtype, check_device
 from ..tensor import Tensor
 
 
@@ -204,9 +205,24 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
+    def apply(self, fn) -> Module:
+        """Call ``fn(module)`` on every child's tree, then on this module (PyTorch's order,
+        e.g. for a custom initialisation); returns the module."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradients on or off for every parameter (off freezes them); returns the
+        module."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
+
     def num_parameters(self) -> int:
         """The number of scalars in all parameters (shared ones counted once)."""
-        return sum(param.size for param in self.parameters())
+        return sum(param.data.size for param in self.parameters())
 
     # ------------------------------------------------------------ modes and gradients
 
@@ -223,10 +239,14 @@ class Module:
         """``train(False)``: evaluation mode (dropout off)."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Set the gradient of every parameter to None."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set the gradient of every parameter to None (or, with ``set_to_none=False``, to
+        zeros where there is one), as PyTorch's."""
         for param in self.parameters():
-            param.grad = None
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad.data[...] = 0
 
     # ------------------------------------------------------------ state dict
 
@@ -282,6 +302,46 @@ class Module:
         for name, value in arrays.items():
             np.copyto(params[name].data, value)
         return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------ dtype and device
+
+    def to(self, *args, dtype=None, device=None) -> Module:
+        """``to(dtype)``, ``to("cpu")`` or keywords, as PyTorch's: every parameter (and its
+        gradient) converted in place to the float ``dtype``, and every module that records
+        its dtype in a ``dtype`` attribute (the recurrent layers, the cells) updated; a
+        device other than the CPU is an error. Returns the module."""
+        for arg in args:
+            if isinstance(arg, str) or type(arg).__name__ == "device":
+                device = arg
+            else:
+                dtype = arg
+        where = f"{type(self).__name__}.to"
+        check_device(device, where)
+        if dtype is None:
+            return self
+        dtype = as_dtype(dtype, where)
+        if dtype.kind != "f":
+            raise TypeError(f"{where}: parameters must be float32 or float64, got {dtype}")
+        for param in self.parameters():
+            param.data = param.data.astype(dtype, copy=False)
+            if param.grad is not None:
+                param.grad.data = param.grad.data.astype(dtype, copy=False)
+        for module in self.modules():
+            if "dtype" in vars(module):
+                module.dtype = dtype
+        return self
+
+    def cpu(self) -> Module:
+        """The module itself: everything here is on the CPU."""
+        return self
+
+    def double(self) -> Module:
+        """``to(float64)``."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:  # noqa: A003
+        """``to(float32)``."""
+        return self.to(np.float32)
 
     # ------------------------------------------------------------ repr
 

@@ -21,6 +21,7 @@ from ..tensor import Tensor, as_tensor
 from .cell import (RecurrentCell, check_declarations, check_lengths, check_step_result,
                    checked_step)
 from .module import Module, ModuleList
+from .utils.rnn import PackedSequence, run_packed
 
 STEPWISE_ENV = "TINYGRAD_RNN_STEPWISE"
 _DIRECTION_SUFFIXES = ("", "_reverse")
@@ -160,6 +161,8 @@ class Recurrent(Module):
     ``state_names`` order otherwise (the LSTM's ``(h, c)``); None means zeros. The steps of
     ``x`` past a sequence's length are never read (they may hold anything, NaN included).
     A batch of no sequences, (T, 0, I), gives empty outputs and states of the right shapes.
+    ``x`` may also be a :class:`~tinygrad_rnn.nn.utils.rnn.PackedSequence` (then the output
+    is one too).
     """
 
     def __init__(self, cell, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -210,6 +213,8 @@ class Recurrent(Module):
     # ------------------------------------------------------------ forward
 
     def forward(self, x, state=None, lengths=None):
+        if isinstance(x, PackedSequence):
+            return run_packed(self, x, state, lengths)
         x, batched = self._check_input(x)
         if self.batch_first and batched:
             x = ops.swapaxes(x, 0, 1)

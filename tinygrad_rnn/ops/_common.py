@@ -42,3 +42,12 @@ def normalize_axes(op: str, axis, ndim: int) -> tuple[int, ...]:
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
     return tuple(sorted(normalized))
+
+
+def dim_args(op: str, dim, keepdim, axis, keepdims):
+    """PyTorch's ``dim``/``keepdim`` with NumPy's ``axis``/``keepdims`` as aliases."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: give dim= or its alias axis=, not both")
+        dim = axis
+    return dim, bool(keepdim if keepdims is None else keepdims)

@@ -2,7 +2,8 @@
 back to each input's shape (``unbroadcast``).
 
 Primitives (a forward and a backward each): add, mul, neg, pow, exp, log, abs, tanh,
-sigmoid, relu, maximum, where. Composed from them: sub, div, sqrt, minimum, clip.
+sigmoid, relu, maximum, where, cast. Composed from them: sub, div, sqrt, minimum, clip,
+masked_fill.
 """
 
 import numpy as np
@@ -14,11 +15,17 @@ from ._common import broadcast_shapes, unbroadcast
 
 
 def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
-    """Both operands as tensors (a Python scalar takes the other's dtype), shapes checked."""
+    """Both operands as tensors (a Python scalar takes the other's dtype; an integer or
+    boolean tensor the float one's), shapes checked."""
     a = as_tensor(a, like=b if isinstance(b, Tensor) else None)
     b = as_tensor(b, like=a)
     if a.data.shape != b.data.shape:
         broadcast_shapes(op, a.data.shape, b.data.shape)
+    if a.data.dtype is not b.data.dtype and (a.data.dtype.kind == "f") != (b.data.dtype.kind == "f"):
+        if a.data.dtype.kind == "f":
+            b = Tensor._from_op(b.data.astype(a.data.dtype), None, 0)
+        else:
+            a = Tensor._from_op(a.data.astype(b.data.dtype), None, 0)
     return a, b
 
 
@@ -100,6 +107,18 @@ class Where(Function):
 
 
 # ---------------------------------------------------------------- unary primitives
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, *, dtype):
+        ctx.save_for_backward(x.dtype)
+        return x.astype(dtype)  # NOTE: always a copy, so clone() is a cast to the same dtype
+
+    @staticmethod
+    def backward(ctx, gy):
+        (dtype,) = ctx.saved_tensors
+        return gy.astype(dtype)
+
 
 class Neg(Function):
     @staticmethod
@@ -206,8 +225,10 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b) -> Tensor:
-    """a / b = a * b**(-1), broadcasting."""
+    """a / b = a * b**(-1), broadcasting; integers divide as float32 (as PyTorch)."""
     a, b = _operands("div", a, b)
+    if a.data.dtype.kind != "f":   # NOTE: then b is not float either (see _operands)
+        a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
     return Mul.apply(a, Pow.apply(b, as_tensor(-1.0, like=b)))
 
 
@@ -268,9 +289,25 @@ def minimum(a, b) -> Tensor:
     return Neg.apply(Maximum.apply(Neg.apply(a), Neg.apply(b)))
 
 
+def cast(x, dtype) -> Tensor:
+    """A copy of ``x`` in ``dtype``; differentiable between float dtypes (the gradient is
+    cast back), without gradient to an integer or boolean dtype."""
+    x = as_tensor(x)
+    if dtype.kind != "f":
+        return Tensor._from_op(x.data.astype(dtype), None, 0)
+    return Cast.apply(x, dtype=dtype)
+
+
+def clone(x) -> Tensor:
+    """A copy of ``x`` with its own memory; the gradient passes through unchanged."""
+    x = as_tensor(x)
+    return cast(x, x.dtype)
+
+
 def where(condition, a, b) -> Tensor:
-    """``a`` where ``condition`` is true, else ``b``; ``condition`` is a boolean array."""
-    condition = np.asarray(condition)
+    """``a`` where ``condition`` is true, else ``b``; ``condition`` is a boolean tensor or
+    array."""
+    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a boolean array, got dtype {condition.dtype}")
     a, b = _operands("where", a, b)
@@ -290,3 +327,17 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
         inside &= x.data <= max
     clipped = Tensor._from_op(np.clip(x.data, min, max).astype(x.dtype), None, 0)
     return where(inside, x, clipped)
+
+
+clamp = clip
+
+
+def masked_fill(x, mask, value) -> Tensor:
+    """``x`` with ``value`` where the boolean ``mask`` (broadcast to ``x``) is true:
+    where(mask, value, x), so no gradient reaches the filled places."""
+    x = as_tensor(x)
+    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if broadcast_shapes("masked_fill", mask.shape, x.shape) != x.shape:
+        raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the "
+                         f"input's shape {x.shape}")
+    return where(mask, as_tensor(value, like=x), x)

@@ -1,8 +1,10 @@
 """Ops for networks: softmax family, losses, embedding lookup, dropout.
 
 Primitives (kernels in ``kernels.softmax``, ``kernels.losses``, ``kernels.scatter``):
-softmax, log_softmax, logsumexp, cross_entropy, embedding. Composed: mse_loss,
-binary_cross_entropy_with_logits, dropout.
+softmax, log_softmax, logsumexp, cross_entropy, embedding; binary_cross_entropy (NumPy).
+Composed: nll_loss, mse_loss, l1_loss, binary_cross_entropy_with_logits, pad, dropout.
+Not differentiable: one_hot. The losses follow PyTorch: classes on axis 1, ``weight``,
+``ignore_index`` and ``reduction``.
 """
 
 import math
@@ -17,7 +19,7 @@ from ..tensor import Tensor, as_tensor
 from . import elementwise as ew
 from ._common import normalize_axes
 from .reduce import mean, sum
-from .shape import permute, swapaxes
+from .shape import concatenate, getitem, permute, reshape, swapaxes
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -93,6 +95,11 @@ class Embedding(Function):
         return scatter_add_rows(indices, gy, shape)
 
 
+def _dim(dim, axis):
+    """PyTorch's ``dim``, or NumPy's ``axis`` where a caller still writes that."""
+    return dim if axis is None else axis
+
+
 def _along_last(function, x, axis):
     """Apply a last-axis Function along ``axis`` by swapping that axis to the end and back."""
     x = as_tensor(x)
@@ -104,22 +111,22 @@ def _along_last(function, x, axis):
     return swapaxes(function.apply(swapaxes(x, axis, -1)), axis, -1)
 
 
-def softmax(x, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``axis``, computed without overflow."""
-    return _along_last(Softmax, x, axis)
+def softmax(x, dim: int = -1, axis: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim`` (alias ``axis``), computed without overflow."""
+    return _along_last(Softmax, x, _dim(dim, axis))
 
 
-def log_softmax(x, axis: int = -1) -> Tensor:
-    """x - logsumexp(x) along ``axis``."""
-    return _along_last(LogSoftmax, x, axis)
+def log_softmax(x, dim: int = -1, axis: int | None = None) -> Tensor:
+    """x - logsumexp(x) along ``dim`` (alias ``axis``)."""
+    return _along_last(LogSoftmax, x, _dim(dim, axis))
 
 
-def logsumexp(x, axis: int = -1) -> Tensor:
-    """log(sum(exp(x))) along ``axis`` (that axis removed), computed without overflow."""
+def logsumexp(x, dim: int = -1, axis: int | None = None) -> Tensor:
+    """log(sum(exp(x))) along ``dim`` (alias ``axis``; that axis removed), without overflow."""
     x = as_tensor(x)
     if x.ndim == 0:
         raise ValueError("logsumexp: expected at least 1 dimension, got a scalar")
-    (axis,) = normalize_axes("logsumexp", axis, x.ndim)
+    (axis,) = normalize_axes("logsumexp", _dim(dim, axis), x.ndim)
     if axis != x.ndim - 1:  # move the axis to the end, the others keeping their order
         x = permute(x, [a for a in range(x.ndim) if a != axis] + [axis])
     return LogSumExp.apply(x)
@@ -132,6 +139,19 @@ def _integer_indices(op: str, name: str, indices) -> np.ndarray:
     return indices.astype(np.int64)
 
 
+def _constant(op: str, name: str, value) -> np.ndarray | None:
+    """An optional weight as an array; a weight that wants a gradient is refused, since
+    none flows to it here."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise ValueError(f"{op}: {name} is a constant here and gets no gradient; "
+                             f"pass {name}.detach()")
+        value = value.data
+    return np.asarray(value)
+
+
 def _reduce(op: str, loss: Tensor, reduction: str, count=None) -> Tensor:
     if reduction == "none":
         return loss
@@ -142,60 +162,194 @@ def _reduce(op: str, loss: Tensor, reduction: str, count=None) -> Tensor:
     raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def cross_entropy(logits, target, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """-log softmax(logits)[target], from logits of shape (*, C) and integer targets (*).
+# ---------------------------------------------------------------- classification losses
 
-    The classes are on the last axis (PyTorch's (N, C) case). Targets equal to
-    ``ignore_index`` (padding) add nothing; ``reduction="mean"`` divides by the number of
-    targets that are not ignored (NaN when every target is ignored, as PyTorch).
-    """
-    logits = as_tensor(logits)
-    if logits.ndim == 0:
-        raise ValueError("cross_entropy: logits must have a class axis, got a scalar")
-    target = _integer_indices("cross_entropy", "targets", target)
-    if target.shape != logits.shape[:-1]:
-        raise ValueError(
-            f"cross_entropy: logits of shape {logits.shape} need targets of shape "
-            f"{logits.shape[:-1]}, got {target.shape}"
-        )
+def _classes_last(op: str, input, target, ignore_index: int):
+    """``input`` with its class axis (axis 1, or 0 for one unbatched ``(C,)`` row) moved
+    last, the checked int64 ``target`` of the other axes, and its mask of counted entries."""
+    input = as_tensor(input)
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input must have a class axis, got a scalar")
+    dtype = np.asarray(target.data if isinstance(target, Tensor) else target).dtype
+    if dtype.kind not in "iu":
+        raise TypeError(f"{op}: targets (class indices, not class probabilities) must be "
+                        f"integers, got dtype {dtype}; for soft targets p write "
+                        f"-(p * log_softmax(input, 1)).sum(1).mean()")
+    target = _integer_indices(op, "targets", target)
+    expected = () if input.ndim == 1 else (input.shape[0],) + input.shape[2:]
+    if target.shape != expected:
+        hint = (f"; the classes are on axis 1, as in PyTorch: for input (N, T, C) pass "
+                f"input.permute(0, 2, 1)" if input.ndim > 2 and target.shape == input.shape[:-1]
+                else "")
+        raise ValueError(f"{op}: input of shape {input.shape} (classes on axis "
+                         f"{min(input.ndim - 1, 1)}) needs targets of shape {expected}, "
+                         f"got {target.shape}{hint}")
+    if input.ndim > 2:
+        input = permute(input, 0, *range(2, input.ndim), 1)
     valid = target != ignore_index
-    classes = logits.shape[-1]
-    if np.any((target[valid] < 0) | (target[valid] >= classes)):
-        bad = target[valid][(target[valid] < 0) | (target[valid] >= classes)][0]
-        raise ValueError(
-            f"cross_entropy: target {bad} is outside [0, {classes}) "
-            f"(and is not ignore_index={ignore_index})"
-        )
+    classes = input.shape[-1]
+    outside = target[valid][(target[valid] < 0) | (target[valid] >= classes)]
+    if outside.size:
+        raise ValueError(f"{op}: target {outside[0]} is outside [0, {classes}) "
+                         f"(and is not ignore_index={ignore_index})")
+    return input, target, valid
+
+
+def _class_weights(op: str, target, valid, weight, classes: int, dtype):
+    """The class weights (None when not given), each entry's weight ``w[t]`` (zero where
+    ignored; None without weights) and the mean's divisor: the summed weight of the counted
+    entries, or their number without weights (NaN when there are none, as PyTorch)."""
+    weight = _constant(op, "weight", weight)
+    if weight is None:
+        return None, None, int(valid.sum()) or np.nan
+    if weight.shape != (classes,):
+        raise ValueError(f"{op}: weight must have shape ({classes},), one per class, "
+                         f"got {weight.shape}")
+    weight = weight.astype(dtype)
+    per_entry = np.where(valid, weight[np.where(valid, target, 0)], 0.0).astype(dtype)
+    return weight, per_entry, per_entry.sum() if valid.any() else np.nan
+
+
+def _smoothed(loss: Tensor, logits: Tensor, valid, weight, epsilon: float) -> Tensor:
+    r"""(1 - ε) loss + (ε / C) Σ_c -w_c log softmax(x)_c at each counted entry: the
+    cross-entropy against the target mixed with the uniform distribution (``label_smoothing``)."""
+    logp = log_softmax(logits, -1)
+    if weight is not None:
+        logp = ew.mul(logp, weight)
+    uniform = ew.mul(sum(logp, -1), Tensor._from_op(-valid.astype(logits.dtype), None, 0))
+    return ew.add(ew.mul(loss, 1.0 - epsilon), ew.mul(uniform, epsilon / logits.shape[-1]))
+
+
+def cross_entropy(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """-log softmax(input)[target], with the classes on axis 1, as PyTorch.
+
+    Shapes: input ``(N, C)`` with targets ``(N,)``; ``(N, C, d1, ...)`` with ``(N, d1, ...)``;
+    or one row ``(C,)`` with a 0-d target. Targets equal to ``ignore_index`` (padding) add
+    nothing. ``weight`` (C,) scales each class's terms (a constant, no gradient); the mean
+    divides by the summed weight of the counted targets (their number without ``weight``;
+    NaN when every target is ignored, as PyTorch). ``label_smoothing`` ε in [0, 1] mixes
+    each one-hot target with the uniform distribution: (1 - ε) of this loss plus ε / C of
+    ``-Σ_c w_c log softmax(input)_c``, as PyTorch.
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    logits, target, valid = _classes_last("cross_entropy", input, target, ignore_index)
+    weight, per_entry, count = _class_weights("cross_entropy", target, valid, weight,
+                                              logits.shape[-1], logits.dtype)
     loss = CrossEntropy.apply(logits, target=target, ignore_index=ignore_index)
-    return _reduce("cross_entropy", loss, reduction, count=int(valid.sum()) or np.nan)
+    if per_entry is not None:
+        loss = ew.mul(loss, Tensor._from_op(per_entry, None, 0))
+    if label_smoothing:
+        loss = _smoothed(loss, logits, valid, weight, label_smoothing)
+    return _reduce("cross_entropy", loss, reduction, count)
+
+
+def nll_loss(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
+             reduction: str = "mean") -> Tensor:
+    """-input[target]: the loss for log-probabilities (``log_softmax``'s output), with the
+    shapes, ``weight``, ``ignore_index`` and reductions of :func:`cross_entropy`."""
+    logp, target, valid = _classes_last("nll_loss", input, target, ignore_index)
+    _, per_entry, count = _class_weights("nll_loss", target, valid, weight, logp.shape[-1],
+                                         logp.dtype)
+    rows = reshape(logp, -1, logp.shape[-1])
+    flat = np.where(valid, target, 0).reshape(-1)
+    picked = getitem(rows, (np.arange(flat.size), flat))
+    # NOTE: multiplying by the weights (or the mask), not indexing the ignored entries away,
+    # keeps the target's shape for "none".
+    scale = valid.astype(logp.dtype) if per_entry is None else per_entry
+    loss = reshape(ew.neg(ew.mul(picked, Tensor._from_op(scale.reshape(-1), None, 0))),
+                   *target.shape)
+    return _reduce("nll_loss", loss, reduction, count)
+
+
+# ---------------------------------------------------------------- regression and binary losses
+
+def _same_shape(op: str, input, target) -> tuple[Tensor, Tensor]:
+    input, target = as_tensor(input), as_tensor(target)
+    if input.shape != target.shape:
+        raise ValueError(f"{op}: input shape {input.shape} and target shape {target.shape} "
+                         f"differ (PyTorch would broadcast them; broadcast explicitly)")
+    return input, target
 
 
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
     """(input - target)^2, averaged or summed; the shapes must be equal."""
-    input, target = as_tensor(input), as_tensor(target)
-    if input.shape != target.shape:
-        raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ")
+    input, target = _same_shape("mse_loss", input, target)
     return _reduce("mse_loss", ew.sub(input, target) ** 2, reduction)
 
 
-def binary_cross_entropy_with_logits(logits, target, reduction: str = "mean") -> Tensor:
-    """-[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))], in the stable form
-    ``max(x, 0) - x t + log(1 + exp(-|x|))``, which never takes exp of a large positive number."""
-    logits, target = as_tensor(logits), as_tensor(target)
-    if logits.shape != target.shape:
-        raise ValueError(
-            f"binary_cross_entropy_with_logits: logits shape {logits.shape} and target shape "
-            f"{target.shape} differ"
-        )
-    softplus_tail = ew.log(ew.add(1.0, ew.exp(-ew.abs(logits))))
+def l1_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """``|input - target|``, averaged or summed; the shapes must be equal."""
+    input, target = _same_shape("l1_loss", input, target)
+    return _reduce("l1_loss", ew.abs(ew.sub(input, target)), reduction)
+
+
+def _elementwise_weight(op: str, loss: Tensor, weight) -> Tensor:
+    weight = _constant(op, "weight", weight)
+    if weight is None:
+        return loss
+    return ew.mul(loss, Tensor._from_op(weight.astype(loss.dtype), None, 0))
+
+
+class BinaryCrossEntropy(Function):
+    """-[t log p + (1 - t) log(1 - p)], each log clamped at -100 (PyTorch's rule, which
+    keeps p = 0 or 1 finite)."""
+
+    @staticmethod
+    def forward(ctx, p, t):
+        with np.errstate(divide="ignore"):
+            log_p, log_q = np.maximum(np.log(p), -100.0), np.maximum(np.log1p(-p), -100.0)
+        ctx.save_for_backward(p, t, log_p, log_q)
+        return -(t * log_p + (1.0 - t) * log_q)
+
+    @staticmethod
+    def backward(ctx, gy):
+        p, t, log_p, log_q = ctx.saved_tensors
+        # NOTE: d/dp = (p - t) / (p (1 - p)); PyTorch bounds the denominator below by 1e-12.
+        gp = gy * (p - t) / np.maximum(p * (1.0 - p), 1e-12)
+        return gp, gy * (log_q - log_p) if ctx.needs_input_grad[1] else None
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """-[t log p + (1 - t) log(1 - p)] for probabilities p = ``input`` in [0, 1], each log
+    clamped at -100 as PyTorch does; ``weight`` (broadcast, a constant) scales each term."""
+    input, target = _same_shape("binary_cross_entropy", input, target)
+    if np.any((input.data < 0) | (input.data > 1)):
+        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; "
+                         "for logits use binary_cross_entropy_with_logits")
+    loss = BinaryCrossEntropy.apply(input, target)
+    loss = _elementwise_weight("binary_cross_entropy", loss, weight)
+    return _reduce("binary_cross_entropy", loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None,  # noqa: A002
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
+    """-[w_p t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))], in the stable form
+    ``(1 - t) x + (1 + (w_p - 1) t) softplus(-x)`` with
+    ``softplus(-x) = max(-x, 0) + log(1 + exp(-|x|))``, which never takes exp of a large
+    positive number. ``pos_weight`` w_p (default 1) weighs the positive terms, ``weight``
+    each term (both constants, broadcast)."""
+    x, t = _same_shape("binary_cross_entropy_with_logits", input, target)
     # NOTE: maximum, not relu: at a logit of exactly 0 (a zero-initialised layer) the true
     # gradient 0.5 - t needs max's tie rule (half each way), since abs'(0) is taken as 0.
-    loss = ew.add(ew.sub(ew.maximum(logits, 0.0), ew.mul(logits, target)), softplus_tail)
+    softplus = ew.add(ew.maximum(ew.neg(x), 0.0), ew.log(ew.add(1.0, ew.exp(ew.neg(ew.abs(x))))))
+    pos_weight = _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    if pos_weight is not None:
+        softplus = ew.mul(softplus, ew.add(1.0, ew.mul(t, pos_weight.astype(x.dtype) - 1.0)))
+    loss = ew.add(ew.mul(x, ew.sub(1.0, t)), softplus)
+    loss = _elementwise_weight("binary_cross_entropy_with_logits", loss, weight)
     return _reduce("binary_cross_entropy_with_logits", loss, reduction)
 
 
-def embedding(weight, indices) -> Tensor:
-    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices`` of any shape."""
+# ---------------------------------------------------------------- lookup, padding, one-hot
+
+def embedding(weight, indices, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices`` of any shape.
+
+    The row ``padding_idx`` (if given, already non-negative) gets no gradient: its positions
+    take the stored row as a constant (PyTorch's rule for padding tokens).
+    """
     weight = as_tensor(weight)
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
@@ -205,7 +359,72 @@ def embedding(weight, indices) -> Tensor:
             f"embedding: indices must lie in [0, {weight.shape[0]}), got values from "
             f"{indices.min()} to {indices.max()}"
         )
-    return Embedding.apply(weight, indices=indices)
+    y = Embedding.apply(weight, indices=indices)
+    if padding_idx is None:
+        return y
+    padded = indices == padding_idx
+    if not padded.any():
+        return y
+    # NOTE: ``where`` sends the padding positions' gradient nowhere, so that row's is zero.
+    row = Tensor._from_op(weight.data[padding_idx].copy(), None, 0)
+    return ew.where(padded[..., None], row, y)
+
+
+def one_hot(indices, num_classes: int = -1) -> Tensor:
+    """An int64 tensor of shape ``indices.shape + (num_classes,)``: one at each index, zero
+    elsewhere; ``num_classes=-1`` means one more than the largest index."""
+    indices = _integer_indices("one_hot", "indices", indices)
+    if indices.size and indices.min() < 0:
+        raise ValueError(f"one_hot: indices must be non-negative, got {indices.min()}")
+    if num_classes == -1:
+        if not indices.size:
+            raise ValueError("one_hot: cannot infer num_classes from empty indices; pass it")
+        num_classes = int(indices.max()) + 1
+    if indices.size and indices.max() >= num_classes:
+        raise ValueError(f"one_hot: index {indices.max()} is not below num_classes={num_classes}")
+    return Tensor._from_op(np.eye(num_classes, dtype=np.int64)[indices], None, 0)
+
+
+# numpy.pad's name for each of PyTorch's padding modes other than "constant"
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_axis(x: Tensor, axis: int, before: int, after: int, mode: str, value) -> Tensor:
+    """``x`` with ``before``/``after`` entries added along ``axis`` (negative: removed)."""
+    keep = (slice(None),) * axis
+    if before < 0 or after < 0:
+        x = getitem(x, keep + (slice(max(-before, 0), x.shape[axis] - max(-after, 0)),))
+        before, after = max(before, 0), max(after, 0)
+    if mode == "constant":
+        sides = [np.full(x.shape[:axis] + (n,) + x.shape[axis + 1:], value, x.dtype)
+                 for n in (before, after)]
+        return concatenate([sides[0], x, sides[1]], axis)
+    size = x.shape[axis]
+    if max(before, after) > size - (mode == "reflect") or size == 0:
+        raise ValueError(f"pad: {mode} padding of ({before}, {after}) needs an axis longer "
+                         f"than that, got axis {axis} of size {size}")
+    # NOTE: an index array, so entries read twice (the edges) get their gradients summed.
+    return getitem(x, keep + (np.pad(np.arange(size), (before, after), _PAD_MODES[mode]),))
+
+
+def pad(x, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
+    """``x`` padded as ``torch.nn.functional.pad``: ``pad = (left, right)`` for the last
+    axis, then ``(left, right)`` for the one before it, and so on; negative amounts crop.
+    ``mode`` is ``"constant"`` (filled with ``value``), ``"reflect"`` (mirrored, the edge
+    not repeated), ``"replicate"`` (the edge repeated) or ``"circular"`` (wrapped around).
+    """
+    x = as_tensor(x)
+    amounts = tuple(pad)
+    if len(amounts) % 2 or len(amounts) // 2 > x.ndim or not all(
+            isinstance(n, (int, np.integer)) for n in amounts):
+        raise ValueError(f"pad: expected an even number of ints, at most 2 per dimension of "
+                         f"a {x.ndim}-d tensor, got {pad!r}")
+    if mode != "constant" and mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
+    for k in range(len(amounts) // 2):
+        x = _pad_axis(x, x.ndim - 1 - k, int(amounts[2 * k]), int(amounts[2 * k + 1]), mode, value)
+    return x
 
 
 def dropout(x, p: float = 0.5, training: bool = True, generator=None) -> Tensor:

@@ -1,13 +1,19 @@
-"""Reductions over an axis, a tuple of axes, or all axes, with ``keepdims``.
+"""Reductions over a dim, a tuple of dims, or all dims, with ``keepdim`` (PyTorch's names;
+NumPy's ``axis``/``keepdims`` are accepted as aliases), and the reductions that return
+indices: ``max``/``min`` along a dim, ``argmax``, ``argmin``, ``topk``, ``sort``.
 
-Primitives: sum, max. Composed: mean = sum / count, min = -max(-x).
+Primitives: sum, amax. Composed: mean = sum / count, amin = -amax(-x); the values of
+max/min along a dim, of topk and of sort are ``gather(x, dim, indices)``.
 """
+
+from collections import namedtuple
 
 import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor, as_tensor
-from ._common import normalize_axes
+from ._common import dim_args, normalize_axes
+from .shape import gather, squeeze
 
 
 def _kept_shape(shape, axes):
@@ -44,41 +50,139 @@ class Max(Function):
         return winners * (gy.reshape(y.shape) / winners.sum(axis=axes, keepdims=True))
 
 
-def _reduced_axes(op, axis, x):
-    """``normalize_axes``, except that axis 0 of a 0-d tensor (allowed, as in PyTorch) reduces
+def _reduced_axes(op, dim, x):
+    """``normalize_axes``, except that dim 0 of a 0-d tensor (allowed, as in PyTorch) reduces
     nothing."""
-    return tuple(a for a in normalize_axes(op, axis, x.ndim) if a < x.ndim)
+    return tuple(a for a in normalize_axes(op, dim, x.ndim) if a < x.ndim)
 
 
-def _reduce(function, op, x, axis, keepdims):
+def _reduce(function, op, x, dim, keepdim):
     x = as_tensor(x)
-    axes = _reduced_axes(op, axis, x)
+    axes = _reduced_axes(op, dim, x)
     empty = [a for a in axes if x.shape[a] == 0]
     if function is Max and empty:
-        raise ValueError(f"{op}: cannot reduce over axis {empty[0]}, which has length 0 "
+        raise ValueError(f"{op}: cannot reduce over dim {empty[0]}, which has length 0 "
                          f"(a tensor of shape {x.shape})")
-    return function.apply(x, axes=axes, keepdims=keepdims)
+    return function.apply(x, axes=axes, keepdims=keepdim)
 
 
-def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
-    """The sum over ``axis`` (None: all axes; an int; or a tuple of ints)."""
-    return _reduce(Sum, "sum", x, axis, keepdims)
+def _largest(op, x, dim=None, keepdim=False) -> Tensor:
+    return _reduce(Max, op, x, dim, keepdim)
 
 
-def mean(x, axis=None, keepdims=False) -> Tensor:
-    """sum(x, axis) / (number of elements summed); NaN where no element is summed."""
+def _smallest(op, x, dim=None, keepdim=False) -> Tensor:
+    return -_reduce(Max, op, -as_tensor(x), dim, keepdim)
+
+
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
+    """The sum over ``dim`` (None: all dims; an int; or a tuple of ints)."""
+    return _reduce(Sum, "sum", x, *dim_args("sum", dim, keepdim, axis, keepdims))
+
+
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    """sum(x, dim) / (number of elements summed); NaN where no element is summed."""
     x = as_tensor(x)
-    count = int(np.prod([x.shape[a] for a in _reduced_axes("mean", axis, x)]))
+    dim, keepdim = dim_args("mean", dim, keepdim, axis, keepdims)
+    count = int(np.prod([x.shape[a] for a in _reduced_axes("mean", dim, x)]))
     # NOTE: the mean of no elements is NaN (0 / 0), as in PyTorch.
-    return sum(x, axis, keepdims) * (1.0 / count if count else np.nan)
+    return sum(x, dim, keepdim) * (1.0 / count if count else np.nan)
 
 
-def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
-    """The maximum over ``axis``; elements tied for it share the gradient equally. An axis of
-    length 0 has no maximum: ValueError, as in PyTorch."""
-    return _reduce(Max, "max", x, axis, keepdims)
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    """The maximum over ``dim`` (None: all); elements tied for it share the gradient equally.
+    A dim of length 0 has no maximum: ValueError, as in PyTorch."""
+    return _largest("amax", x, *dim_args("amax", dim, keepdim, axis, keepdims))
 
 
-def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
-    """The minimum over ``axis``, -max(-x); ties share the gradient equally."""
-    return -_reduce(Max, "min", -as_tensor(x), axis, keepdims)
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    """The minimum over ``dim``, -amax(-x); ties share the gradient equally."""
+    return _smallest("amin", x, *dim_args("amin", dim, keepdim, axis, keepdims))
+
+
+# ---------------------------------------------------------------- with indices
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+ValuesIndices.__doc__ = "The ``(values, indices)`` pair of max, min, topk and sort."
+
+
+def _indices(array: np.ndarray) -> Tensor:
+    return Tensor._from_op(array.astype(np.int64), None, 0)
+
+
+def _one_dim(op: str, x: Tensor, dim) -> int:
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    (dim,) = normalize_axes(op, dim, x.ndim)
+    if x.ndim and x.shape[dim] == 0:
+        raise ValueError(f"{op}: dim {dim} of {x.shape} is empty")
+    return dim
+
+
+def _arg(op: str, pick, x, dim, keepdim) -> Tensor:
+    x = as_tensor(x)
+    if dim is None:
+        if x.data.size == 0:
+            raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
+        flat = pick(x.data.reshape(-1))
+        return _indices(flat.reshape((1,) * x.ndim) if keepdim else np.asarray(flat))
+    dim = _one_dim(op, x, dim)
+    return _indices(pick(x.data.reshape(x.shape or (1,)), axis=dim, keepdims=keepdim))
+
+
+def argmax(x, dim=None, keepdim=False) -> Tensor:
+    """The index of the (first) maximum along ``dim``, or in the flattened tensor (int64)."""
+    return _arg("argmax", np.argmax, x, dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False) -> Tensor:
+    """The index of the (first) minimum along ``dim``, or in the flattened tensor (int64)."""
+    return _arg("argmin", np.argmin, x, dim, keepdim)
+
+
+def _extreme(op, reduce, pick, x, dim, keepdim, axis, keepdims):
+    dim, keepdim = dim_args(op, dim, keepdim, axis, keepdims)
+    if dim is None:
+        return reduce(op, x)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}; for the {op}imum over several "
+                        f"dims use a{op}(x, dim)")
+    x = as_tensor(x)
+    indices = pick(x, dim, keepdim=True)
+    values = gather(x, _one_dim(op, x, dim), indices)
+    if not keepdim:
+        values, indices = squeeze(values, dim), squeeze(indices, dim)
+    return ValuesIndices(values, indices)
+
+
+def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """Without ``dim``, the maximum (0-d; ties share the gradient). With ``dim``, the named
+    tuple ``(values, indices)`` of the maxima along it and their first indices (int64), as
+    PyTorch; the values' gradient goes to those indices."""
+    return _extreme("max", _largest, argmax, x, dim, keepdim, axis, keepdims)
+
+
+def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """As :func:`max`, for the minimum."""
+    return _extreme("min", _smallest, argmin, x, dim, keepdim, axis, keepdims)
+
+
+def sort(x, dim=-1, descending=False, stable=False) -> ValuesIndices:
+    """The values along ``dim`` in order and where each came from (a stable sort; ties keep
+    their order, which PyTorch guarantees only with ``stable=True``)."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        return ValuesIndices(x, _indices(np.zeros((), np.int64)))
+    dim = _one_dim("sort", x, dim)
+    order = np.argsort(-x.data if descending else x.data, axis=dim, kind="stable")
+    return ValuesIndices(gather(x, dim, order), _indices(order))
+
+
+def topk(x, k: int, dim=-1, largest=True, sorted=True) -> ValuesIndices:  # noqa: A002
+    """The ``k`` largest (or smallest) values along ``dim``, in order, with their indices."""
+    x = as_tensor(x)
+    dim = _one_dim("topk", x, dim)
+    if not 0 <= k <= (x.shape[dim] if x.ndim else 1):
+        raise ValueError(f"topk: k={k} is out of range for dim {dim} of shape {x.shape}")
+    order = sort(x, dim, descending=largest).indices.data
+    chosen = np.take(order, np.arange(k), axis=dim) if x.ndim else order
+    return ValuesIndices(gather(x, dim, chosen), _indices(chosen))

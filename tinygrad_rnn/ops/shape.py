@@ -1,8 +1,10 @@
 """Ops that move values without changing them: reshape, permute, broadcast, flip, index,
-concatenate. Each backward moves the gradient back the same way.
+gather, concatenate. Each backward moves the gradient back the same way. Dimensions are
+named ``dim`` as in PyTorch; NumPy's ``axis`` is accepted as an alias.
 
-Primitives: reshape, permute, broadcast_to, flip, getitem, concatenate, unstack. Composed:
-transpose, swapaxes, squeeze, unsqueeze, stack, split, chunk.
+Primitives: reshape, permute, broadcast_to, flip, getitem, gather, concatenate, unstack.
+Composed: transpose, swapaxes, flatten, squeeze, unsqueeze, expand, repeat, stack, split,
+chunk.
 """
 
 import numpy as np
@@ -87,6 +89,21 @@ class GetItem(Function):
         return gx
 
 
+class Gather(Function):
+    @staticmethod
+    def forward(ctx, x, *, where):
+        ctx.save_for_backward(x.shape, x.dtype, where)
+        return x[where]
+
+    @staticmethod
+    def backward(ctx, gy):
+        shape, dtype, where = ctx.saved_tensors
+        gx = np.zeros(shape, dtype)
+        # NOTE: an index that appears more than once receives the sum of its gradients.
+        np.add.at(gx, where, gy)
+        return gx
+
+
 class Concatenate(Function):
     @staticmethod
     def forward(ctx, *xs, axis):
@@ -113,64 +130,87 @@ class Unstack(Function):
 
 # ---------------------------------------------------------------- functional API
 
+def _dim(op: str, dim, axis):
+    """``dim``, or NumPy's alias ``axis`` (not both)."""
+    if axis is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{op}: give dim= or its alias axis=, not both")
+    return axis
+
+
+def _shape_args(shape) -> tuple:
+    """``(2, 3)`` from ``((2, 3),)`` or ``(2, 3)``: PyTorch's two ways to give a shape."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
 def reshape(x, *shape) -> Tensor:
     """The same values in a new shape (one entry may be -1, inferred)."""
     x = as_tensor(x)
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    shape = _shape_args(shape)
     try:
         target = np.empty(x.shape, dtype=np.bool_).reshape(shape).shape
     except (ValueError, TypeError):
         raise ValueError(
-            f"reshape: cannot reshape {x.shape} ({x.size} elements) into {shape}"
+            f"reshape: cannot reshape {x.shape} ({x.data.size} elements) into {shape}"
         ) from None
     return Reshape.apply(x, shape=target)
 
 
-def permute(x, *axes) -> Tensor:
-    """The axes of ``x`` reordered: axis i of the result is axis ``axes[i]`` of ``x``."""
+def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Dims ``start_dim`` to ``end_dim`` (inclusive) merged into one."""
     x = as_tensor(x)
-    axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-    if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} axes of {x.shape}")
-    return Permute.apply(x, axes=tuple(a % x.ndim for a in axes))
+    if x.ndim == 0:
+        return reshape(x, 1)
+    (start,), (end,) = (normalize_axes("flatten", d, x.ndim) for d in (start_dim, end_dim))
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
 
 
-def transpose(x, axes=None) -> Tensor:
-    """Axes reversed, or reordered by ``axes`` (as ``np.transpose``)."""
+def permute(x, *dims) -> Tensor:
+    """The dims of ``x`` reordered: dim i of the result is dim ``dims[i]`` of ``x``."""
     x = as_tensor(x)
-    return permute(x, tuple(range(x.ndim))[::-1] if axes is None else axes)
+    dims = _shape_args(dims)
+    if sorted(a % max(x.ndim, 1) for a in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
+    return Permute.apply(x, axes=tuple(a % x.ndim for a in dims))
+
+
+def transpose(x, dim0: int, dim1: int) -> Tensor:
+    """Dims ``dim0`` and ``dim1`` exchanged (as ``torch.transpose``; both are required)."""
+    x = as_tensor(x)
+    (a,), (b,) = normalize_axes("transpose", dim0, x.ndim), normalize_axes("transpose", dim1, x.ndim)
+    dims = list(range(x.ndim))
+    dims[a], dims[b] = b, a
+    return permute(x, dims)
 
 
 def swapaxes(x, axis1: int, axis2: int) -> Tensor:
-    """Axes ``axis1`` and ``axis2`` exchanged."""
+    """NumPy's name for :func:`transpose`."""
+    return transpose(x, axis1, axis2)
+
+
+def squeeze(x, dim=None, *, axis=None) -> Tensor:
+    """Size-1 dims removed: all of them, or those of ``dim`` that have size 1 (as PyTorch,
+    a ``dim`` of another size is left as it is)."""
     x = as_tensor(x)
-    (a,), (b,) = normalize_axes("swapaxes", axis1, x.ndim), normalize_axes("swapaxes", axis2, x.ndim)
-    axes = list(range(x.ndim))
-    axes[a], axes[b] = b, a
-    return permute(x, axes)
+    axes = normalize_axes("squeeze", _dim("squeeze", dim, axis), x.ndim)
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in axes or s != 1))
 
 
-def squeeze(x, axis=None) -> Tensor:
-    """Size-1 axes removed (all of them, or those in ``axis``, which must have size 1)."""
+def unsqueeze(x, dim: int = None, *, axis=None) -> Tensor:
+    """A size-1 dim inserted at position ``dim`` of the result."""
     x = as_tensor(x)
-    axes = normalize_axes("squeeze", axis, x.ndim)
-    if axis is None:
-        axes = tuple(a for a in axes if x.shape[a] == 1)
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of {x.shape} has size {x.shape[a]}, not 1")
-    return reshape(x, tuple(s for i, s in enumerate(x.shape) if i not in axes))
-
-
-def unsqueeze(x, axis: int) -> Tensor:
-    """A size-1 axis inserted at position ``axis`` of the result."""
-    x = as_tensor(x)
-    (axis,) = normalize_axes("unsqueeze", axis, x.ndim + 1)
-    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+    dim = _dim("unsqueeze", dim, axis)
+    if dim is None:
+        raise TypeError("unsqueeze: missing the dim, e.g. unsqueeze(x, 0)")
+    (dim,) = normalize_axes("unsqueeze", dim, x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
 def broadcast_to(x, shape) -> Tensor:
-    """``x`` repeated along new leading axes and size-1 axes to ``shape``."""
+    """``x`` repeated along new leading dims and size-1 dims to ``shape``."""
     x = as_tensor(x)
     shape = tuple(shape)
     if broadcast_shapes("broadcast_to", x.shape, shape) != shape:
@@ -178,15 +218,43 @@ def broadcast_to(x, shape) -> Tensor:
     return BroadcastTo.apply(x, shape=shape)
 
 
-def flip(x, axis=None) -> Tensor:
-    """The order of elements reversed along ``axis`` (all axes when None)."""
+def expand(x, *sizes) -> Tensor:
+    """:func:`broadcast_to` with PyTorch's -1 for "keep this dim's size"."""
     x = as_tensor(x)
-    return Flip.apply(x, axes=normalize_axes("flip", axis, x.ndim))
+    sizes = _shape_args(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes for a tensor of {x.ndim} dims {x.shape}")
+    return broadcast_to(x, tuple(x.shape[i - lead] if n == -1 and i >= lead else n
+                                 for i, n in enumerate(sizes)))
+
+
+def repeat(x, *repeats) -> Tensor:
+    """``x`` tiled ``repeats[i]`` times along dim i (as ``torch.repeat``; extra leading
+    repeats add dims): each dim of size s becomes a (repeat, s) pair, broadcast, merged."""
+    x = as_tensor(x)
+    repeats = _shape_args(repeats)
+    if len(repeats) < x.ndim:
+        raise ValueError(f"repeat: {len(repeats)} repeats for a tensor of {x.ndim} dims; give "
+                         "at least one per dim")
+    shape = (1,) * (len(repeats) - x.ndim) + x.shape
+    paired = reshape(x, [n for s in shape for n in (1, s)])
+    tiled = broadcast_to(paired, [n for r, s in zip(repeats, shape) for n in (r, s)])
+    return reshape(tiled, [r * s for r, s in zip(repeats, shape)])
+
+
+def flip(x, dims=None, *, axis=None) -> Tensor:
+    """The order of elements reversed along ``dims`` (all dims when None)."""
+    x = as_tensor(x)
+    return Flip.apply(x, axes=normalize_axes("flip", _dim("flip", dims, axis), x.ndim))
 
 
 def _index_value(part):
     if isinstance(part, Tensor):
-        raise TypeError("index: use an integer or boolean NumPy array as an index, not a Tensor")
+        if part.dtype.kind not in "iub":
+            raise TypeError(f"index: a tensor used as an index must hold integers or bools, "
+                            f"got {part.dtype}")
+        part = part.data
     if isinstance(part, list):
         part = np.asarray(part)
     if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
@@ -195,7 +263,7 @@ def _index_value(part):
 
 
 def getitem(x, index) -> Tensor:
-    """``x[index]`` with slices, integers, integer arrays or boolean masks.
+    """``x[index]`` with slices, integers, integer or boolean arrays or tensors.
 
     In the backward, elements selected more than once receive the sum of their gradients.
     """
@@ -208,6 +276,26 @@ def getitem(x, index) -> Tensor:
     return GetItem.apply(x, index=index)
 
 
+def gather(x, dim: int, index) -> Tensor:
+    """``y[i][j][k] = x[index[i][j][k]][j][k]`` for ``dim == 0`` (likewise for other dims),
+    as ``torch.gather``: ``index`` has ``x``'s number of dims and is no larger than ``x``
+    outside ``dim``; the result has ``index``'s shape."""
+    x = as_tensor(x)
+    index = np.asarray(_index_value(index))
+    if index.dtype.kind not in "iu" or index.ndim != x.ndim:
+        raise ValueError(f"gather: index must be an integer tensor with {x.ndim} dims like the "
+                         f"input {x.shape}, got {index.dtype} of shape {index.shape}")
+    (dim,) = normalize_axes("gather", dim, x.ndim)
+    if any(i != dim and n > m for i, (n, m) in enumerate(zip(index.shape, x.shape))):
+        raise ValueError(f"gather: index of shape {index.shape} is larger than the input "
+                         f"{x.shape} outside dim {dim}")
+    if index.size and x.ndim and not (-x.shape[dim] <= index.min() and index.max() < x.shape[dim]):
+        raise IndexError(f"gather: index out of range for dim {dim} of size {x.shape[dim]}")
+    where = list(np.ix_(*(np.arange(n) for n in index.shape)))
+    where[dim] = index
+    return Gather.apply(x, where=tuple(where))
+
+
 def _check_same_shapes(op: str, tensors, axis: int | None):
     if not tensors:
         raise ValueError(f"{op}: expected at least one tensor")
@@ -218,46 +306,51 @@ def _check_same_shapes(op: str, tensors, axis: int | None):
         ):
             raise ValueError(
                 f"{op}: tensor {i} has shape {t.shape}, which does not match tensor 0's "
-                f"shape {first}" + ("" if axis is None else f" outside axis {axis}")
+                f"shape {first}" + ("" if axis is None else f" outside dim {axis}")
             )
 
 
-def concatenate(tensors, axis: int = 0) -> Tensor:
-    """Tensors joined along an existing axis."""
+def concatenate(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Tensors joined along an existing dim (``cat`` is the same function)."""
     tensors = [as_tensor(t) for t in tensors]
     if tensors and tensors[0].ndim == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated; use stack")
-    (axis,) = normalize_axes("concatenate", axis, tensors[0].ndim if tensors else 1)
-    _check_same_shapes("concatenate", tensors, axis)
-    return Concatenate.apply(*tensors, axis=axis)
+    (dim,) = normalize_axes("concatenate", dim if axis is None else axis,
+                            tensors[0].ndim if tensors else 1)
+    _check_same_shapes("concatenate", tensors, dim)
+    return Concatenate.apply(*tensors, axis=dim)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Tensors of one shape joined along a new axis."""
+cat = concatenate
+
+
+def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Tensors of one shape joined along a new dim."""
     tensors = [as_tensor(t) for t in tensors]
     _check_same_shapes("stack", tensors, None)
-    return concatenate([unsqueeze(t, axis) for t in tensors], axis)
+    dim = dim if axis is None else axis
+    return concatenate([unsqueeze(t, dim) for t in tensors], dim)
 
 
-def unstack(x, axis: int = 0) -> tuple[Tensor, ...]:
-    """The slices of ``x`` along ``axis``, as one op (the inverse of ``stack``).
+def unstack(x, dim: int = 0, *, axis=None) -> tuple[Tensor, ...]:
+    """The slices of ``x`` along ``dim``, as one op (the inverse of ``stack``).
 
     A recurrent loop reads its input one time step at a time through this: one node for the
     whole sequence, whose backward stacks the steps' gradients in one pass.
     """
     x = as_tensor(x)
-    (axis,) = normalize_axes("unstack", axis, x.ndim)
-    if x.shape[axis] == 0:
-        raise ValueError(f"unstack: axis {axis} of {x.shape} is empty")
-    return Unstack.apply(x, axis=axis)
+    (dim,) = normalize_axes("unstack", dim if axis is None else axis, x.ndim)
+    if x.shape[dim] == 0:
+        raise ValueError(f"unstack: dim {dim} of {x.shape} is empty")
+    return Unstack.apply(x, axis=dim)
 
 
-def split(x, split_size_or_sections, axis: int = 0) -> tuple[Tensor, ...]:
-    """Pieces along ``axis``: of ``split_size_or_sections`` each (the last may be shorter),
-    or of the listed sizes, which must add up to the axis length (as ``torch.split``)."""
+def split(x, split_size_or_sections, dim: int = 0, *, axis=None) -> tuple[Tensor, ...]:
+    """Pieces along ``dim``: of ``split_size_or_sections`` each (the last may be shorter),
+    or of the listed sizes, which must add up to the dim's length (as ``torch.split``)."""
     x = as_tensor(x)
-    (axis,) = normalize_axes("split", axis, x.ndim)
-    length = x.shape[axis]
+    (dim,) = normalize_axes("split", dim if axis is None else axis, x.ndim)
+    length = x.shape[dim]
     if isinstance(split_size_or_sections, (int, np.integer)):
         if split_size_or_sections <= 0:
             raise ValueError(f"split: size must be positive, got {split_size_or_sections}")
@@ -266,16 +359,16 @@ def split(x, split_size_or_sections, axis: int = 0) -> tuple[Tensor, ...]:
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != length:
-            raise ValueError(f"split: sizes {sizes} add up to {sum(sizes)}, axis {axis} has {length}")
+            raise ValueError(f"split: sizes {sizes} add up to {sum(sizes)}, dim {dim} has {length}")
     starts = np.cumsum([0] + sizes[:-1])
-    prefix = (slice(None),) * axis
+    prefix = (slice(None),) * dim
     return tuple(getitem(x, prefix + (slice(s, s + n),)) for s, n in zip(starts, sizes))
 
 
-def chunk(x, chunks: int, axis: int = 0) -> tuple[Tensor, ...]:
-    """At most ``chunks`` pieces of ceil(length / chunks) each along ``axis`` (as ``torch.chunk``)."""
+def chunk(x, chunks: int, dim: int = 0, *, axis=None) -> tuple[Tensor, ...]:
+    """At most ``chunks`` pieces of ceil(length / chunks) each along ``dim`` (as ``torch.chunk``)."""
     x = as_tensor(x)
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    (axis,) = normalize_axes("chunk", axis, x.ndim)
-    return split(x, max(1, -(-x.shape[axis] // chunks)), axis)
+    (dim,) = normalize_axes("chunk", dim if axis is None else axis, x.ndim)
+    return split(x, max(1, -(-x.shape[dim] // chunks)), dim)

@@ -80,18 +80,23 @@ class Optimizer:
     def _check_group(self, group: dict) -> None:
         """Validate a group's hyperparameters (subclasses raise ``ValueError``)."""
 
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to None (the next ``backward`` starts afresh)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's ``.grad`` to None (the next ``backward`` starts afresh), or
+        with ``set_to_none=False`` fill the existing gradients with zeros (as PyTorch)."""
         for group in self.param_groups:
             for param in group["params"]:
-                param.grad = None
+                if set_to_none:
+                    param.grad = None
+                elif param.grad is not None:
+                    param.grad.zero_()
 
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is not None:
-                    self._update(param, param.grad, group, self.state.setdefault(param, {}))
+                    self._update(param, param.grad.data, group,
+                                 self.state.setdefault(param, {}))
 
     def _update(self, param: Tensor, grad: np.ndarray, group: dict, state: dict) -> None:
         """Change ``param.data`` in place; ``grad`` must not be modified."""

@@ -36,11 +36,11 @@ class SGD(Optimizer):
     State per parameter: ``momentum_buffer`` (an array, only with momentum).
 
     >>> import numpy as np, tinygrad_rnn as tg
-    >>> w = tg.Tensor([1.0, 2.0])
-    >>> w.grad = np.array([0.5, -1.0], np.float32)
+    >>> w = tg.tensor([1.0, 2.0])
+    >>> w.grad = tg.tensor([0.5, -1.0])
     >>> SGD([w], lr=0.1).step()
-    >>> w.data
-    array([0.95, 2.1 ], dtype=float32)
+    >>> print(w)
+    tensor([0.9500, 2.1000])
     """
 
     def __init__(self, params, lr: float, momentum: float = 0.0, dampening: float = 0.0,

@@ -250,7 +250,7 @@ def _layer_weights(state_dict: dict, k: int) -> dict:
 
 def _grad(tensor: Tensor) -> np.ndarray:
     """``tensor.grad``, zeros when no gradient reached it."""
-    return np.zeros_like(tensor.data) if tensor.grad is None else tensor.grad
+    return np.zeros_like(tensor.data) if tensor.grad is None else tensor.grad.data
 
 
 def _indent(text: str, spaces: int = 4) -> str:

@@ -167,11 +167,11 @@ def _check_fast(fn, inputs, checked, eps, atol, rtol, seed):
 
 def _analytic_jacobians(outputs, inputs, checked):
     """{k: array of shape (total output size, input k size)} from one-hot backward calls."""
-    sizes = [y.size for y in outputs]
-    jacobians = {k: np.zeros((sum(sizes), inputs[k].size)) for k in checked}
+    sizes = [y.numel() for y in outputs]
+    jacobians = {k: np.zeros((sum(sizes), inputs[k].numel())) for k in checked}
     row = 0
     for y in outputs:
-        for e in range(y.size):
+        for e in range(y.numel()):
             if y.requires_grad:   # an output cut from the graph has a zero Jacobian
                 one_hot = np.zeros(y.shape, y.dtype)
                 one_hot.reshape(-1)[e] = 1
@@ -198,6 +198,7 @@ def _vector_jacobian_products(outputs, upstream, inputs, checked):
     grads = {}
     for k in checked:
         x, gx = inputs[k], inputs[k].grad
+        gx = gx.data if gx is not None else None
         if gx is None:   # the input did not reach any output
             gx = np.zeros(x.shape, x.dtype)
         if not isinstance(gx, np.ndarray) or gx.shape != x.shape or gx.dtype != x.dtype:
@@ -298,9 +299,9 @@ def _evaluate(fn, inputs) -> np.ndarray:
 def _output_position(outputs, row: int):
     """(output number, multi-index in that output) of a row of the stacked Jacobian."""
     for j, y in enumerate(outputs):
-        if row < y.size:
+        if row < y.numel():
             return j, _multi_index(row, y.shape)
-        row -= y.size
+        row -= y.numel()
     raise IndexError(row)
 
 

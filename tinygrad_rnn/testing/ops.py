@@ -114,7 +114,7 @@ def op_property_test(op, reference, *, arity: int = 1, shapes="broadcast", input
             raise AssertionError("a second backward through a freed graph did not raise")
 
         # 5. gradients are fresh arrays
-        grads = [x.grad for x in xs if x.grad is not None]
+        grads = [x.grad.data for x in xs if x.grad is not None]
         for k, g in enumerate(grads):
             others = gys + [x.data for x in xs] + grads[:k] + grads[k + 1:]
             assert not any(np.shares_memory(g, o) for o in others), f"gradient {k} aliases"

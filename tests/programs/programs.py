@@ -1,0 +1,21 @@
+"""The PyTorch-style programs compared across frameworks, by name: each entry is a function
+of the framework module that returns the program's numbers (those that do not depend on a
+framework's random stream)."""
+
+import charlm
+import classifier
+import tagger
+
+
+def _charlm(M):
+    result = charlm.run(M)
+    del result["sample"]   # drawn from the framework's own random stream
+    return result
+
+
+PROGRAMS = {
+    "tagger": tagger.run,
+    "classifier_gru_bidirectional": lambda M: classifier.run(M, "GRU", bidirectional=True),
+    "classifier_rnn": lambda M: classifier.run(M, "RNN", bidirectional=False),
+    "charlm": _charlm,
+}

@@ -1,0 +1,54 @@
+"""The dtypes a tensor may hold, under PyTorch's names, and the one rule for devices.
+
+Each name is the NumPy dtype object itself (``tg.float32 is np.dtype(np.float32)``), so a
+dtype from either library may be passed wherever one is expected. Float tensors carry
+gradients; integer and boolean tensors (indices, targets, masks, comparison results) never
+require one.
+"""
+
+import numpy as np
+
+float32 = float = np.dtype(np.float32)  # noqa: A001  (PyTorch's names)
+float64 = double = np.dtype(np.float64)
+int64 = long = np.dtype(np.int64)
+int32 = int = np.dtype(np.int32)  # noqa: A001
+bool = np.dtype(np.bool_)  # noqa: A001
+
+FLOAT_DTYPES = (float32, float64)
+DTYPES = (float32, float64, int64, int32, bool)
+_NAMES = {float32: "float32", float64: "float64", int64: "int64", int32: "int32", bool: "bool"}
+
+__all__ = ["bool", "device", "double", "float", "float32", "float64", "int", "int32", "int64",
+           "long"]
+
+
+def as_dtype(dtype, where: str) -> np.dtype:
+    """``dtype`` (one of ours, a NumPy dtype or a Python type) as one of :data:`DTYPES`."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in DTYPES:
+        raise TypeError(f"{where}: dtype must be one of float32, float64, int64, int32, bool; "
+                        f"got {dtype!r}")
+    return resolved
+
+
+def dtype_name(dtype: np.dtype) -> str:
+    """The short name of one of :data:`DTYPES` (``float32``, ``int64``...)."""
+    return _NAMES.get(dtype, str(dtype))
+
+
+def device(name) -> str:
+    """PyTorch's ``torch.device("cpu")``: the name ``"cpu"``, which every ``device=`` and
+    ``.to()`` accepts; any other device is an error."""
+    check_device(name, "device")
+    return "cpu"
+
+
+def check_device(device, where: str) -> None:
+    """Accept ``None`` and the CPU (``"cpu"``, ``"cpu:0"``); anything else is an error."""
+    name = str(device) if device is not None else "cpu"
+    if name not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"{where}: device {device!r} is not available: tinygrad_rnn runs on "
+                           "the CPU only (NumPy arrays); use device='cpu' or leave it out")

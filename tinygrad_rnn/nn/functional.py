@@ -1,0 +1,92 @@
+"""``tinygrad_rnn.nn.functional``: the ops under PyTorch's names, argument names and defaults,
+so ``import tinygrad_rnn.nn.functional as F`` reads as ``torch.nn.functional`` does.
+
+The differentiable operations themselves live in :mod:`tinygrad_rnn.ops`; this module only
+adapts the call signatures (``F.embedding(input, weight)`` takes the indices first, as
+PyTorch's does, where ``tinygrad_rnn.embedding(weight, indices)`` follows ``torch.embedding``).
+Where this project differs on purpose, the call raises an error that says what to write.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..ops.nn import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                      l1_loss, mse_loss, nll_loss, one_hot, pad)
+from ..tensor import Tensor, as_tensor
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
+    "embedding", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "pad",
+    "relu", "sigmoid", "softmax", "tanh",
+]
+
+
+def _not_inplace(op: str, inplace: bool) -> None:
+    if inplace:
+        raise ValueError(f"{op}: inplace=True is not supported (tensors here are not changed "
+                         f"in place by ops); drop the argument and use the result")
+
+
+def relu(input, inplace: bool = False) -> Tensor:  # noqa: A002
+    """max(x, 0), elementwise."""
+    _not_inplace("relu", inplace)
+    return ops.relu(input)
+
+
+def tanh(input) -> Tensor:  # noqa: A002
+    """The hyperbolic tangent, elementwise."""
+    return ops.tanh(input)
+
+
+def sigmoid(input) -> Tensor:  # noqa: A002
+    """1 / (1 + exp(-x)), elementwise."""
+    return ops.sigmoid(input)
+
+
+def _required_dim(op: str, dim):
+    if dim is None:
+        raise TypeError(f"{op}: pass dim= (PyTorch's implicit choice of dim is deprecated "
+                        f"there and not supported here)")
+    return dim
+
+
+def _in_dtype(input, dtype) -> Tensor:
+    return as_tensor(input) if dtype is None else as_tensor(input).to(dtype)
+
+
+def softmax(input, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
+    """exp(x) / sum(exp(x)) along ``dim``, computed in ``dtype`` if given."""
+    return ops.softmax(_in_dtype(input, dtype), _required_dim("softmax", dim))
+
+
+def log_softmax(input, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
+    """x - logsumexp(x) along ``dim``, computed in ``dtype`` if given."""
+    return ops.log_softmax(_in_dtype(input, dtype), _required_dim("log_softmax", dim))
+
+
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by 1/(1 - p) while
+    ``training`` (the mask comes from the generator that ``manual_seed`` seeds)."""
+    _not_inplace("dropout", inplace)
+    return ops.dropout(input, p, training)
+
+
+def embedding(input, weight, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer indices ``input``; the
+    ``padding_idx`` row (negative counts from the end) receives no gradient."""
+    weight = as_tensor(weight)
+    if padding_idx is not None:
+        rows = weight.shape[0] if weight.ndim else 0
+        if not isinstance(padding_idx, (int, np.integer)) or not -rows <= padding_idx < rows:
+            raise ValueError(f"embedding: padding_idx must be an int in [-{rows}, {rows}), "
+                             f"got {padding_idx!r}")
+        padding_idx = int(padding_idx) % rows
+    return ops.embedding(weight, input, padding_idx)
+
+
+def linear(input, weight, bias=None) -> Tensor:  # noqa: A002
+    """x Wᵀ + b over the last axis of ``input``; ``weight`` is (out_features, in_features)."""
+    y = ops.matmul(input, ops.swapaxes(weight, 0, 1))
+    return y if bias is None else y + bias
