@@ -109,8 +109,8 @@ def test_a_retained_graph_gives_the_same_gradients_twice(name, options):
     output, _ = layer(x, lengths=np.array([5, 3]))
     loss = (output * output).sum()
     loss.backward(retain_graph=True)
-    first = [x.grad.copy(), *(p.grad.copy() for p in layer.parameters())]
+    first = [x.grad.numpy(), *(p.grad.numpy() for p in layer.parameters())]
     loss.backward()
-    second = [x.grad, *(p.grad for p in layer.parameters())]
+    second = [x.grad.data, *(p.grad.data for p in layer.parameters())]
     for a, b in zip(first, second):
         assert relative_error(b, 2 * a) <= 1e-12

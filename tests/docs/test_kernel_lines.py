@@ -59,7 +59,7 @@ def _build(tmp_path, body):
 
 def test_the_directive_shows_the_lines_of_a_real_kernel(tmp_path):
     html = _build(tmp_path, ".. kernel-lines:: tinygrad_rnn_lstm.kernels backward 5")
-    assert "dc_prev" in html and "kernels.py, _backward, line" in html
+    assert "dc_prev" in html and "kernels.py, _backward_gates, line" in html
 
 
 def test_a_label_no_line_carries_stops_the_build(tmp_path):

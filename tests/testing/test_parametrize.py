@@ -19,10 +19,10 @@ def test_conformance(cell, check):
 
 
 def test_each_check_of_each_cell_is_its_own_test_with_its_own_outcome(pytester):
-    pytester.makepyfile(test_conformance=CONFORMANCE)
+    pytester.makepyfile(test_generated_conformance=CONFORMANCE)
     result = pytester.runpytest_inprocess("-v", "-p", "no:cacheprovider")
     outcomes = {line.split("::")[1].split(" ")[0]: line.split(" ")[1]
-                for line in result.outlines if line.startswith("test_conformance.py::")}
+                for line in result.outlines if line.startswith("test_generated_conformance.py::")}
     assert outcomes == {
         "test_conformance[Elman-gradients]": "PASSED",
         "test_conformance[Elman-lengths]": "PASSED",

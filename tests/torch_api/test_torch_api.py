@@ -292,7 +292,7 @@ def test_save_with_a_state_dict_first_needs_a_path_second(tmp_path):
     (lambda: tg.zeros(2, 3)[tg.tensor([0.5])], TypeError, "must hold integers or bools"),
     (lambda: tg.zeros(2, 3).gather(1, tg.tensor([[0], [1], [2]])), ValueError,
      "index of shape \\(3, 1\\) is larger than the input \\(2, 3\\) outside dim 1"),
-    (lambda: tg.zeros(2, 0).sort(dim=1), ValueError, "sort: dim 1 of \\(2, 0\\) is empty"),
+    (lambda: tg.zeros(2, 0).sort(dim=1), ValueError, "sort: dim 1 has length 0"),
     (lambda: tg.zeros(2, 3).topk(1, dim=(0, 1)), TypeError, "topk: dim must be an int"),
     (lambda: tg.zeros(0).argmax(), ValueError, "argmax: cannot reduce an empty tensor"),
     (lambda: tg.zeros(2).masked_fill(tg.ones(2, 2).bool(), 0.0), ValueError,

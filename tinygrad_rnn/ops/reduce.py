@@ -114,7 +114,8 @@ def _one_dim(op: str, x: Tensor, dim) -> int:
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     (dim,) = normalize_axes(op, dim, x.ndim)
     if x.ndim and x.shape[dim] == 0:
-        raise ValueError(f"{op}: dim {dim} of {x.shape} is empty")
+        raise ValueError(f"{op}: dim {dim} has length 0 (a tensor of shape {x.shape}): "
+                         "there is nothing to take")
     return dim
 
 
@@ -142,13 +143,16 @@ def argmin(x, dim=None, keepdim=False) -> Tensor:
 def _extreme(op, reduce, pick, x, dim, keepdim, axis, keepdims):
     dim, keepdim = dim_args(op, dim, keepdim, axis, keepdims)
     if dim is None:
-        return reduce(op, x)
+        return reduce(op, x, None, keepdim)
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}; for the {op}imum over several "
                         f"dims use a{op}(x, dim)")
     x = as_tensor(x)
+    dim = _one_dim(op, x, dim)
+    if x.ndim == 0:   # NOTE: dim 0 of a 0-d tensor is allowed, as in PyTorch: the value itself
+        return ValuesIndices(x.reshape(()), _indices(np.zeros((), np.int64)))
     indices = pick(x, dim, keepdim=True)
-    values = gather(x, _one_dim(op, x, dim), indices)
+    values = gather(x, dim, indices)
     if not keepdim:
         values, indices = squeeze(values, dim), squeeze(indices, dim)
     return ValuesIndices(values, indices)
