@@ -104,3 +104,11 @@ def test_repr_names_dtype_and_shape_and_the_op():
 
 def test_non_finite_values_print_like_numbers():
     assert str(tg.tensor([np.nan, np.inf, 1.5])) == "tensor([   nan,    inf, 1.5000])"
+
+
+def test_a_0d_tensor_formats_as_its_number_and_others_only_without_a_spec():
+    assert f"{tg.tensor(1.5):.2f}" == "1.50" and f"{tg.tensor(7):>3}" == "  7"
+    t = tg.tensor([1.0, 2.0])
+    assert f"{t}" == str(t)
+    with pytest.raises(TypeError, match=r"the spec '\.2f' needs a 0-d tensor, got shape \(2,\)"):
+        f"{t:.2f}"

@@ -182,6 +182,16 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.item())
 
+    def __format__(self, spec: str) -> str:
+        """As PyTorch: a 0-d tensor formats as its number (``f"{loss:.4f}"``); any other
+        tensor only with an empty spec (its ``str``)."""
+        if self.ndim == 0:
+            return self.item().__format__(spec)
+        if spec:
+            raise TypeError(f"format: the spec {spec!r} needs a 0-d tensor, got shape "
+                            f"{self.shape}; format t.item() or t.tolist() instead")
+        return str(self)
+
     def __int__(self) -> int:
         return int(self.item())
 

@@ -34,7 +34,7 @@ def concatenated_norm(grads, norm_type):
 @given(grads=grad_lists, norm_type=norm_types, max_norm=st.floats(0.01, 100))
 def test_clip_grad_norm_bounds_the_norm_and_keeps_the_direction(grads, norm_type, max_norm):
     params = with_grads(grads)
-    total = clip_grad_norm_(params, max_norm, norm_type)
+    total = clip_grad_norm_(params, max_norm, norm_type).item()
     expected_total = concatenated_norm(grads, norm_type)
     np.testing.assert_allclose(total, expected_total, rtol=1e-12)
     clipped = [p.grad for p in params]
@@ -56,7 +56,7 @@ def test_clip_grad_norm_leaves_small_gradients_unchanged(grads, norm_type):
 def test_clip_grad_norm_by_hand():
     a, b = Tensor([0.0, 0.0]), Tensor([0.0])
     a.grad, b.grad = np.array([3.0, 0.0], np.float32), np.array([4.0], np.float32)
-    assert clip_grad_norm_([a, b], max_norm=1.0) == pytest.approx(5.0)  # sqrt(9 + 16)
+    assert clip_grad_norm_([a, b], max_norm=1.0).item() == pytest.approx(5.0)  # sqrt(9 + 16)
     np.testing.assert_allclose(a.grad, [0.6, 0.0], rtol=1e-6)
     np.testing.assert_allclose(b.grad, [0.8], rtol=1e-6)
     assert a.grad.dtype == np.float32
@@ -65,11 +65,11 @@ def test_clip_grad_norm_by_hand():
 def test_clip_grad_norm_takes_one_tensor_and_skips_none_grads():
     a, b = Tensor([0.0, 0.0]), Tensor([0.0])
     a.grad = np.array([6.0, 8.0], np.float32)
-    assert clip_grad_norm_(a, 5.0) == pytest.approx(10.0)
+    assert clip_grad_norm_(a, 5.0).item() == pytest.approx(10.0)
     np.testing.assert_allclose(a.grad, [3.0, 4.0], rtol=1e-6)
-    assert clip_grad_norm_([a, b], 5.0, norm_type="inf") == pytest.approx(4.0, rel=1e-6)
+    assert clip_grad_norm_([a, b], 5.0, norm_type="inf").item() == pytest.approx(4.0, rel=1e-6)
     assert b.grad is None
-    assert clip_grad_norm_([b], 1.0) == 0.0
+    assert clip_grad_norm_([b], 1.0).item() == 0.0
 
 
 def test_clip_grad_norm_nonfinite():
@@ -79,7 +79,7 @@ def test_clip_grad_norm_nonfinite():
         clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
     np.testing.assert_array_equal(a.grad, [np.inf, 1.0])   # nothing changed before the error
     with np.errstate(invalid="ignore"):  # NOTE: the factor is 0, and 0 * inf is NaN
-        assert clip_grad_norm_([a], 1.0) == math.inf
+        assert clip_grad_norm_([a], 1.0).item() == math.inf
     np.testing.assert_array_equal(a.grad, [np.nan, 0.0])
 
 
@@ -110,3 +110,10 @@ def test_clip_grad_value_single_tensor_none_grad_and_bad_value():
     assert b.grad is None
     with pytest.raises(ValueError, match="clip_value"):
         clip_grad_value_([a], -1.0)
+
+
+def test_clip_grad_norm_returns_the_norm_as_a_0d_tensor_of_the_gradients_dtype():
+    a = Tensor(np.zeros(2, np.float32), requires_grad=True)
+    (a * Tensor(np.array([3.0, 4.0], np.float32))).sum().backward()
+    total = clip_grad_norm_([a], 10.0)
+    assert total.shape == () and total.dtype == np.float32 and total.item() == 5.0

@@ -34,7 +34,7 @@ def total_norm(grads, norm_type: float = 2.0) -> float:
 
 
 def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> float:
+                    error_if_nonfinite: bool = False) -> Tensor:
     r"""Scale all gradients together so that their total norm is at most ``max_norm``.
 
     .. math::
@@ -57,7 +57,8 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
             infinite entries into NaN (0 · inf), as PyTorch does.
 
     Returns:
-        :math:`N`, the total norm before clipping, as a float.
+        :math:`N`, the total norm before clipping, as a 0-d tensor (as PyTorch; float32
+        unless every gradient is float64).
     """
     grads = _grads("clip_grad_norm_", params)
     norm_type = float(norm_type)
@@ -75,7 +76,8 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
     if coefficient < 1.0:
         for grad in grads:
             grad *= coefficient
-    return total
+    dtype = np.result_type(np.float32, *(g.dtype for g in grads))
+    return Tensor(np.asarray(total, dtype))
 
 
 def clip_grad_value_(params, clip_value: float) -> None:
