@@ -268,3 +268,16 @@ def test_a_huge_seed_trains(tmp_path, capsys):
     status, out, err = call(argv, capsys)
     assert status == 0, err
     assert json.loads(out.splitlines()[-1])["steps"] == 1
+
+
+def test_a_model_too_large_for_memory_is_one_line_naming_the_sizes(monkeypatch, tmp_path,
+                                                                   capsys):
+    def build_model(config, data):
+        raise MemoryError("Unable to allocate 16.0 TiB")   # what NumPy says, on any machine
+
+    monkeypatch.setattr(adding, "build_model", build_model)
+    argv = ["train", "adding", "--hidden", "1048576", "--batch", "2", "--steps", "1",
+            "--out", str(tmp_path / "run")]
+    status, _, err = call(argv, capsys)
+    assert_refused(status, err, {"does not fit in memory (--hidden 1048576, --batch 2): "
+                                 "Unable to allocate 16.0 TiB"})
