@@ -20,6 +20,8 @@ def _gradflow(args) -> int:
         if args.seq_len < 2 or args.steps < 0:
             raise OptionError(f"--seq-len must be >= 2 and --steps >= 0, "
                               f"got {args.seq_len} and {args.steps}")
+        if args.seed < 0:
+            raise OptionError(f"--seed must be >= 0, got {args.seed}")
         for cell in cells:
             resolve_cell(cell)
         results = gradflow.measure(cells, seq_len=args.seq_len, steps=args.steps, seed=args.seed)

@@ -42,7 +42,8 @@ def _graph(args) -> int:
         else:
             print(viz.to_dot(root), end="")
     except (plugins.PluginError, RuntimeError, OSError, TypeError, ValueError) as error:
-        print(f"tinygrad-rnn graph: error: {error}", file=sys.stderr)
+        where = f"--out {args.out}: " if isinstance(error, OSError) else ""
+        print(f"tinygrad-rnn graph: error: {where}{error}", file=sys.stderr)
         return 2
     return 0
 

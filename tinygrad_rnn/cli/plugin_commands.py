@@ -125,6 +125,11 @@ def _check(args) -> int:
     from ..testing.cells import check_cell
 
     options = dict(args.option)
+    for option, value, least in (("--seed", args.seed, 0),
+                                 ("--max-examples", args.max_examples, 1)):
+        if value is not None and value < least:
+            print(f"tinygrad-rnn check: {option} must be >= {least}, got {value}", file=sys.stderr)
+            return 2
     try:   # a cell that cannot be built is a failed check, in the report
         report = check_cell(args.name, options=options, max_examples=args.max_examples,
                             seed=args.seed, checks=args.only, raise_on_failure=False,

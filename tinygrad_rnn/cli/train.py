@@ -8,8 +8,8 @@ import pathlib
 import sys
 
 from ..tasks import TASKS, hello
-from ..tasks.options import (DTYPES, OPTIMIZERS, SCHEDULES, SHARED, TASK_OPTIONS, OptionError,
-                             make_config, resumed_config)
+from ..tasks.options import (DTYPES, OPTIMIZERS, SCHEDULES, SHARED, SIZES, TASK_OPTIONS,
+                             OptionError, check_option, flag, make_config, resumed_config)
 
 EXAMPLES = """\
 examples:
@@ -47,12 +47,17 @@ def _fail(message, status: int = 2) -> int:
 
 
 def _train_hello(args, given: dict) -> int:
-    extra = sorted(name for name, value in given.items() if name not in ("steps", "seed"))
-    if extra or args.resume or args.out:
-        return _fail("hello takes only --steps and --seed")
+    extra = [flag(name) for name in sorted(given) if name not in ("steps", "seed")]
+    extra += [option for option, value in (("--resume", args.resume), ("--out", args.out))
+              if value is not None]
+    if extra:
+        return _fail(f"hello takes only --steps and --seed, not {', '.join(extra)}")
     steps, seed = given.get("steps", 200), given.get("seed", 0)
-    if steps < 1 or seed < 0:
-        return _fail(f"--steps must be positive and --seed non-negative, got {steps} and {seed}")
+    try:
+        check_option("steps", steps, hello)
+        check_option("seed", seed, hello)
+    except OptionError as error:
+        return _fail(error)
     log = (lambda line: None) if args.quiet else print
     result = hello.run(steps=steps, seed=seed, log=log)
     print(f"final loss {result['loss']:.4f}, prediction {result['prediction']!r}")
@@ -64,21 +69,25 @@ def _prepare(args, given: dict):
     from ..tasks import run_dir
     from ..tasks.runner import Run
 
-    if args.resume:
+    if args.resume is not None:
         path = pathlib.Path(args.resume)
         record = run_dir.open_run(path, args.task)
         name = record["task"]
-        if name not in TASKS or TASKS[name] is hello:
+        if not isinstance(name, str) or name not in TASKS or TASKS[name] is hello:
             raise OptionError(f"--resume {path}: unknown task {name!r} in its config.json")
-        if args.out and pathlib.Path(args.out) != path:
+        if args.out is not None and pathlib.Path(args.out) != path:
             raise OptionError("--resume continues in its own folder; leave out --out")
         task = TASKS[name]
-        run = Run(name, task, resumed_config(task, record["config"], given), path, args.quiet)
+        try:
+            config = resumed_config(task, record["config"], given)
+        except OptionError as error:
+            raise OptionError(f"--resume {path}: {error}") from None
+        run = Run(name, task, config, path, args.quiet)
         run.resume()
         return run
     task = TASKS[args.task]
     config = make_config(task, given)
-    path = pathlib.Path(args.out) if args.out else run_dir.default_path(args.task)
+    path = pathlib.Path(args.out) if args.out is not None else run_dir.default_path(args.task)
     run = Run(args.task, task, config, path, args.quiet)
     run.start()
     return run
@@ -88,7 +97,7 @@ def _train(args) -> int:
     from ..tasks.runner import INTERRUPTED, TrainingError
 
     given = {name: getattr(args, name) for name in _RUN_OPTIONS if getattr(args, name) is not None}
-    if args.task is None and not args.resume:
+    if args.task is None and args.resume is None:
         args.task = "hello"
     if args.task is not None and TASKS[args.task] is hello:
         return _train_hello(args, given)
@@ -98,6 +107,10 @@ def _train(args) -> int:
         # OptionError, RunDirError, CheckpointError (ValueErrors), PluginError (a LookupError),
         # the task's data (a missing or too-short text), a folder that cannot be written
         return _fail(error)
+    except MemoryError as error:   # sizes in range, but not for this machine
+        sizes = ", ".join(f"{flag(name)} {given[name]}" for name in SIZES if name in given)
+        return _fail(f"the model or the data does not fit in memory "
+                     f"({sizes or 'the task defaults'}): {error}")
     try:
         summary = run.train()
     except TrainingError as error:

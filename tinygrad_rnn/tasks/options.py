@@ -20,6 +20,9 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "adagrad")
 SCHEDULES = ("constant", "cosine")
 DTYPES = ("float32", "float64")
 POSITIVE = ("hidden", "layers", "batch", "seq_len", "steps", "eval_every", "checkpoint_every")
+NUMBERS = ("dropout", "lr", "clip")
+# The sizes, and the most each may be: a layer of 2**20 units already needs 16 TiB.
+SIZES, LARGEST = ("hidden", "layers", "batch", "seq_len"), 2**20
 # What --resume lets a user change: how long to go on and how often to report and save.
 RESUMABLE = ("steps", "eval_every", "checkpoint_every")
 
@@ -28,13 +31,24 @@ class OptionError(ValueError):
     """A bad option: the message is one line naming the option, what it needs and what it got."""
 
 
-def _flag(name: str) -> str:
+def flag(name: str) -> str:
+    """The command line's name of option ``name``: ``seq_len`` is ``--seq-len``."""
     return "--" + name.replace("_", "-")
 
 
-def _check(name: str, value, task) -> None:
+def check_option(name: str, value, task) -> None:
+    """Raise an OptionError naming ``--name`` unless ``value`` is one it takes for ``task``."""
+    # NOTE: a config.json (--resume) may hold any JSON value: check the type before the range.
+    if name in NUMBERS and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise OptionError(f"{flag(name)} must be a number, got {value!r}")
+    if name == "cell" and not isinstance(value, str):
+        raise OptionError(f"--cell must be a cell's name, got {value!r}")
+    if name == "text" and not isinstance(value, (str, type(None))):
+        raise OptionError(f"--text must be a file name, got {value!r}")
     if name in POSITIVE and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise OptionError(f"{_flag(name)} must be a positive integer, got {value!r}")
+        raise OptionError(f"{flag(name)} must be a positive integer, got {value!r}")
+    if name in SIZES and value > LARGEST:
+        raise OptionError(f"{flag(name)} must be at most {LARGEST}, got {value!r}")
     if name == "seed" and (not isinstance(value, int) or value < 0):
         raise OptionError(f"--seed must be a non-negative integer, got {value!r}")
     if name == "dropout" and not 0.0 <= value < 1.0:
@@ -46,7 +60,7 @@ def _check(name: str, value, task) -> None:
     for option, choices in (("optimizer", OPTIMIZERS), ("dtype", DTYPES),
                             ("lr_schedule", SCHEDULES)):
         if name == option and value not in choices:
-            raise OptionError(f"{_flag(name)} must be one of {', '.join(choices)}, got {value!r}")
+            raise OptionError(f"{flag(name)} must be one of {', '.join(choices)}, got {value!r}")
     if name == "bidirectional" and value and not task.ALLOWS_BIDIRECTIONAL:
         raise OptionError(f"--bidirectional makes no sense for {task.__name__.rpartition('.')[2]} "
                           f"({task.SHAPE}: each prediction may only see the past)")
@@ -74,7 +88,7 @@ def make_config(task, overrides: dict) -> dict:
     if config["text"] is not None and not getattr(task, "TAKES_TEXT", False):
         raise OptionError(f"--text is only for the charlm task, not {task.__name__.rpartition('.')[2]}")
     for name, value in config.items():
-        _check(name, value, task)
+        check_option(name, value, task)
     return config
 
 
@@ -82,16 +96,26 @@ def resumed_config(task, saved: dict, overrides: dict) -> dict:
     """The saved ``config`` of a run, with new values only for the options in RESUMABLE.
 
     Raises:
-        OptionError: an override would change the model, the data or the optimizer.
+        OptionError: ``saved`` is not a config of ``task`` (every option, each value in
+            range), or an override would change the model, the data or the optimizer.
     """
+    options = {*task.DEFAULTS, *SHARED}
+    if not isinstance(saved, dict) or set(saved) != options:
+        raise OptionError(f"its config.json is not a config of this task (the options "
+                          f"{', '.join(sorted(options))}): {saved!r:.200}")
+    try:
+        for name, value in saved.items():
+            check_option(name, value, task)
+    except OptionError as error:
+        raise OptionError(f"its config.json holds a bad value: {error}") from None
     changed = sorted(name for name, value in overrides.items()
                      if value is not None and name not in RESUMABLE and value != saved.get(name))
     if changed:
-        raise OptionError(f"--resume continues the saved run, so {', '.join(map(_flag, changed))} "
-                          f"cannot change; only {', '.join(map(_flag, RESUMABLE))} can")
+        raise OptionError(f"--resume continues the saved run, so {', '.join(map(flag, changed))} "
+                          f"cannot change; only {', '.join(map(flag, RESUMABLE))} can")
     config = dict(saved)
     config.update({name: overrides[name] for name in RESUMABLE if overrides.get(name) is not None})
     for name in RESUMABLE:
-        _check(name, config[name], task)
+        check_option(name, config[name], task)
     return config
 

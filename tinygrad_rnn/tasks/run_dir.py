@@ -82,11 +82,18 @@ def open_run(path: pathlib.Path, task: str | None, option: str = "--resume") -> 
 
 
 def read_metrics(path: pathlib.Path) -> list[dict]:
-    """The rows of ``metrics.csv``: ``step`` an int, the rest floats or None when empty."""
-    with open(path / METRICS, newline="", encoding="utf-8") as file:
-        return [{name: (int(row[name]) if name == "step" else
-                        float(row[name]) if row[name] else None) for name in COLUMNS}
-                for row in csv.DictReader(file)]
+    """The rows of ``metrics.csv``: ``step`` an int, the rest floats or None when empty.
+
+    Raises:
+        RunDirError: the file is missing or is not such a table.
+    """
+    try:
+        with open(path / METRICS, newline="", encoding="utf-8") as file:
+            return [{name: (int(row[name]) if name == "step" else
+                            float(row[name]) if row[name] else None) for name in COLUMNS}
+                    for row in csv.DictReader(file)]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise RunDirError(f"{path / METRICS} is unreadable: {error!r}") from None
 
 
 def write_metrics(path: pathlib.Path, rows: list[dict]) -> None:
