@@ -61,10 +61,10 @@ test-nojit: test-jit
 # Sphinx-Gallery re-runs only scripts changed since the last build) and every internal link
 # is checked. MPLBACKEND: the scripts' figures are drawn off screen.
 docs: $(INSTALLED)
-	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b html -d docs/_build/doctrees docs docs/_build/html
 
 doctest: $(INSTALLED)
-	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b doctest docs docs/_build/doctest
+	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b doctest -d docs/_build/doctrees docs docs/_build/doctest
 
 # Opens every built page with math in headless Chromium (apt-get install chromium) and fails
 # on any unrendered TeX: the site's math must work with no network. Run after `make docs`.

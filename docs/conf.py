@@ -31,6 +31,9 @@ extensions = [
 plot_include_source = True
 plot_html_show_source_link = False
 plot_html_show_formats = False
+# One PNG per figure, at the dpi ``tinygrad_rnn.tasks.plots.show_png`` assumes (the task pages
+# show their run folders' PNGs pixel for pixel); the default formats would draw each twice more.
+plot_formats = [("png", 100)]
 exclude_patterns = ["_build", "teaching/README.rst", "auto_teaching/sg_execution_times.rst"]
 html_theme = "furo"
 html_title = "tinygrad_rnn"

@@ -22,6 +22,20 @@ def save_figure(figure, path: pathlib.Path) -> None:
     _atomic_write(str(path), buffer.getvalue())
 
 
+def show_png(path, dpi: int = 100):
+    """A matplotlib figure that shows the PNG file at ``path`` pixel for pixel when saved
+    at ``dpi`` (the docs show a run folder's pictures with it)."""
+    import matplotlib.pyplot as plt
+
+    pixels = plt.imread(path)
+    height, width = pixels.shape[:2]
+    figure = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.imshow(pixels, interpolation="none")
+    axes.set_axis_off()
+    return figure
+
+
 def plot_curves(rows: list[dict], metric: str, baseline: float | None, path: pathlib.Path) -> None:
     """Two panels: ``train_loss`` against step, and ``metric`` at each evaluation (with the
     baseline as a dashed line when there is one)."""

@@ -204,3 +204,26 @@ class Run:
                 "metric": self.task.METRIC, "value": value, "baseline": self.baseline,
                 "seconds": round(self.seconds, 3), "run_dir": str(self.path),
                 "interrupted": interrupted}
+
+
+def train(name: str, folder, **options) -> dict:
+    """Train the task ``name`` into the new folder ``folder``, quietly, as
+    ``tinygrad-rnn train NAME --quiet --out FOLDER`` with ``options`` (``steps=200``,
+    ``cell="gru"``, ...) does, and return the run's summary. The folder then holds what the
+    command writes, ``curves.png`` and ``picture.png`` included; the task pages of the docs
+    draw their plots this way.
+
+    Raises:
+        ValueError: ``name`` is not a task the trainer runs, or an option is bad
+            (:class:`~tinygrad_rnn.tasks.options.OptionError`).
+    """
+    from . import TASKS, hello
+    from .options import make_config
+
+    trained = sorted(n for n, task in TASKS.items() if task is not hello)
+    if name not in trained:
+        raise ValueError(f"train: expected one of {', '.join(trained)}, got {name!r}")
+    task = TASKS[name]
+    run = Run(name, task, make_config(task, options), pathlib.Path(folder), quiet=True)
+    run.start()
+    return run.train()
