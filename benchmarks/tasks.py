@@ -5,6 +5,10 @@ Each run is a fresh process (``python -m tinygrad_rnn train TASK --quiet --json`
 wall time includes the start-up and loading the Numba cache; "training s" is the trainer's
 own count (steps and evaluations). Run it alone (``make bench``), or name tasks to run only
 those: ``python benchmarks/tasks.py charlm adding``. It prints Markdown for RESULTS.md.
+
+Then, when PyTorch is installed, ``torch_tasks.py`` trains the same models from the same
+initial weights on the same batches in both tinygrad_rnn and PyTorch, in one process, and
+prints both final metrics and both training times.
 """
 
 import json
@@ -57,6 +61,9 @@ def main(only: list) -> None:
                   f"| {value:.4f} | {shown} | {target} | {'yes' if check(value, baseline) else 'no'} "
                   f"| {summary['seconds']:.0f} | {wall:.0f} | {'yes' if wall <= TIME_GOAL_S else 'no'} |",
                   flush=True)
+    print()
+    import torch_tasks   # it reads RUNS from here
+    torch_tasks.main(only)
 
 
 if __name__ == "__main__":
