@@ -17,7 +17,7 @@ from tinygrad_rnn.nn.utils.rnn import (PackedSequence, pack_padded_sequence, pac
 from tinygrad_rnn.testing.ops import op_property_test
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "parity"))
-from parity_cases import CASES, T, assert_matches, build_ours, parameters_of, read_golden  # noqa: E402
+from parity_cases import CASES, T, assert_matches, our_results, read_golden  # noqa: E402
 
 
 def packed_reference(x, lengths):
@@ -108,26 +108,16 @@ PACKED_CASES = [case for case in CASES if case.with_lengths and case.variant != 
 
 def packed_results(case, arrays) -> dict:
     """``parity_cases.our_results`` with the batch packed (unsorted) instead of lengths=."""
-    layer = build_ours(case, np.float64)
-    layer.load_state_dict(parameters_of(arrays, np.float64))
-    x = Tensor(arrays["x"], requires_grad=True)
-    states = [Tensor(arrays[f"{s}0"], requires_grad=True) for s in case.state_names]
-    packed = pack_padded_sequence(x, Tensor._from_op(arrays["lengths"], None, 0),
-                                  batch_first=case.batch_first, enforce_sorted=False)
-    packed_output, final = layer(packed, states[0] if len(states) == 1 else tuple(states))
-    assert isinstance(packed_output, PackedSequence)
-    output, _ = pad_packed_sequence(packed_output, batch_first=case.batch_first, total_length=T)
-    finals = (final,) if len(states) == 1 else final
-    loss = (output * Tensor(arrays["w_out"])).sum()
-    for s, state in zip(case.state_names, finals):
-        loss = loss + (state * Tensor(arrays[f"w_{s}"])).sum()
-    loss.backward()
-    results = {"output": output.data, "grad/x": x.grad.data}
-    for s, state, initial in zip(case.state_names, finals, states):
-        results[f"{s}_n"], results[f"grad/{s}0"] = state.data, initial.grad.data
-    for name, param in layer.named_parameters():
-        results[f"grad/{name}"] = param.grad.data
-    return results
+    def call_packed(layer, x, state, lengths):
+        packed = pack_padded_sequence(x, Tensor._from_op(lengths, None, 0),
+                                      batch_first=case.batch_first, enforce_sorted=False)
+        packed_output, final = layer(packed, state)
+        assert isinstance(packed_output, PackedSequence)
+        output, _ = pad_packed_sequence(packed_output, batch_first=case.batch_first,
+                                        total_length=T)
+        return output, final
+
+    return our_results(case, arrays, np.float64, call=call_packed)
 
 
 @pytest.mark.parametrize("case", PACKED_CASES, ids=lambda case: case.id)

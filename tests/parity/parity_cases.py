@@ -191,9 +191,15 @@ def build_ours(case: Case, dtype, fused=None):
     return getattr(rnn, case.class_name)(**case.kwargs, dtype=dtype, fused=fused)
 
 
-def our_results(case: Case, arrays: dict, dtype, layer=None, fused=None) -> dict[str, np.ndarray]:
+def _call(layer, x, state, lengths):
+    return layer(x, state, lengths)
+
+
+def our_results(case: Case, arrays: dict, dtype, layer=None, fused=None,
+                call=_call) -> dict[str, np.ndarray]:
     """Run ``case`` on ``arrays`` with our layer (built, and loaded with ``arrays``' weights,
-    unless given); return the outputs, final states and gradients."""
+    unless given); return the outputs, final states and gradients. ``call(layer, x, state,
+    lengths) -> (output, final_state)`` runs the layer (another way to pass the lengths)."""
     from tinygrad_rnn.tensor import Tensor
 
     if layer is None:
@@ -202,8 +208,8 @@ def our_results(case: Case, arrays: dict, dtype, layer=None, fused=None) -> dict
     x = Tensor(np.asarray(arrays["x"], dtype), requires_grad=True)
     states = [Tensor(np.asarray(arrays[f"{s}0"], dtype), requires_grad=True)
               for s in case.state_names]
-    output, final = layer(x, states[0] if len(states) == 1 else tuple(states),
-                          arrays.get("lengths"))
+    output, final = call(layer, x, states[0] if len(states) == 1 else tuple(states),
+                         arrays.get("lengths"))
     finals = (final,) if len(states) == 1 else final
     loss = (output * Tensor(np.asarray(arrays["w_out"], dtype))).sum()
     for s, state in zip(case.state_names, finals):
