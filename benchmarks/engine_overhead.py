@@ -137,7 +137,7 @@ def import_seconds(module: str, runs: int = 7) -> float:
 FIRST_CALLS = """
 import json, time
 import numpy as np
-from tinygrad_rnn.kernels import activations, losses, scatter, softmax
+from tinygrad_rnn._kernels import activations, losses, scatter, softmax
 x = np.linspace(-2, 2, 12, dtype=np.DTYPE).reshape(3, 4)
 t = np.array([0, 3, 1])
 calls = {

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from tinygrad_rnn.kernels import activations, losses, scatter, softmax
+from tinygrad_rnn._kernels import activations, losses, scatter, softmax
 
 from isolated import errors_of_calls
 
@@ -99,7 +99,7 @@ HOSTILE_CALLS = {
 
 def test_hostile_sizes_and_indices_are_refused_before_any_loop_runs():
     errors = errors_of_calls(
-        "import numpy as np\nfrom tinygrad_rnn.kernels import activations, losses, scatter, softmax",
+        "import numpy as np\nfrom tinygrad_rnn._kernels import activations, losses, scatter, softmax",
         {name: f"{call}({args})" for name, (call, args, _) in HOSTILE_CALLS.items()})
     for name, (_, _, expected) in HOSTILE_CALLS.items():
         assert re.match(expected, errors[name]), f"{name}: {errors[name]}"

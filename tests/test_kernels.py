@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_rnn.kernels import activations, losses, scatter, softmax
+from tinygrad_rnn._kernels import activations, losses, scatter, softmax
 from tinygrad_rnn.testing.strategies import floats_arrays
 
 import naive
@@ -153,7 +153,7 @@ def test_scatter_add_rows_accumulates_repeated_indices():
 # ---------------------------------------------------------------- scalar tanh and sigmoid
 
 def test_float32_rational_tanh_is_within_a_few_ulp_of_tanh():
-    from tinygrad_rnn.kernels.scalar import tanh_rational
+    from tinygrad_rnn._kernels.scalar import tanh_rational
 
     x = np.linspace(-12, 12, 200_001).astype(np.float32)
     approx = np.array([tanh_rational(v) for v in x[::50]] + [tanh_rational(np.float32(0.0))])
@@ -163,7 +163,7 @@ def test_float32_rational_tanh_is_within_a_few_ulp_of_tanh():
 
 
 def test_scalar_functions_are_exact_in_float64_and_close_in_float32():
-    from tinygrad_rnn.kernels import scalar
+    from tinygrad_rnn._kernels import scalar
 
     for v in (-30.0, -2.5, -1e-3, 0.0, 0.7, 4.0, 30.0):
         assert scalar.tanh(np.float64(v)) == np.tanh(v)
@@ -183,7 +183,7 @@ def test_the_lstm_gate_loops_compile_to_vector_arithmetic_in_float32(name):
 
     import numba
 
-    from tinygrad_rnn.kernels._jit import JIT_OPTIONS
+    from tinygrad_rnn._kernels._jit import JIT_OPTIONS
 
     if os.environ.get("NUMBA_DISABLE_JIT") == "1":
         pytest.skip("nothing is compiled with NUMBA_DISABLE_JIT=1")
@@ -200,7 +200,7 @@ def test_the_lstm_gate_loops_compile_to_vector_arithmetic_in_float32(name):
 # ---------------------------------------------------------------- BLAS threads
 
 def test_single_blas_thread_sets_scipys_blas_to_one_thread_and_restores_it():
-    from tinygrad_rnn.kernels.threads import _scipy_blas, single_blas_thread
+    from tinygrad_rnn._kernels.threads import _scipy_blas, single_blas_thread
 
     library = _scipy_blas()
     if library is None:
@@ -254,7 +254,7 @@ def test_the_environment_variable_sets_every_pool_at_import():
 
 
 def test_a_malformed_environment_variable_is_named_in_the_error(monkeypatch):
-    from tinygrad_rnn.kernels import threads
+    from tinygrad_rnn._kernels import threads
 
     monkeypatch.setitem(threads._state, "requested", None)
     monkeypatch.setenv("TINYGRAD_RNN_NUM_THREADS", "many")
@@ -269,11 +269,11 @@ def test_compilation_is_announced_once_and_a_warm_cache_stays_quiet(tmp_path):
     import subprocess
     import sys
 
-    from tinygrad_rnn.kernels._jit import ANNOUNCEMENT
+    from tinygrad_rnn._kernels._jit import ANNOUNCEMENT
 
     if os.environ.get("NUMBA_DISABLE_JIT") == "1":
         pytest.skip("nothing is compiled with NUMBA_DISABLE_JIT=1")
-    code = ("import numpy as np; from tinygrad_rnn.kernels import activations as a; "
+    code = ("import numpy as np; from tinygrad_rnn._kernels import activations as a; "
             "a.relu(np.ones(3)); a.tanh(np.ones(3))")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,

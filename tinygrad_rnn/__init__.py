@@ -16,7 +16,7 @@ from .creation import __all__ as _creation_all
 from .dtypes import *  # noqa: F401,F403  (tg.float32, tg.long, ...)
 from .dtypes import __all__ as _dtypes_all
 from .function import Context, Function
-from .kernels.threads import get_num_threads, set_num_threads
+from ._kernels.threads import get_num_threads, set_num_threads
 from .ops import *  # noqa: F401,F403  (the functional API: tg.tanh(x), tg.cat(...))
 from .ops import __all__ as _ops_all
 from .random import manual_seed, multinomial

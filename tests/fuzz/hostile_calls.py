@@ -17,7 +17,7 @@ if __name__ == "__main__":   # (pytest's --doctest-modules imports this file too
     sys.modules["torch"] = None   # the references here are NumPy's: skip PyTorch's slow import
 
 from tinygrad_rnn import Tensor, nn  # noqa: E402
-from tinygrad_rnn.kernels import activations, losses, scatter, softmax  # noqa: E402
+from tinygrad_rnn._kernels import activations, losses, scatter, softmax  # noqa: E402
 from tinygrad_rnn.nn.recurrent import scan  # noqa: E402
 from tinygrad_rnn.ops import unstack  # noqa: E402
 

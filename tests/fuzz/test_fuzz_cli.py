@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tinygrad_rnn import cli
-from tinygrad_rnn.kernels._jit import ANNOUNCEMENT
+from tinygrad_rnn._kernels._jit import ANNOUNCEMENT
 from tinygrad_rnn.tasks import TASKS, adding, hello, run_dir
 from tinygrad_rnn.tasks.options import make_config
 from tinygrad_rnn.tasks.runner import Run

@@ -18,7 +18,7 @@ over arrays, normally wrappers around Numba kernels:
     alone (not over outputs): when the graph is retained for another backward, it gets a
     copy of ``saved``.
 
-Both run with SciPy's BLAS on one thread (``kernels.threads``): the per-step products are
+Both run with SciPy's BLAS on one thread (``_kernels.threads``): the per-step products are
 too small to share. ``lengths`` is always an int64 array (T for every sequence when none is given); a step
 ``t >= lengths[n]`` must leave sequence n's state unchanged and output zero. ``reverse``
 runs from step T - 1 down to 0.
@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
-from ..kernels.threads import single_blas_thread
+from .._kernels.threads import single_blas_thread
 from ..tensor import Tensor
 
 

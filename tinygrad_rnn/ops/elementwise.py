@@ -9,7 +9,7 @@ masked_fill.
 import numpy as np
 
 from ..function import Function
-from ..kernels import activations
+from .._kernels import activations
 from ..tensor import Tensor, as_tensor
 from ._common import broadcast_shapes, unbroadcast
 

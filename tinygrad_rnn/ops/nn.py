@@ -1,6 +1,6 @@
 """Ops for networks: softmax family, losses, embedding lookup, dropout.
 
-Primitives (kernels in ``kernels.softmax``, ``kernels.losses``, ``kernels.scatter``):
+Primitives (kernels in ``_kernels.softmax``, ``_kernels.losses``, ``_kernels.scatter``):
 softmax, log_softmax, logsumexp, cross_entropy, embedding; binary_cross_entropy (NumPy).
 Composed: nll_loss, mse_loss, l1_loss, binary_cross_entropy_with_logits, pad, dropout.
 Not differentiable: one_hot. The losses follow PyTorch: classes on axis 1, ``weight``,
@@ -12,8 +12,8 @@ import math
 import numpy as np
 
 from ..function import Function
-from ..kernels import losses, softmax as rows
-from ..kernels.scatter import scatter_add_rows
+from .._kernels import losses, softmax as rows
+from .._kernels.scatter import scatter_add_rows
 from ..random import default_generator
 from ..tensor import Tensor, as_tensor
 from . import elementwise as ew

@@ -10,7 +10,7 @@ chunk.
 import numpy as np
 
 from ..function import Function
-from ..kernels.scatter import scatter_add_rows
+from .._kernels.scatter import scatter_add_rows
 from ..tensor import Tensor, as_tensor
 from ._common import broadcast_shapes, normalize_axes, unbroadcast
 

@@ -28,15 +28,15 @@ gradient of its state through unchanged.
 
 import numpy as np
 
-from tinygrad_rnn.kernels import kernel
-from tinygrad_rnn.kernels.scalar import ONE, sigmoid, tanh
+from tinygrad_rnn._kernels import kernel
+from tinygrad_rnn._kernels.scalar import ONE, sigmoid, tanh
 
 
 @kernel
 def _forward_gates(xp, a, b_hh, h, r, z, rh):
     """Equations (1) and (2) for one sequence at one step, over its H units, and r ⊙ h.
     Every argument is one contiguous row, so LLVM vectorises the loop (see
-    ``kernels.scalar``); likewise below."""
+    ``_kernels.scalar``); likewise below."""
     H = h.shape[0]
     for j in range(H):
         r_j = sigmoid(xp[j] + a[j] + b_hh[j])                          # (1)

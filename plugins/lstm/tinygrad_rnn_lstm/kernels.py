@@ -22,14 +22,14 @@ gradients of its state through unchanged.
 
 import numpy as np
 
-from tinygrad_rnn.kernels import kernel
-from tinygrad_rnn.kernels.scalar import ONE, sigmoid, tanh
+from tinygrad_rnn._kernels import kernel
+from tinygrad_rnn._kernels.scalar import ONE, sigmoid, tanh
 
 
 @kernel
 def _forward_gates(xp, a, b_hh, c, h, output):
     """Equations (1) to (6) for one sequence at one step, over its H units. Every argument
-    is one contiguous row, so LLVM vectorises the loop (see ``kernels.scalar``). Each
+    is one contiguous row, so LLVM vectorises the loop (see ``_kernels.scalar``). Each
     unit's four input projections are read, then overwritten by its gates i, f, g, o."""
     H = c.shape[0]
     for j in range(H):

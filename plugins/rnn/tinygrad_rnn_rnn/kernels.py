@@ -14,8 +14,8 @@ gradient of its state through unchanged.
 
 import numpy as np
 
-from tinygrad_rnn.kernels import kernel
-from tinygrad_rnn.kernels.scalar import ONE, ZERO, tanh
+from tinygrad_rnn._kernels import kernel
+from tinygrad_rnn._kernels.scalar import ONE, ZERO, tanh
 
 TANH, RELU = 0, 1
 
@@ -23,7 +23,7 @@ TANH, RELU = 0, 1
 @kernel
 def _forward_units(xp, a, b_hh, relu, h, output):
     """Equation (1) for one sequence at one step, over its H units, as contiguous rows
-    (so LLVM vectorises the loop, see ``kernels.scalar``)."""
+    (so LLVM vectorises the loop, see ``_kernels.scalar``)."""
     for j in range(h.shape[0]):
         a_j = xp[j] + a[j] + b_hh[j]
         h_j = max(a_j, ZERO) if relu else tanh(a_j)                   # (1)
