@@ -173,16 +173,11 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             for tensor, gx in zip(node.inputs, gxs):
                 if gx is None or not tensor.requires_grad:
                     continue
-                data = tensor.data
-                if type(gx) is not np.ndarray or gx.shape != data.shape or gx.dtype != data.dtype:
-                    gx = _checked(node, tensor, gx)
-                producer = tensor._node
-                if producer is None:
+                gx = _checked(node, tensor, gx)
+                if tensor._node is None:
                     tensor._accumulate_grad(gx)
                     continue
-                slots = pending.get(producer)
-                if slots is None:
-                    slots = pending[producer] = [None] * producer.num_outputs
+                slots = pending.setdefault(tensor._node, [None] * tensor._node.num_outputs)
                 previous = slots[tensor._index]
                 slots[tensor._index] = gx if previous is None else previous + gx
             if not retain_graph:

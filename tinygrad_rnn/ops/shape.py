@@ -2,8 +2,8 @@
 gather, concatenate. Each backward moves the gradient back the same way. Dimensions are
 named ``dim`` as in PyTorch; NumPy's ``axis`` is accepted as an alias.
 
-Primitives: reshape, permute, broadcast_to, flip, getitem, gather, concatenate, unstack.
-Composed: transpose, swapaxes, flatten, squeeze, unsqueeze, expand, repeat, stack, split,
+Primitives: reshape, permute, broadcast_to, flip, getitem, concatenate, unstack.
+Composed: gather (an integer-array getitem), transpose, swapaxes, flatten, squeeze, unsqueeze, expand, repeat, stack, split,
 chunk.
 """
 
@@ -86,21 +86,6 @@ class GetItem(Function):
             gx[index] = gy
         else:
             np.add.at(gx, index, gy)
-        return gx
-
-
-class Gather(Function):
-    @staticmethod
-    def forward(ctx, x, *, where):
-        ctx.save_for_backward(x.shape, x.dtype, where)
-        return x[where]
-
-    @staticmethod
-    def backward(ctx, gy):
-        shape, dtype, where = ctx.saved_tensors
-        gx = np.zeros(shape, dtype)
-        # NOTE: an index that appears more than once receives the sum of its gradients.
-        np.add.at(gx, where, gy)
         return gx
 
 
@@ -293,7 +278,8 @@ def gather(x, dim: int, index) -> Tensor:
         raise IndexError(f"gather: index out of range for dim {dim} of size {x.shape[dim]}")
     where = list(np.ix_(*(np.arange(n) for n in index.shape)))
     where[dim] = index
-    return Gather.apply(x, where=tuple(where))
+    # NOTE: integer arrays on every axis: GetItem's backward sums repeated indices (add.at).
+    return GetItem.apply(x, index=tuple(where))
 
 
 def _check_same_shapes(op: str, tensors, axis: int | None):

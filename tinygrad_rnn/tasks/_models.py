@@ -1,4 +1,4 @@
-"""Pieces the toy tasks share: the recurrent layer their options ask for, the summary of a
+"""Pieces the tasks share: the recurrent layer their options ask for, the summary of a
 batch of sequences that such a layer leaves behind, padding, and training data kept apart
 from the test data.
 
@@ -19,14 +19,15 @@ def dtype_of(config: dict) -> np.dtype:
     return np.dtype(config["dtype"])
 
 
-def recurrent(config: dict, input_size: int, bidirectional: bool | None = None) -> Recurrent:
-    """A batch-first ``Recurrent`` layer of ``config``'s cell, size, depth, dropout and
-    direction(s), over inputs of ``input_size`` features; ``bidirectional`` overrides the
-    option (a decoder runs forward only)."""
+def recurrent(config: dict, input_size: int, bidirectional: bool | None = None,
+              batch_first: bool = True) -> Recurrent:
+    """A ``Recurrent`` layer (batch-first unless told) of ``config``'s cell, size, depth,
+    dropout and direction(s), over inputs of ``input_size`` features; ``bidirectional``
+    overrides the option (a decoder runs forward only)."""
     if bidirectional is None:
         bidirectional = config["bidirectional"]
     return Recurrent(config["cell"], input_size, config["hidden"], num_layers=config["layers"],
-                     bias=True, batch_first=True, dropout=config["dropout"],
+                     bias=True, batch_first=batch_first, dropout=config["dropout"],
                      bidirectional=bidirectional, dtype=dtype_of(config),
                      fused=False if config["stepwise"] else None)
 

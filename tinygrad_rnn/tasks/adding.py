@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import mse_loss, nn
 from ..random import default_generator
+from ._models import recurrent
 
 SUMMARY = "the adding problem: sum the two marked values of a long sequence (memory test)"
 SHAPE = "many-to-one"
@@ -66,9 +67,7 @@ class Adder(nn.Module):
 
     def __init__(self, config: dict):
         super().__init__()
-        self.rnn = nn.Recurrent(config["cell"], 2, config["hidden"], num_layers=config["layers"],
-                                bias=True, dropout=config["dropout"], dtype=config["dtype"],
-                                fused=False if config["stepwise"] else None)
+        self.rnn = recurrent(config, 2, batch_first=False)
         self.head = nn.Linear(self.rnn.cells[0].output_size, 1, dtype=config["dtype"])
         if config["cell"] == "lstm":
             chrono_init(self.rnn, config["seq_len"], default_generator())

@@ -33,6 +33,7 @@ import numpy as np
 from .. import cross_entropy, nn, softmax
 from ..data import Vocabulary
 from ..nn.recurrent import detach_state
+from ._models import recurrent
 
 SUMMARY = "character language model on Tiny Shakespeare or --text FILE (truncated BPTT)"
 SHAPE = "synchronised many-to-many"
@@ -128,10 +129,7 @@ class CharRNN(nn.Module):
     def __init__(self, config: dict, vocab_size: int):
         super().__init__()
         self.vocab_size, self.dtype = vocab_size, np.dtype(config["dtype"])
-        self.rnn = nn.Recurrent(config["cell"], vocab_size, config["hidden"],
-                                num_layers=config["layers"], bias=True,
-                                dropout=config["dropout"], dtype=config["dtype"],
-                                fused=False if config["stepwise"] else None)
+        self.rnn = recurrent(config, vocab_size, batch_first=False)
         self.drop = nn.Dropout(config["dropout"])
         self.head = nn.Linear(self.rnn.cells[0].output_size, vocab_size, dtype=config["dtype"])
         self.carry = None
