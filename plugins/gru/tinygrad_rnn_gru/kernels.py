@@ -30,6 +30,7 @@ import numpy as np
 
 from tinygrad_rnn._kernels import kernel
 from tinygrad_rnn._kernels.scalar import ONE, sigmoid, tanh
+from tinygrad_rnn.nn import workspace
 
 
 @kernel
@@ -151,8 +152,9 @@ def gru_forward(xp, w_hh, b_hh, h0, lengths, reverse, reset_after):
     T, N, _ = xp.shape
     h = np.array(h0, copy=True)
     H = h.shape[1]
-    gates = np.empty_like(xp)
-    a_n, h_prev, output = (np.empty((T, N, H), xp.dtype) for _ in range(3))
+    gates = workspace.empty(xp.shape, xp.dtype)
+    a_n, h_prev = (workspace.empty((T, N, H), xp.dtype) for _ in range(2))
+    output = np.empty((T, N, H), xp.dtype)
     # Reset after: one product h W_hᵀ over all three blocks. Reset before: h W_hrzᵀ first,
     # then (r ⊙ h) W_hnᵀ once r is known.
     w_a_t = np.ascontiguousarray((w_hh if reset_after else w_hh[:2 * H]).T)
@@ -166,7 +168,7 @@ def gru_backward(g_output, g_h, saved, w_hh, lengths, reverse, reset_after):
     """Gradients of xp and of the hidden pre-activations (T, N, 3H), and of the initial h."""
     gates, a_n, h_prev = saved
     dh = np.array(g_h, copy=True)
-    dxp, dgh = np.empty_like(gates), np.empty_like(gates)
+    dxp, dgh = (workspace.empty(gates.shape, gates.dtype) for _ in range(2))
     _backward(np.ascontiguousarray(g_output), dh, gates, a_n, h_prev,
               np.ascontiguousarray(w_hh), lengths, reverse, reset_after, dxp, dgh)
     return dxp, dgh, dh
