@@ -37,6 +37,9 @@ plot_formats = [("png", 100)]
 exclude_patterns = ["_build", "teaching/README.rst", "auto_teaching/sg_execution_times.rst"]
 html_theme = "furo"
 html_title = "tinygrad_rnn"
+# Our few corrections to the theme's styles (each rule says what it fixes).
+html_static_path = ["_static"]
+html_css_files = ["captions.css"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 napoleon_google_docstring = True

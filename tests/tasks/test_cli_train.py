@@ -1,5 +1,5 @@
-"""``tinygrad-rnn train``, ``gradflow`` and ``graph`` from the command line: every bad option
-is one line on stderr and a non-zero exit; help, version, the hello task."""
+"""``tinygrad-rnn train``, ``sample``, ``gradflow`` and ``graph`` from the command line: every
+bad option is one line on stderr and a non-zero exit; help, version, the hello task."""
 
 import pathlib
 import shutil
@@ -43,6 +43,14 @@ BAD = [
     (["train", "charlm", "--text", "/"], "--text /: is a directory, not a text file"),
     (["train", "adding", "--resume", "."], "no config.json there, so it is not a run folder"),
     (["sample", ".", "--length", "-1"], "--length must be >= 0, got -1"),
+    # options are checked before RUN_DIR is read: the bad value is named, not the missing run
+    (["sample", "/no/such/run", "--temperature", "0"],
+     "--temperature must be positive and finite, got 0.0"),
+    (["sample", "/no/such/run", "--temperature", "nan"],
+     "--temperature must be positive and finite, got nan"),
+    (["sample", "/no/such/run", "--temperature", "inf"],
+     "--temperature must be positive and finite, got inf"),
+    (["sample", "/no/such/run", "--seed", "-2"], "--seed must be >= 0, got -2"),
     (["gradflow", "--seq-len", "1"], "--seq-len must be >= 2 and --steps >= 0"),
     (["gradflow", "--cells", "rnn,nope"], "no cell named 'nope'"),
     (["graph", "nope"], "no cell named 'nope'"),

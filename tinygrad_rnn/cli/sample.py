@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 import sys
 
 import numpy as np
+
+
+def _check(args) -> None:
+    """Raise a ValueError naming the first bad option; called before any file is read, so
+    that a bad value is reported as such whatever RUN_DIR holds."""
+    if args.length < 0:
+        raise ValueError(f"--length must be >= 0, got {args.length}")
+    if not 0 < args.temperature < math.inf:
+        raise ValueError(f"--temperature must be positive and finite, got {args.temperature}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
 
 
 def _sample(args) -> int:
@@ -14,10 +26,7 @@ def _sample(args) -> int:
 
     path = pathlib.Path(args.run_dir)
     try:
-        if args.length < 0:
-            raise ValueError(f"--length must be >= 0, got {args.length}")
-        if args.seed < 0:
-            raise ValueError(f"--seed must be >= 0, got {args.seed}")
+        _check(args)
         config = run_dir.open_run(path, "charlm", option="sample")["config"]
         data = charlm.make_data(config, config["seed"])
         model = charlm.build_model(config, data)
