@@ -75,6 +75,7 @@ docs-browser-check:
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/engine_overhead.py
 	$(BIN)/python benchmarks/recurrent_step.py
+	$(BIN)/python benchmarks/product_orientation.py
 	$(BIN)/python benchmarks/tasks.py
 
 clean:

@@ -114,3 +114,23 @@ def test_a_retained_graph_gives_the_same_gradients_twice(name, options):
     second = [x.grad.data, *(p.grad.data for p in layer.parameters())]
     for a, b in zip(first, second):
         assert relative_error(b, 2 * a) <= 1e-12
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+def test_fused_path_with_a_thin_batch_and_large_weights_equals_step_by_step(name, options):
+    # NOTE: 8 sequences and 512 units send the per-step products down their transposed
+    # branch (``_kernels.products``), which the small drawn sizes above never reach.
+    manual_seed(0)
+    layer = Recurrent(name, 3, 512, dtype=np.float64, **options)
+    rng = np.random.default_rng(4)
+    x = Tensor(rng.standard_normal((3, 8, 3)), requires_grad=True)
+    states = [Tensor(rng.standard_normal((1, 8, size)), requires_grad=True)
+              for size in layer.cells[0].state_sizes]
+    upstream = rng.standard_normal((3, 8, layer.cells[0].output_size))
+    lengths = np.array([3, 1, 2, 3, 3, 2, 1, 3])
+    layer.fused = True
+    fused = run(layer, x, states, lengths, upstream)
+    layer.fused = False
+    stepwise = run(layer, x, states, lengths, upstream)
+    for a, b in zip(fused, stepwise):
+        assert relative_error(a, b) <= 1e-10

@@ -1,8 +1,9 @@
 """Numba kernels: pure functions over NumPy arrays, one module per kind of computation.
 
 Internal, hence the underscore: the ops and the plugins call these; users call the ops,
-and the wrappers' signatures may change. Only ``kernel`` (the compile policy, for plugins)
-is meant for use outside the package.
+and the wrappers' signatures may change. Three pieces are meant for the plugins' own
+kernels: ``kernel`` (the compile policy), ``scalar`` (tanh and sigmoid of one number) and
+``products.step_product`` (a time loop's per-step matrix product).
 
 Each module pairs private jitted loops (``_name``) with a wrapper (``name``) that checks its
 arguments (``_checks.py``: dtypes, dimensions, shapes, indices in range, since the loops

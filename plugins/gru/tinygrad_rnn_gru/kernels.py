@@ -29,6 +29,7 @@ gradient of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn._kernels import kernel
+from tinygrad_rnn._kernels.products import step_product
 from tinygrad_rnn._kernels.scalar import ONE, sigmoid, tanh
 from tinygrad_rnn.nn import workspace
 
@@ -57,23 +58,23 @@ def _forward_state(xp_n, b_hn, r, z, reset_after, a_n, h, n, output):
 
 
 @kernel
-def _forward(xp, w_a_t, w_n_t, b_hh, h, lengths, reverse, reset_after, gates, a_n, h_prev,
-             output):
+def _forward(xp, weights, b_hh, h, lengths, reverse, reset_after, gates, a_n, h_prev, output):
     T, N, _ = xp.shape
     H = h.shape[1]
-    a = np.empty((N, w_a_t.shape[1]), xp.dtype)          # h W_hᵀ (all blocks, or r and z)
+    w_a, w_a_t, w_n, w_n_t = weights
+    a = np.empty((N, w_a.shape[0]), xp.dtype)            # h W_hᵀ (all blocks, or r and z)
     rh = np.empty_like(h)
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
-        np.dot(h, w_a_t, a)
+        step_product(h, w_a_t, w_a, a)
         for n in range(N):
             _forward_gates(xp[t, n], a[n], b_hh, h[n], gates[t, n, :H], gates[t, n, H:2 * H],
                            rh[n])
         if reset_after:
             a_n[t] = a[:, 2 * H:]
         else:
-            np.dot(rh, w_n_t, a_n[t])
+            step_product(rh, w_n_t, w_n, a_n[t])
         for n in range(N):
             if t >= lengths[n]:
                 output[t, n] = 0.0
@@ -116,8 +117,9 @@ def _backward_reset(d_rh, r, h_prev, dh_prev, dxp_r, dgh_r):
 
 
 @kernel
-def _backward(g_output, dh, gates, a_n, h_prev, w_hh, lengths, reverse, reset_after, dxp, dgh):
+def _backward(g_output, dh, gates, a_n, h_prev, weights, lengths, reverse, reset_after, dxp, dgh):
     T, N, _ = gates.shape
+    w_a, w_a_t, w_n, w_n_t = weights
     H = dh.shape[1]
     dh_prev, product, d_rh, dgh_n = np.empty_like(dh), np.empty_like(dh), np.empty_like(dh), np.empty_like(dh)
     dgh_rz = np.empty((dh.shape[0], 2 * H), dh.dtype)   # contiguous copies for np.dot
@@ -132,19 +134,29 @@ def _backward(g_output, dh, gates, a_n, h_prev, w_hh, lengths, reverse, reset_af
                 _backward_gates(g_output[t, n], gates[t, n], a_n[t, n], h_prev[t, n], dh[n],
                                 reset_after, dh_prev[n], dxp[t, n], dgh[t, n])
         if reset_after:
-            np.dot(dgh[t], w_hh, product)                       # dgh W_h
+            step_product(dgh[t], w_a, w_a_t, product)           # dgh W_h
         else:
             dgh_n[:] = dgh[t, :, 2 * H:]
-            np.dot(dgh_n, w_hh[2 * H:], d_rh)                   # (3)
+            step_product(dgh_n, w_n, w_n_t, d_rh)               # (3)
             for n in range(N):
                 if t < lengths[n]:
                     _backward_reset(d_rh[n], gates[t, n, :H], h_prev[t, n], dh_prev[n],
                                     dxp[t, n, :H], dgh[t, n, :H])
             dgh_rz[:] = dgh[t, :, :2 * H]
-            np.dot(dgh_rz, w_hh[:2 * H], product)
+            step_product(dgh_rz, w_a, w_a_t, product)
         for n in range(N):
             if t < lengths[n]:
                 dh[n] = dh_prev[n] + product[n]
+
+
+def _hidden_weights(w_hh, reset_after):
+    """(W_a, W_aᵀ, W_n, W_nᵀ), each contiguous, for the per-step products. Reset after:
+    one product h W_hᵀ over all three blocks, so W_a = W_h. Reset before: h W_hrzᵀ first
+    (W_a = W_hrz), then (r ⊙ h) W_hnᵀ once r is known."""
+    H = w_hh.shape[1]
+    w_a = np.ascontiguousarray(w_hh if reset_after else w_hh[:2 * H])
+    w_n = np.ascontiguousarray(w_hh[2 * H:])
+    return w_a, np.ascontiguousarray(w_a.T), w_n, np.ascontiguousarray(w_n.T)
 
 
 def gru_forward(xp, w_hh, b_hh, h0, lengths, reverse, reset_after):
@@ -155,12 +167,8 @@ def gru_forward(xp, w_hh, b_hh, h0, lengths, reverse, reset_after):
     gates = workspace.empty(xp.shape, xp.dtype)
     a_n, h_prev = (workspace.empty((T, N, H), xp.dtype) for _ in range(2))
     output = np.empty((T, N, H), xp.dtype)
-    # Reset after: one product h W_hᵀ over all three blocks. Reset before: h W_hrzᵀ first,
-    # then (r ⊙ h) W_hnᵀ once r is known.
-    w_a_t = np.ascontiguousarray((w_hh if reset_after else w_hh[:2 * H]).T)
-    w_n_t = np.ascontiguousarray(w_hh[2 * H:].T)
-    _forward(xp, w_a_t, w_n_t, b_hh, h, lengths, reverse, reset_after, gates, a_n, h_prev,
-             output)
+    _forward(xp, _hidden_weights(w_hh, reset_after), b_hh, h, lengths, reverse, reset_after,
+             gates, a_n, h_prev, output)
     return output, h, (gates, a_n, h_prev)
 
 
@@ -170,5 +178,5 @@ def gru_backward(g_output, g_h, saved, w_hh, lengths, reverse, reset_after):
     dh = np.array(g_h, copy=True)
     dxp, dgh = (workspace.empty(gates.shape, gates.dtype) for _ in range(2))
     _backward(np.ascontiguousarray(g_output), dh, gates, a_n, h_prev,
-              np.ascontiguousarray(w_hh), lengths, reverse, reset_after, dxp, dgh)
+              _hidden_weights(w_hh, reset_after), lengths, reverse, reset_after, dxp, dgh)
     return dxp, dgh, dh

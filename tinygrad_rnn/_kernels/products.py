@@ -1,0 +1,43 @@
+"""The per-step matrix product of a time loop, in the orientation the BLAS runs fastest.
+
+Each step of a recurrence multiplies a thin state (N rows: the batch) by the hidden weights,
+``out = x @ w``. The same product can be computed transposed, ``out = (wᵀ xᵀ)ᵀ``, and
+OpenBLAS (SciPy's, which ``np.dot`` calls inside Numba) picks a different kernel for each
+orientation. ``benchmarks/product_orientation.py`` times both over the recurrent shapes:
+on the AMD EPYC of ``benchmarks/RESULTS.md`` the transposed product, transposes included,
+took 0.6-0.8 times as long when 4 <= N <= 16 and the weights hold at least 2**18 numbers
+(an LSTM of 256 units or more, a GRU or RNN of 512), and longer almost everywhere else.
+:func:`step_product` follows that rule. It depends on shapes only, never on timings, so a
+run gives the same numbers every time.
+"""
+
+import numpy as np
+
+from ._jit import kernel
+
+THIN_ROWS = (4, 16)
+LARGE_WEIGHTS = 1 << 18
+
+
+@kernel
+def _transpose_into(source, target):
+    """target = sourceᵀ; the inner loop writes contiguously."""
+    rows, columns = source.shape
+    for column in range(columns):
+        for row in range(rows):
+            target[column, row] = source[row, column]
+
+
+@kernel
+def step_product(x, w, w_t, out):
+    """out = x @ w for x (M, K) and w (K, P); ``w_t`` is wᵀ as a C-contiguous array. Thin
+    ``x`` with large ``w`` goes transposed (see the module docstring)."""
+    M, K = x.shape
+    if THIN_ROWS[0] <= M <= THIN_ROWS[1] and w.size >= LARGE_WEIGHTS:
+        x_t = np.empty((K, M), x.dtype)
+        out_t = np.empty((w.shape[1], M), x.dtype)
+        _transpose_into(x, x_t)
+        np.dot(w_t, x_t, out_t)
+        _transpose_into(out_t, out)
+    else:
+        np.dot(x, w, out)
