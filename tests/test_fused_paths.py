@@ -39,6 +39,15 @@ def run(layer, x, states, lengths, upstream):
             + [p.grad.data for p in layer.parameters()])
 
 
+def assert_fused_equals_stepwise(layer, x, states, lengths, upstream):
+    layer.fused = True
+    fused = run(layer, x, states, lengths, upstream)
+    layer.fused = False
+    stepwise = run(layer, x, states, lengths, upstream)
+    for a, b in zip(fused, stepwise):
+        assert relative_error(a, b) <= 1e-10
+
+
 def relative_error(a, b):
     return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
 
@@ -61,12 +70,7 @@ def test_fused_path_equals_step_by_step(name, options, batch, hidden, layers, bi
     upstream = rng.standard_normal((x.shape[0], x.shape[1], layer.num_directions * cell.output_size))
     x = Tensor(x, requires_grad=True)
     lengths = lengths if with_lengths else None
-    layer.fused = True
-    fused = run(layer, x, states, lengths, upstream)
-    layer.fused = False
-    stepwise = run(layer, x, states, lengths, upstream)
-    for a, b in zip(fused, stepwise):
-        assert relative_error(a, b) <= 1e-10
+    assert_fused_equals_stepwise(layer, x, states, lengths, upstream)
 
 
 @pytest.mark.parametrize("name, options", CASES, ids=IDS)
@@ -128,9 +132,4 @@ def test_fused_path_with_a_thin_batch_and_large_weights_equals_step_by_step(name
               for size in layer.cells[0].state_sizes]
     upstream = rng.standard_normal((3, 8, layer.cells[0].output_size))
     lengths = np.array([3, 1, 2, 3, 3, 2, 1, 3])
-    layer.fused = True
-    fused = run(layer, x, states, lengths, upstream)
-    layer.fused = False
-    stepwise = run(layer, x, states, lengths, upstream)
-    for a, b in zip(fused, stepwise):
-        assert relative_error(a, b) <= 1e-10
+    assert_fused_equals_stepwise(layer, x, states, lengths, upstream)
