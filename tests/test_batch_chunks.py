@@ -30,7 +30,9 @@ def _blas_threads():
 
 @pytest.mark.parametrize("batch, work, expected", [
     (32, threads.PARALLEL_WORK, [(0, 10), (10, 21), (21, 32)]),
-    (2, threads.PARALLEL_WORK, [(0, 1), (1, 2)]),
+    (2 * threads.MIN_CHUNK_ROWS, threads.PARALLEL_WORK,
+     [(0, threads.MIN_CHUNK_ROWS), (threads.MIN_CHUNK_ROWS, 2 * threads.MIN_CHUNK_ROWS)]),
+    (2 * threads.MIN_CHUNK_ROWS - 1, threads.PARALLEL_WORK, [(0, 2 * threads.MIN_CHUNK_ROWS - 1)]),
     (32, threads.PARALLEL_WORK - 1, [(0, 32)]),
 ])
 def test_the_batch_is_split_in_one_even_chunk_per_thread_given_enough_work(
@@ -67,6 +69,7 @@ def test_an_error_in_a_chunk_reaches_the_caller(three_threads):
 @pytest.mark.parametrize("name, options", CASES, ids=IDS)
 def test_a_split_batch_gives_the_step_by_step_results(three_threads, monkeypatch, name, options):
     monkeypatch.setattr(threads, "PARALLEL_WORK", 0)
+    monkeypatch.setattr(threads, "MIN_CHUNK_ROWS", 1)
     tg.manual_seed(0)
     layer = Recurrent(name, 3, 4, num_layers=2, bidirectional=True, dtype=np.float64, **options)
     rng = np.random.default_rng(5)
@@ -80,6 +83,7 @@ def test_a_split_batch_gives_the_step_by_step_results(three_threads, monkeypatch
 def test_a_split_batch_with_a_retained_graph_gives_the_same_gradients_twice(three_threads,
                                                                              monkeypatch):
     monkeypatch.setattr(threads, "PARALLEL_WORK", 0)
+    monkeypatch.setattr(threads, "MIN_CHUNK_ROWS", 1)
     layer = tg.nn.LSTM(3, 4, dtype=np.float64)
     x = tg.Tensor(np.random.default_rng(6).standard_normal((5, 4, 3)), requires_grad=True)
     loss = (layer(x)[0] ** 2).sum()

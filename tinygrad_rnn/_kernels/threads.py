@@ -37,6 +37,8 @@ import os
 ENVIRONMENT = "TINYGRAD_RNN_NUM_THREADS"
 PARALLEL_WORK = 1 << 24
 """The multiply-adds of a whole-sequence call below which its batch is not split."""
+MIN_CHUNK_ROWS = 8
+"""The fewest sequences a chunk gets: thinner per-step products would waste the threads."""
 _state = {"requested": None, "applied": False, "pool": None}
 
 
@@ -96,9 +98,11 @@ def _apply() -> None:
 
 
 def batch_chunks(batch: int, work: int) -> list[slice]:
-    """The batch's rows in one contiguous chunk per thread (as even as can be), or in one
-    chunk when ``work`` (multiply-adds) is below :data:`PARALLEL_WORK` or one thread is set."""
-    chunks = max(1, min(get_num_threads(), batch)) if work >= PARALLEL_WORK else 1
+    """The batch's rows in contiguous chunks, one per thread (as even as can be) but none
+    under :data:`MIN_CHUNK_ROWS` rows, or in one chunk when ``work`` (multiply-adds) is
+    below :data:`PARALLEL_WORK` or one thread is set."""
+    enough_work = work >= PARALLEL_WORK
+    chunks = max(1, min(get_num_threads(), batch // MIN_CHUNK_ROWS)) if enough_work else 1
     bounds = [batch * k // chunks for k in range(chunks + 1)]
     return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
 
