@@ -9,7 +9,8 @@ from tinygrad_rnn.nn import workspace
 
 
 @pytest.fixture(autouse=True)
-def empty_workspace():
+def empty_workspace(monkeypatch):
+    monkeypatch.setattr(workspace, "MIN_BYTES", 0)   # the small arrays below count too
     workspace.empty_cache()
     yield
     workspace.empty_cache()
@@ -23,6 +24,16 @@ def test_a_released_array_is_lent_again_for_the_same_shape_and_dtype():
     assert workspace.empty((4, 3), np.float32) is not first
     assert workspace.empty((3, 4), np.float32) is first
     assert workspace.kept_bytes() == 0
+
+
+def test_arrays_under_min_bytes_are_plain_and_never_kept(monkeypatch):
+    monkeypatch.setattr(workspace, "MIN_BYTES", 64)
+    small = workspace.empty((15,), np.float32)
+    workspace.release(small)
+    assert workspace.kept_bytes() == 0
+    large = workspace.empty((16,), np.float32)
+    workspace.release(large)
+    assert workspace.kept_bytes() == 64
 
 
 def test_only_arrays_it_lent_are_taken_back_and_each_once():

@@ -17,6 +17,7 @@ PyTorch's GPU memory.
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 
@@ -24,6 +25,9 @@ import numpy as np
 
 MAX_BYTES = 1 << 30
 """The most memory the workspace keeps between calls (1 GiB); more is freed at once."""
+MIN_BYTES = 1 << 17
+"""Arrays smaller than this (128 KiB) come straight from ``np.empty``: the C allocator
+reuses such blocks without new pages, and tracking them would cost more than it saves."""
 
 _lock = threading.Lock()
 _free: dict[tuple, list[np.ndarray]] = {}   # (shape, dtype) -> arrays ready for reuse
@@ -35,6 +39,8 @@ def empty(shape, dtype) -> np.ndarray:
     """An uninitialised C-contiguous array of ``shape`` and ``dtype``, reused when one was
     released; for scratch and saved arrays, never for what a Function returns."""
     key = (tuple(shape), np.dtype(dtype))
+    if math.prod(key[0]) * key[1].itemsize < MIN_BYTES:
+        return np.empty(*key)
     with _lock:
         arrays = _free.get(key)
         if arrays:
