@@ -50,6 +50,7 @@ PARAMETERS = numpy_baseline.PARAMETERS
 # at least MIN and at most MAX times (a step of seconds is timed MIN times).
 FULL = {"budget": 1.5, "min": 3, "max": 30}
 QUICK = {"budget": 0.2, "min": 2, "max": 5}
+FAULT_STEPS = 5      # steps over which the memory child counts page faults
 IDLE_SECONDS = 0.3   # pause before each implementation, so other libraries' threads sleep
 THREAD_SETTINGS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                    "NUMBA_NUM_THREADS", "XLA_FLAGS")
@@ -322,10 +323,12 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
-def memory_child(name: str) -> None:
-    """Print, as JSON, the peak memory of one medium LSTM step through ``name``."""
+def memory_child(name: str, threads: int) -> None:
+    """Print, as JSON, the peak memory of one medium LSTM step through ``name`` on
+    ``threads`` threads."""
     build = implementations(report=False)[name]
     step = build("lstm", *problem("lstm", SIZES["medium"]))
+    set_threads(threads)
     build("lstm", *problem("lstm", SIZES["tiny"]))()   # warm-up: compile, initialise
     gc.collect()
     reset_peak_rss()
@@ -338,15 +341,22 @@ def memory_child(name: str) -> None:
         step()
         traced = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    print(json.dumps({"rss": after - before, "traced": traced}))
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(FAULT_STEPS):
+        step()
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / FAULT_STEPS
+    print(json.dumps({"rss": after - before, "traced": traced, "faults": faults}))
 
 
-def peak_memory(names) -> dict:
+def peak_memory(names, thread_counts) -> dict:
+    """{(threads, name): the memory child's figures}."""
     out = {}
-    for name in names:
-        result = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-of", name],
-                                capture_output=True, text=True, check=True)
-        out[name] = json.loads(result.stdout.strip().splitlines()[-1])
+    for threads in thread_counts:
+        for name in names:
+            result = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-of",
+                                     name, "--threads", str(threads)],
+                                    capture_output=True, text=True, check=True)
+            out[threads, name] = json.loads(result.stdout.strip().splitlines()[-1])
     return out
 
 
@@ -457,10 +467,12 @@ def goal_summary(medians_by_threads: dict, memory: dict | None) -> None:
                 rows.append([f"{threads}", f"{cell} step-by-step × fused", f"medium {r:.2f}"])
     print_table(["threads", "ratio", "by size (goal: LSTM ≤ 0.2 tiny, ≤ 0.9 small to large, "
                  "≤ 1.0 wide; GRU, RNN < 1; step-by-step ≤ 4)"], rows)
-    if memory and "PyTorch" in memory:
-        ours, minimum = memory[fused]["rss"], lstm_minimum_bytes(SIZES["medium"])
-        print(f"Medium LSTM peak memory: {ours / memory['PyTorch']['rss']:.2f}× PyTorch's, "
-              f"{ours / minimum:.2f}× the analytic minimum (goals ≤ 1 and ≤ 1.3).\n")
+    for threads, name in memory or {}:
+        if name == "PyTorch":
+            ours, minimum = memory[threads, fused]["rss"], lstm_minimum_bytes(SIZES["medium"])
+            print(f"Medium LSTM peak memory, {threads} thread(s): "
+                  f"{ours / memory[threads, name]['rss']:.2f}× PyTorch's, "
+                  f"{ours / minimum:.2f}× the analytic minimum (goals ≤ 1 and ≤ 1.3).\n")
 
 
 def main() -> None:
@@ -473,8 +485,9 @@ def main() -> None:
                         help="first check every implementation's gradients against the baseline")
     parser.add_argument("--memory-of", help=argparse.SUPPRESS)   # the memory child process
     args = parser.parse_args()
+    thread_counts = [int(n) for n in args.threads.split(",")]
     if args.memory_of:
-        return memory_child(args.memory_of)
+        return memory_child(args.memory_of, thread_counts[0])
     cells = args.cells.split(",")
     default_sizes = ["tiny", "small"] if args.quick else list(SIZES)
     sizes = args.sizes.split(",") if args.sizes else default_sizes
@@ -499,7 +512,7 @@ def main() -> None:
           f"GFLOP/s below counts a step's matrix products: 3 × 2·T·N·(I+H)·G·H, "
           f"G = 1, 3, 4 for rnn, gru, lstm.\n")
     medians = {}
-    for threads in (int(n) for n in args.threads.split(",")):
+    for threads in thread_counts:
         set_threads(threads)
         medians[threads] = timing_tables(found, cells, sizes, QUICK if args.quick else FULL,
                                          gemm, threads)
@@ -518,15 +531,18 @@ def main() -> None:
     print(f"## Peak memory of one medium LSTM step {medium}, each in a fresh process\n")
     print("Peak RSS growth during the step (peak RSS after the step minus RSS before it, after "
           "a tiny warm-up step); tracemalloc peak for the NumPy-based ones (it does not see "
-          "Numba's own allocations). "
+          f"Numba's own allocations); minor page faults per step over {FAULT_STEPS} more steps "
+          "(each process imports tinygrad_rnn, whose allocator setting PyTorch's step shares). "
           f"Analytic minimum: {lstm_minimum_bytes(medium) / 2**20:.1f} MiB "
           "(gate activations 4H + states 2H + gate gradients 4H + input I + output H, "
           "per step and sequence, float32).\n")
-    memory = peak_memory(found)
-    print_table(["implementation", "peak RSS growth MiB", "tracemalloc peak MiB"],
-                [[name, f"{m['rss'] / 2**20:.1f}",
-                  "—" if m["traced"] is None else f"{m['traced'] / 2**20:.1f}"]
-                 for name, m in memory.items()])
+    memory = peak_memory(found, thread_counts)
+    print_table(["implementation", "threads", "peak RSS growth MiB", "tracemalloc peak MiB",
+                 "page faults per step"],
+                [[name, f"{threads}", f"{m['rss'] / 2**20:.1f}",
+                  "—" if m["traced"] is None else f"{m['traced'] / 2**20:.1f}",
+                  f"{m['faults']:.0f}"]
+                 for (threads, name), m in memory.items()])
     goal_summary(medians, memory if "lstm" in cells else None)
     print(f"(This report took {time.perf_counter() - started:.0f} s.)")
 

@@ -8,7 +8,7 @@
 tensor([2., 4., 6.], dtype=float32, shape=(3,))
 """
 
-from . import _methods  # noqa: F401  (attaches operators and op methods to Tensor)
+from . import _memory, _methods  # noqa: F401  (_methods attaches operators to Tensor)
 from .anomaly import AnomalyError, detect_anomaly
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import *  # noqa: F401,F403  (tg.tensor, tg.zeros, tg.arange, ...)
@@ -25,6 +25,8 @@ from .tensor import Tensor
 from . import data, nn, optim, utils  # noqa: E402  (after Tensor: they build on it)
 
 __version__ = "0.1.0"
+
+_memory.keep_freed_pages()
 
 __all__ = [
     "AnomalyError", "Checkpoint", "CheckpointError", "Context", "Function", "Tensor", "data",

@@ -18,14 +18,6 @@ over arrays, normally wrappers around Numba kernels:
     alone (not over outputs): when the graph is retained for another backward, it gets a
     copy of ``saved``.
 
-Arrays that only the kernels use (the saved gates and states, the backward's scratch)
-come from :mod:`~tinygrad_rnn.nn.workspace` (``workspace.empty``), so that the next call
-reuses them instead of faulting in fresh memory. After the backward, ``FusedRecurrence``
-releases ``saved`` and ``dxp`` (``xp`` too, right after the forward, when ``saved`` does not
-hold it); a backward releases any other scratch it drew itself. When no graph is recorded,
-``saved`` goes back as soon as the forward returns. Never return a workspace array, or a
-view of one, as an output or a gradient.
-
 Both run with SciPy's BLAS on one thread (``_kernels.threads``): the per-step products are
 too small to share. The sequences of a batch are independent, though, so with several
 threads and enough work the batch is split into one chunk per thread
@@ -45,11 +37,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import autograd
 from ..function import Function
 from .._kernels import threads
 from ..tensor import Tensor
-from . import workspace
 
 
 class FusedRecurrence(Function):
@@ -87,10 +77,7 @@ class FusedRecurrence(Function):
         output = _join([output for output, _, _ in parts], axis=1)
         finals = [_join(state, axis=0) for state in zip(*(finals for _, finals, _ in parts))]
         saved = [saved for _, _, saved in parts]
-        if autograd.is_grad_enabled() and any(ctx.needs_input_grad):
-            ctx.save_for_backward(x, w_ih, w_hh, chunks, saved, lengths, reverse, options)
-        else:  # no backward will come
-            workspace.release(*(array for arrays in saved for array in arrays))
+        ctx.save_for_backward(x, w_ih, w_hh, chunks, saved, lengths, reverse, options)
         return (output, *finals)
 
     @classmethod
@@ -98,14 +85,11 @@ class FusedRecurrence(Function):
         """The forward over some sequences of the batch: (output, finals, saved)."""
         T, N, _ = x.shape
         # The input projection for all T·N rows as one matrix product.
-        xp = workspace.empty((T, N, w_ih.shape[0]), x.dtype)
-        np.matmul(x.reshape(T * N, -1), w_ih.T, out=xp.reshape(T * N, -1))
+        xp = (x.reshape(T * N, -1) @ w_ih.T).reshape(T, N, -1)
         xp += b_ih
         with threads.single_blas_thread():
             output, finals, saved = cls.recurrence_forward(xp, w_hh, b_hh, states, lengths,
                                                            reverse, **options)
-        if not any(np.may_share_memory(xp, array) for array in saved):
-            workspace.release(xp)
         return output, finals, saved
 
     @classmethod
@@ -134,7 +118,6 @@ class FusedRecurrence(Function):
         dx = (rows @ w_ih).reshape(T, N, I) if needs[0] else None
         dw_ih = rows.T @ x.reshape(T * N, I) if needs[1] else None
         db_ih = rows.sum(axis=0) if needs[3] else None
-        workspace.release(dxp, *saved)   # copies when the graph is retained: kept
         return (dx, dw_ih, dw_hh, db_ih, db_hh if needs[4] else None, *d_states)
 
 

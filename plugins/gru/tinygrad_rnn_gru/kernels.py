@@ -31,7 +31,6 @@ import numpy as np
 from tinygrad_rnn._kernels import kernel
 from tinygrad_rnn._kernels.products import step_product
 from tinygrad_rnn._kernels.scalar import ONE, sigmoid, tanh
-from tinygrad_rnn.nn import workspace
 
 
 @kernel
@@ -164,9 +163,8 @@ def gru_forward(xp, w_hh, b_hh, h0, lengths, reverse, reset_after):
     T, N, _ = xp.shape
     h = np.array(h0, copy=True)
     H = h.shape[1]
-    gates = workspace.empty(xp.shape, xp.dtype)
-    a_n, h_prev = (workspace.empty((T, N, H), xp.dtype) for _ in range(2))
-    output = np.empty((T, N, H), xp.dtype)
+    gates = np.empty_like(xp)
+    a_n, h_prev, output = (np.empty((T, N, H), xp.dtype) for _ in range(3))
     _forward(xp, _hidden_weights(w_hh, reset_after), b_hh, h, lengths, reverse, reset_after,
              gates, a_n, h_prev, output)
     return output, h, (gates, a_n, h_prev)
@@ -176,7 +174,7 @@ def gru_backward(g_output, g_h, saved, w_hh, lengths, reverse, reset_after):
     """Gradients of xp and of the hidden pre-activations (T, N, 3H), and of the initial h."""
     gates, a_n, h_prev = saved
     dh = np.array(g_h, copy=True)
-    dxp, dgh = (workspace.empty(gates.shape, gates.dtype) for _ in range(2))
+    dxp, dgh = np.empty_like(gates), np.empty_like(gates)
     _backward(np.ascontiguousarray(g_output), dh, gates, a_n, h_prev,
               _hidden_weights(w_hh, reset_after), lengths, reverse, reset_after, dxp, dgh)
     return dxp, dgh, dh

@@ -25,7 +25,6 @@ import numpy as np
 from tinygrad_rnn._kernels import kernel
 from tinygrad_rnn._kernels.products import step_product
 from tinygrad_rnn._kernels.scalar import ONE, sigmoid, tanh
-from tinygrad_rnn.nn import workspace
 
 
 @kernel
@@ -108,8 +107,7 @@ def lstm_forward(xp, w_hh, b_hh, h0, c0, lengths, reverse):
     T, N, _ = xp.shape
     H = c0.shape[1]
     h, c = np.array(h0, copy=True), np.array(c0, copy=True)
-    h_prev, c_prev = (workspace.empty((T, N, H), xp.dtype) for _ in range(2))
-    output = np.empty((T, N, H), xp.dtype)
+    h_prev, c_prev, output = (np.empty((T, N, H), xp.dtype) for _ in range(3))
     _forward(xp, np.ascontiguousarray(w_hh), np.ascontiguousarray(w_hh.T), b_hh, h, c, lengths,
              reverse, h_prev, c_prev, output)
     return output, h, c, (xp, h_prev, c_prev)

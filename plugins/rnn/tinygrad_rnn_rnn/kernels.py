@@ -17,7 +17,6 @@ import numpy as np
 from tinygrad_rnn._kernels import kernel
 from tinygrad_rnn._kernels.products import step_product
 from tinygrad_rnn._kernels.scalar import ONE, ZERO, tanh
-from tinygrad_rnn.nn import workspace
 
 TANH, RELU = 0, 1
 
@@ -76,7 +75,7 @@ def _backward(g_output, dh, output, w_hh, w_hh_t, lengths, reverse, relu, da):
 def rnn_forward(xp, w_hh, b_hh, h0, lengths, reverse, relu):
     """Run the RNN over ``xp`` (T, N, H); return (output, h_T, h_prev)."""
     h = np.array(h0, copy=True)
-    h_prev, output = workspace.empty(xp.shape, xp.dtype), np.empty_like(xp)
+    h_prev, output = np.empty_like(xp), np.empty_like(xp)
     _forward(xp, np.ascontiguousarray(w_hh), np.ascontiguousarray(w_hh.T), b_hh, h, lengths,
              reverse, relu, h_prev, output)
     return output, h, h_prev
@@ -85,7 +84,7 @@ def rnn_forward(xp, w_hh, b_hh, h0, lengths, reverse, relu):
 def rnn_backward(g_output, g_h, output, w_hh, lengths, reverse, relu):
     """Gradients of the pre-activations (T, N, H) and of the initial h."""
     dh = np.array(g_h, copy=True)
-    da = workspace.empty(output.shape, output.dtype)
+    da = np.empty_like(output)
     _backward(np.ascontiguousarray(g_output), dh, output, np.ascontiguousarray(w_hh),
               np.ascontiguousarray(w_hh.T), lengths, reverse, relu, da)
     return da, dh
