@@ -9,8 +9,8 @@ always. Then the first-call cost of Numba compilation and the peak memory of one
 
 The timings are taken at each thread count of ``--threads`` (default 1 and 2): tinygrad_rnn
 through ``tinygrad_rnn.set_num_threads`` (which also governs the NumPy baseline's BLAS),
-PyTorch through ``torch.set_num_threads``; JAX keeps XLA's own pool, which cannot be resized
-once started. A summary against the goals closes the report.
+PyTorch through ``torch.set_num_threads``; JAX, whose XLA pool is sized once at start, in a
+fresh process pinned to that many CPUs. A summary against the goals closes the report.
 
 Run alone (``make bench``), never beside a test run: it measures wall-clock time.
 
@@ -419,8 +419,38 @@ def set_threads(n: int) -> None:
         sys.modules["torch"].set_num_threads(n)
 
 
-def timing_tables(found, cells, sizes, policy, gemm, threads) -> dict:
-    """Print one table per cell; return {(cell, size, implementation): median seconds}."""
+def time_child(name, threads, cells, sizes, policy) -> None:
+    """Print, as JSON, the step times of implementation ``name`` in this process, pinned to
+    ``threads`` CPUs (and XLA to one thread when ``threads`` is 1)."""
+    build = implementations(report=False)[name]
+    print(json.dumps({f"{cell} {size}": time_step(build(cell, *problem(cell, SIZES[size])),
+                                                  policy).tolist()
+                      for cell in cells for size in sizes}))
+
+
+def times_in_child(name, threads, cells, sizes, quick) -> dict:
+    """{(cell, size): step seconds} of ``name`` timed by ``time_child`` in a fresh process
+    on ``threads`` CPUs: for JAX, whose thread pool cannot be resized once started."""
+    env = dict(os.environ)
+    if threads == 1:
+        env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} --xla_cpu_multi_thread_eigen=false".strip()
+    command = [sys.executable, os.path.abspath(__file__), "--time-of", name, "--threads",
+               str(threads), "--cells", ",".join(cells), "--sizes", ",".join(sizes)]
+    result = subprocess.run(command + (["--quick"] if quick else []), env=env,
+                            capture_output=True, text=True, check=True)
+    times = json.loads(result.stdout.strip().splitlines()[-1])
+    return {tuple(key.split()): np.array(value) for key, value in times.items()}
+
+
+def pin_to_cpus(count: int) -> None:
+    """Run this process on its first ``count`` CPUs only (Linux; elsewhere nothing)."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:count])
+
+
+def timing_tables(found, cells, sizes, policy, gemm, threads, in_child=None) -> dict:
+    """Print one table per cell; return {(cell, size, implementation): median seconds}.
+    ``in_child`` maps an implementation timed in its own process to its times."""
     medians = {}
     for cell in cells:
         print(f"## {cell.upper()}: one training step, float32, {threads} thread(s) "
@@ -428,7 +458,8 @@ def timing_tables(found, cells, sizes, policy, gemm, threads) -> dict:
         rows = []
         for size_name in sizes:
             size = SIZES[size_name]
-            times = {name: time_step(build(cell, *problem(cell, size)), policy)
+            times = {name: in_child[name][cell, size_name] if name in (in_child or {})
+                     else time_step(build(cell, *problem(cell, size)), policy)
                      for name, build in found.items()}
             medians.update({(cell, size_name, name): float(np.median(t))
                             for name, t in times.items()})
@@ -484,6 +515,7 @@ def main() -> None:
     parser.add_argument("--check", action="store_true",
                         help="first check every implementation's gradients against the baseline")
     parser.add_argument("--memory-of", help=argparse.SUPPRESS)   # the memory child process
+    parser.add_argument("--time-of", help=argparse.SUPPRESS)     # the timing child process
     args = parser.parse_args()
     thread_counts = [int(n) for n in args.threads.split(",")]
     if args.memory_of:
@@ -494,6 +526,10 @@ def main() -> None:
     unknown = [c for c in cells if c not in CELLS] + [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown cell or size {unknown}; cells: {CELLS}, sizes: {tuple(SIZES)}")
+    policy = QUICK if args.quick else FULL
+    if args.time_of:
+        pin_to_cpus(thread_counts[0])
+        return time_child(args.time_of, thread_counts[0], cells, sizes, policy)
 
     started = time.perf_counter()
     print(f"# Recurrent training step\n\nMachine: {machine_line()}\n")
@@ -513,9 +549,10 @@ def main() -> None:
           f"G = 1, 3, 4 for rnn, gru, lstm.\n")
     medians = {}
     for threads in thread_counts:
+        in_child = {"JAX": times_in_child("JAX", threads, cells, sizes, args.quick)} \
+            if "JAX" in found else None
         set_threads(threads)
-        medians[threads] = timing_tables(found, cells, sizes, QUICK if args.quick else FULL,
-                                         gemm, threads)
+        medians[threads] = timing_tables(found, cells, sizes, policy, gemm, threads, in_child)
 
     step, compiles = first_calls(cells)
     print("## First call: `import tinygrad_rnn` and the first LSTM step (small), "
