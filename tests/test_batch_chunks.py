@@ -91,3 +91,15 @@ def test_a_split_batch_with_a_retained_graph_gives_the_same_gradients_twice(thre
     once = x.grad.numpy()
     loss.backward()
     np.testing.assert_allclose(x.grad.data, 2 * once, rtol=1e-12)
+
+
+def test_a_thread_setting_made_before_scipys_blas_loads_reaches_it():
+    import subprocess
+    import sys
+
+    code = ("import sys, tinygrad_rnn as tg; assert 'scipy.linalg.cython_blas' not in sys.modules; "
+            "tg.set_num_threads(1); tg.nn.LSTM(2, 3)(tg.zeros(4, 1, 2)); "
+            "from threadpoolctl import threadpool_info; "
+            "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[1]"]

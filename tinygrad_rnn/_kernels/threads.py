@@ -39,7 +39,7 @@ PARALLEL_WORK = 1 << 24
 """The multiply-adds of a whole-sequence call below which its batch is not split."""
 MIN_CHUNK_ROWS = 8
 """The fewest sequences a chunk gets: thinner per-step products would waste the threads."""
-_state = {"requested": None, "applied": False, "pool": None}
+_state = {"requested": None, "pool": None}
 
 
 def _from_environment() -> int | None:
@@ -82,7 +82,6 @@ def set_num_threads(n: int) -> None:
 def _apply() -> None:
     """Set every BLAS and OpenMP pool loaded now, and Numba's if started, to the setting."""
     n = get_num_threads()
-    _state["applied"] = True
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
@@ -130,12 +129,11 @@ def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
 @functools.lru_cache(maxsize=1)
 def _blas_libraries() -> tuple:
     """threadpoolctl's controllers of every BLAS loaded once SciPy's is (empty without
-    threadpoolctl)."""
-    try:
-        import scipy.linalg.cython_blas  # noqa: F401
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
+    threadpoolctl or SciPy)."""
+    if _scipy_blas() is None:
         return ()
+    from threadpoolctl import ThreadpoolController
+
     return tuple(library for library in ThreadpoolController().lib_controllers
                  if library.user_api == "blas")
 
@@ -157,12 +155,14 @@ def _blas_on_one_thread(libraries):
 
 @functools.lru_cache(maxsize=1)
 def _scipy_blas():
-    """threadpoolctl's controller of the BLAS that SciPy loads, or None."""
+    """threadpoolctl's controller of the BLAS that SciPy loads, or None. Loading it also
+    applies the thread setting, to this library as to the others."""
     try:
         import scipy.linalg.cython_blas  # noqa: F401  (loads the library Numba calls)
         from threadpoolctl import ThreadpoolController
     except ImportError:
         return None
+    _apply()  # NOTE: an earlier set_num_threads could not reach a library not loaded yet
     for library in ThreadpoolController().lib_controllers:
         if library.user_api == "blas" and "scipy" in library.filepath.replace("\\", "/").split("/")[-2]:
             return library
@@ -172,10 +172,8 @@ def _scipy_blas():
 @contextlib.contextmanager
 def single_blas_thread():
     """Run the block with SciPy's BLAS on one thread (see the module docstring); the first
-    call also applies the thread setting, SciPy's BLAS being loaded by then."""
+    call loads that library and so applies the thread setting."""
     library = _scipy_blas()
-    if library is not None and not _state["applied"]:
-        _apply()
     with _blas_on_one_thread(() if library is None else (library,)):
         yield
 
