@@ -21,7 +21,7 @@ def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
         a = as_tensor(a, like=b if isinstance(b, Tensor) else None)
         b = as_tensor(b, like=a)
     x, y = a.data, b.data
-    if x.shape != y.shape:
+    if x.shape != y.shape and x.ndim and y.ndim:  # a 0-d operand broadcasts to any shape
         broadcast_shapes(op, x.shape, y.shape)
     if x.dtype is not y.dtype and (x.dtype.kind == "f") != (y.dtype.kind == "f"):
         if x.dtype.kind == "f":
