@@ -361,6 +361,18 @@ test_concatenate = op_property_test(
 test_stack = op_property_test(
     lambda *xs, axis: tg.stack(xs, axis), lambda *xs, axis: np.stack(xs, axis),
     arity=3, shapes="same", kwargs=lambda s: one_axis(s, extra=1))
+
+
+def test_stack_of_many_tensors_is_one_node_whose_backward_hands_each_its_slice():
+    xs = [Tensor(np.full(3, float(i)), requires_grad=True) for i in range(4)]
+    y = tg.stack(xs, dim=1)
+    assert y.op == "Stack" and all(t is x for t, x in zip(y._node.inputs, xs))
+    weights = np.arange(12.0).reshape(3, 4)
+    (y * weights).sum().backward()
+    for i, x in enumerate(xs):
+        np.testing.assert_array_equal(x.grad, weights[:, i])
+
+
 test_split_by_size = op_property_test(
     tg.split, np_split_by_size, min_dims=1,
     kwargs=lambda s: {"split_size_or_sections": st.integers(1, 4), **one_axis(s)})
