@@ -251,6 +251,21 @@ test_pow_array_base = op_property_test(left(operator.pow), left(operator.pow),
 
 test_matmul = op_property_test(operator.matmul, np.matmul, arity=2, shapes=matmul_shapes())
 
+
+@pytest.mark.parametrize("shape, view", [((5, 4), lambda w: w.T), ((4, 10), lambda w: w[:, ::2])],
+                         ids=["transposed", "strided"])
+def test_matmul_by_a_view_of_a_weight_gives_both_gradients(shape, view):
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    w = Tensor(rng.standard_normal(shape), requires_grad=True)
+    w_view = view(w)
+    g = rng.standard_normal((3, w_view.shape[1]))
+    (x @ w_view).backward(g)
+    expected_w = np.zeros_like(w.data)
+    view(expected_w)[...] = x.data.T @ g   # the view's gradient, placed where the view reads
+    np.testing.assert_allclose(w.grad, expected_w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad, g @ view(w.data).T, rtol=1e-12)
+
 # ---------------------------------------------------------------- elementwise functions
 
 test_exp = op_property_test(tg.exp, np.exp)

@@ -32,12 +32,12 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, *, axes):
         ctx.save_for_backward(axes)
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, gy):
         (axes,) = ctx.saved_tensors
-        return np.transpose(gy, np.argsort(axes))
+        return gy.transpose(np.argsort(axes))
 
 
 class BroadcastTo(Function):
