@@ -172,9 +172,10 @@ def permute(x, *dims) -> Tensor:
     """The dims of ``x`` reordered: dim i of the result is dim ``dims[i]`` of ``x``."""
     x = as_tensor(x)
     dims = _shape_args(dims)
-    if sorted(a % max(x.ndim, 1) for a in dims) != list(range(x.ndim)):
+    axes = tuple(a % max(x.ndim, 1) for a in dims)
+    if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
-    return Permute.apply(x, axes=tuple(a % x.ndim for a in dims))
+    return Permute.apply(x, axes=axes)
 
 
 def transpose(x, dim0: int, dim1: int) -> Tensor:
