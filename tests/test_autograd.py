@@ -334,6 +334,22 @@ def test_backward_of_the_wrong_shape_is_a_runtime_error_naming_the_op():
         BadShape.apply(x).backward()
 
 
+def test_a_gradient_of_another_type_or_dtype_becomes_an_array_of_the_input_dtype():
+    class Loose(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, gy):
+            return (gy * 3).astype(np.float64).tolist()  # a list, of float64 values
+
+    x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    Loose.apply(Loose.apply(x)).sum().backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [9.0, 9.0])
+
+
 def test_backward_returning_too_few_gradients_names_the_op():
     class TooFew(Function):
         @staticmethod
@@ -376,7 +392,8 @@ def test_backward_runs_without_recording_a_graph():
     lambda x: x[:, :],
     lambda x: x.sum(axis=0, keepdims=True).broadcast_to((3, 2)).reshape(3, 2),
     lambda x: x.tanh(),
-], ids=["add", "mul", "reshape", "transpose", "getitem", "sum-broadcast", "tanh"])
+    lambda x: tg.stack([x, x], 1),
+], ids=["add", "mul", "reshape", "transpose", "getitem", "sum-broadcast", "tanh", "stack"])
 def test_gradients_do_not_alias_upstream_grad_or_data_and_nothing_is_mutated(make):
     data = np.arange(6.0).reshape(3, 2) / 10
     x = Tensor(data, requires_grad=True)

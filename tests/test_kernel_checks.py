@@ -10,6 +10,7 @@ import pytest
 
 from tinygrad_rnn._kernels import activations, losses, scatter, softmax
 
+import naive
 from isolated import errors_of_calls
 
 UNARY = [activations.sigmoid, activations.tanh, activations.relu,
@@ -50,6 +51,26 @@ def test_elementwise_kernels_take_zero_dimensional_arrays_and_numbers(kernel):
         y = kernel(x)
         assert y.shape == () and y.dtype == np.float64
         assert y == {"tanh": np.tanh(-0.5), "relu": 0.0}[kernel.__name__]
+
+
+@pytest.mark.parametrize("kernel", BACKWARD[:3], ids=lambda f: f.__name__)
+def test_elementwise_backward_reads_strided_views_and_casts_gy_to_the_first_dtype(kernel):
+    first = np.linspace(-0.9, 0.9, 12).reshape(4, 3).T   # a transposed view, float64
+    gy = np.arange(12, dtype=np.float32).reshape(4, 3)[:, ::-1].T  # strided, float32
+    gx = kernel(first, gy)
+    reference = getattr(naive, kernel.__name__)
+    assert gx.dtype == np.float64 and gx.flags.c_contiguous
+    np.testing.assert_allclose(gx, reference(first, gy.astype(np.float64)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("kernel", [activations.tanh, activations.sigmoid, activations.relu],
+                         ids=lambda f: f.__name__)
+def test_elementwise_kernels_leave_their_input_alone(kernel):
+    x = np.linspace(-2.0, 2.0, 6, dtype=np.float32).reshape(2, 3)
+    kept = x.copy()
+    y = kernel(x)
+    assert y is not x and not np.shares_memory(x, y)
+    np.testing.assert_array_equal(x, kept)
 
 
 def test_cross_entropy_rows_of_no_classes_are_zero_when_ignored_and_refused_otherwise():

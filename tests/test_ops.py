@@ -251,6 +251,21 @@ test_pow_array_base = op_property_test(left(operator.pow), left(operator.pow),
 
 test_matmul = op_property_test(operator.matmul, np.matmul, arity=2, shapes=matmul_shapes())
 
+
+@pytest.mark.parametrize("shape, view", [((5, 4), lambda w: w.T), ((4, 10), lambda w: w[:, ::2])],
+                         ids=["transposed", "strided"])
+def test_matmul_by_a_view_of_a_weight_gives_both_gradients(shape, view):
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    w = Tensor(rng.standard_normal(shape), requires_grad=True)
+    w_view = view(w)
+    g = rng.standard_normal((3, w_view.shape[1]))
+    (x @ w_view).backward(g)
+    expected_w = np.zeros_like(w.data)
+    view(expected_w)[...] = x.data.T @ g   # the view's gradient, placed where the view reads
+    np.testing.assert_allclose(w.grad, expected_w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad, g @ view(w.data).T, rtol=1e-12)
+
 # ---------------------------------------------------------------- elementwise functions
 
 test_exp = op_property_test(tg.exp, np.exp)
@@ -361,6 +376,18 @@ test_concatenate = op_property_test(
 test_stack = op_property_test(
     lambda *xs, axis: tg.stack(xs, axis), lambda *xs, axis: np.stack(xs, axis),
     arity=3, shapes="same", kwargs=lambda s: one_axis(s, extra=1))
+
+
+def test_stack_of_many_tensors_is_one_node_whose_backward_hands_each_its_slice():
+    xs = [Tensor(np.full(3, float(i)), requires_grad=True) for i in range(4)]
+    y = tg.stack(xs, dim=1)
+    assert y.op == "Stack" and all(t is x for t, x in zip(y._node.inputs, xs))
+    weights = np.arange(12.0).reshape(3, 4)
+    (y * weights).sum().backward()
+    for i, x in enumerate(xs):
+        np.testing.assert_array_equal(x.grad, weights[:, i])
+
+
 test_split_by_size = op_property_test(
     tg.split, np_split_by_size, min_dims=1,
     kwargs=lambda s: {"split_size_or_sections": st.integers(1, 4), **one_axis(s)})

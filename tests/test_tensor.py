@@ -236,6 +236,12 @@ def test_len_is_the_first_dimension_and_refused_for_0d():
         len(Tensor(1.0))
 
 
+def test_a_tensor_keeps_attributes_of_the_users_own():
+    t = tg.Tensor([1.0, 2.0])
+    t.label = "weights"
+    assert t.label == "weights" and (t * 2).requires_grad is False
+
+
 def test_comparisons_return_boolean_tensors_without_graph():
     t = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     mask = t > 1.5

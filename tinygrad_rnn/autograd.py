@@ -123,12 +123,14 @@ def _topological_order(root: Node) -> list[Node]:
 
 def _checked(node: Node, tensor, gx) -> np.ndarray:
     """``gx`` as an array of ``tensor``'s shape and dtype, or a RuntimeError naming the op."""
-    if type(gx) is not np.ndarray:
-        gx = np.asarray(gx)
-    if gx.shape != tensor.data.shape:
+    data = tensor.data
+    if type(gx) is np.ndarray and gx.dtype is data.dtype and gx.shape == data.shape:
+        return gx  # the common case, checked first
+    gx = np.asarray(gx)
+    if gx.shape != data.shape:
         raise RuntimeError(f"{node.name}.backward returned a gradient of shape {gx.shape} "
-                           f"for an input of shape {tensor.data.shape}")
-    return gx if gx.dtype == tensor.data.dtype else gx.astype(tensor.data.dtype)
+                           f"for an input of shape {data.shape}")
+    return gx if gx.dtype == data.dtype else gx.astype(data.dtype)
 
 
 def _upstream(node: Node, gys: list) -> list:
@@ -161,8 +163,9 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             gys = pending.pop(node)
             if node.num_outputs > 1:
                 gys = _upstream(node, gys)
-            node.ctx.retain_graph = retain_graph
-            gxs = node.function.backward(node.ctx, *gys)
+            ctx = node.ctx
+            ctx.retain_graph = retain_graph
+            gxs = node.function.backward(ctx, *gys)
             gxs = gxs if type(gxs) is tuple else (gxs,)
             if len(gxs) != len(node.inputs):
                 raise RuntimeError(f"{node.name}.backward returned {len(gxs)} gradients "
@@ -174,14 +177,17 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                 if gx is None or not tensor.requires_grad:
                     continue
                 gx = _checked(node, tensor, gx)
-                if tensor._node is None:
+                producer = tensor._node
+                if producer is None:
                     tensor._accumulate_grad(gx)
                     continue
-                slots = pending.setdefault(tensor._node, [None] * tensor._node.num_outputs)
+                slots = pending.get(producer)
+                if slots is None:
+                    slots = pending[producer] = [None] * producer.num_outputs
                 previous = slots[tensor._index]
                 slots[tensor._index] = gx if previous is None else previous + gx
             if not retain_graph:
-                node.ctx.saved_tensors = ()
+                ctx.saved_tensors = ()
                 node.freed = True
     finally:
         _set_grad_enabled(grad_was_enabled)

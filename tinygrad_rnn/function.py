@@ -77,8 +77,10 @@ class Function:
         ctx = Context(needs)
         out = cls.forward(ctx, *[t.data for t in tensors], **options)
         single = type(out) is not tuple
-        outputs = [y if type(y) is np.ndarray else np.asarray(y) for y in ((out,) if single else out)]
-        if not single:
+        if single:
+            outputs = (out if type(out) is np.ndarray else np.asarray(out),)
+        else:
+            outputs = tuple([np.asarray(y) for y in out])
             ctx.output_meta = [(y.shape, y.dtype) for y in outputs]
         created_at = None
         if anomaly.is_enabled():

@@ -79,6 +79,9 @@ class Tensor:
 
     # NumPy defers to our reflected operators (``array + tensor`` calls ``__radd__``).
     __array_ufunc__ = None
+    # Slots make the engine's attributes quick to set and read; ``__dict__`` keeps a tensor
+    # open to attributes of the user's own.
+    __slots__ = ("data", "_grad", "requires_grad", "_node", "_index", "__dict__", "__weakref__")
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
         self.data = _float_array(data, dtype)
@@ -293,11 +296,13 @@ class Tensor:
                     f"backward: an implicit gradient of one needs a single-element tensor, "
                     f"got shape {self.shape}; pass grad= of that shape"
                 )
-            grad = np.ones(self.shape, self.dtype)
-        grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
-        if grad.shape != self.shape:
-            raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
-        grad = grad.astype(self.dtype, copy=False)
+            # NOTE: np.ones is a Python function, about twice as slow for one element
+            grad = np.array(1, self.dtype).reshape(self.shape)
+        else:
+            grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
+            grad = grad.astype(self.dtype, copy=False)
         if self._node is None:
             self._accumulate_grad(grad)
         else:

@@ -19,9 +19,11 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 def floats(op: str, name: str, x, dtype=None) -> np.ndarray:
     """``x`` as a C-contiguous float32 or float64 array (of ``dtype`` when given)."""
-    x = np.asarray(x)
+    x = x if type(x) is np.ndarray else np.asarray(x)
     if x.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{op}: {name} must be a float32 or float64 array, got dtype {x.dtype}")
+    if x.flags.c_contiguous and (dtype is None or x.dtype == dtype):
+        return x  # the common case: nothing to convert
     return np.asarray(x, dtype, order="C")
 
 

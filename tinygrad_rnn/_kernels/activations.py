@@ -59,7 +59,7 @@ def _relu_backward(x, gy, gx):
 def _unary(op, loop, x):
     x = _checks.floats(op, "x", x)
     y = np.empty_like(x)
-    loop(x.reshape(-1), y.reshape(-1))
+    loop(x.ravel(), y.ravel())  # views: both arrays are C-contiguous
     return y
 
 
@@ -68,7 +68,7 @@ def _binary(op, loop, a, a_name, gy):
     gy = _checks.floats(op, "gy", gy, a.dtype)
     _checks.same_shape(op, "gy", gy, a_name, a.shape)
     gx = np.empty_like(a)
-    loop(a.reshape(-1), gy.reshape(-1), gx.reshape(-1))
+    loop(a.ravel(), gy.ravel(), gx.ravel())  # views: all three are C-contiguous
     return gx
 
 

@@ -130,10 +130,11 @@ class Module:
 
     def __getattr__(self, name: str):
         # Called only when ordinary lookup fails: the registered names live in the dicts.
-        for registry in ("_parameters", "_modules"):
-            entries = self.__dict__.get(registry, {})
-            if name in entries:
-                return entries[name]
+        entries = self.__dict__
+        if name in entries.get("_parameters", ()):
+            return entries["_parameters"][name]
+        if name in entries.get("_modules", ()):
+            return entries["_modules"][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:

@@ -33,12 +33,15 @@ def normalize_axes(op: str, axis, ndim: int) -> tuple[int, ...]:
     A 0-d tensor has axis 0 (also called -1), as in PyTorch."""
     if axis is None:
         return tuple(range(ndim))
+    size = max(ndim, 1)
+    if type(axis) is int and -size <= axis < size:
+        return (axis % size,)  # one valid axis: the common case, without the loop below
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     normalized = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -max(ndim, 1) <= a < max(ndim, 1):
+        if not isinstance(a, (int, np.integer)) or not -size <= a < size:
             raise ValueError(f"{op}: axis {a!r} is out of range for a tensor of {ndim} dimensions")
-        normalized.append(int(a) % max(ndim, 1))
+        normalized.append(int(a) % size)
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
     return tuple(sorted(normalized))

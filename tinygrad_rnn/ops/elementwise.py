@@ -17,15 +17,17 @@ from ._common import broadcast_shapes, unbroadcast
 def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
     """Both operands as tensors (a Python scalar takes the other's dtype; an integer or
     boolean tensor the float one's), shapes checked."""
-    a = as_tensor(a, like=b if isinstance(b, Tensor) else None)
-    b = as_tensor(b, like=a)
-    if a.data.shape != b.data.shape:
-        broadcast_shapes(op, a.data.shape, b.data.shape)
-    if a.data.dtype is not b.data.dtype and (a.data.dtype.kind == "f") != (b.data.dtype.kind == "f"):
-        if a.data.dtype.kind == "f":
-            b = Tensor._from_op(b.data.astype(a.data.dtype), None, 0)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        a = as_tensor(a, like=b if isinstance(b, Tensor) else None)
+        b = as_tensor(b, like=a)
+    x, y = a.data, b.data
+    if x.shape != y.shape and x.ndim and y.ndim:  # a 0-d operand broadcasts to any shape
+        broadcast_shapes(op, x.shape, y.shape)
+    if x.dtype is not y.dtype and (x.dtype.kind == "f") != (y.dtype.kind == "f"):
+        if x.dtype.kind == "f":
+            b = Tensor._from_op(y.astype(x.dtype), None, 0)
         else:
-            a = Tensor._from_op(a.data.astype(b.data.dtype), None, 0)
+            a = Tensor._from_op(x.astype(y.dtype), None, 0)
     return a, b
 
 

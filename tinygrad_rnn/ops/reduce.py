@@ -24,14 +24,16 @@ def _kept_shape(shape, axes):
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, *, axes, keepdims):
-        ctx.save_for_backward(x.shape, _kept_shape(x.shape, axes))
+        ctx.save_for_backward(x.shape, axes, keepdims)
         return x.sum(axis=None if len(axes) == x.ndim else axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, gy):
-        shape, kept = ctx.saved_tensors
+        shape, axes, keepdims = ctx.saved_tensors
         gx = np.empty(shape, gy.dtype)
-        gx[...] = gy.reshape(kept)
+        # NOTE: gy broadcasts back once its reduced axes are restored as size 1; a 0-d gy
+        # (every axis reduced) broadcasts as it is.
+        gx[...] = gy if keepdims or gy.ndim == 0 else gy.reshape(_kept_shape(shape, axes))
         return gx
 
 
@@ -53,16 +55,18 @@ class Max(Function):
 def _reduced_axes(op, dim, x):
     """``normalize_axes``, except that dim 0 of a 0-d tensor (allowed, as in PyTorch) reduces
     nothing."""
-    return tuple(a for a in normalize_axes(op, dim, x.ndim) if a < x.ndim)
+    axes = normalize_axes(op, dim, x.ndim)
+    return axes if x.ndim else ()
 
 
 def _reduce(function, op, x, dim, keepdim):
     x = as_tensor(x)
     axes = _reduced_axes(op, dim, x)
-    empty = [a for a in axes if x.shape[a] == 0]
-    if function is Max and empty:
-        raise ValueError(f"{op}: cannot reduce over dim {empty[0]}, which has length 0 "
-                         f"(a tensor of shape {x.shape})")
+    if function is Max:
+        empty = [a for a in axes if x.shape[a] == 0]
+        if empty:
+            raise ValueError(f"{op}: cannot reduce over dim {empty[0]}, which has length 0 "
+                             f"(a tensor of shape {x.shape})")
     return function.apply(x, axes=axes, keepdims=keepdim)
 
 

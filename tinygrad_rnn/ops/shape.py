@@ -2,9 +2,10 @@
 gather, concatenate. Each backward moves the gradient back the same way. Dimensions are
 named ``dim`` as in PyTorch; NumPy's ``axis`` is accepted as an alias.
 
-Primitives: reshape, permute, broadcast_to, flip, getitem, concatenate, unstack.
-Composed: gather (an integer-array getitem), transpose, swapaxes, flatten, squeeze, unsqueeze, expand, repeat, stack, split,
-chunk.
+Primitives: reshape, permute, broadcast_to, flip, getitem, concatenate, stack, unstack.
+Composed: gather (an integer-array getitem), transpose, swapaxes, flatten, squeeze, unsqueeze, expand, repeat, split,
+chunk. (``stack`` could be unsqueezes and a concatenate; a recurrent loop stacks T steps, so
+it is one op, one node, as ``unstack`` is: each is the other's backward.)
 """
 
 import numpy as np
@@ -31,12 +32,12 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, *, axes):
         ctx.save_for_backward(axes)
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, gy):
         (axes,) = ctx.saved_tensors
-        return np.transpose(gy, np.argsort(axes))
+        return gy.transpose(np.argsort(axes))
 
 
 class BroadcastTo(Function):
@@ -101,6 +102,20 @@ class Concatenate(Function):
         return tuple(np.split(gy, offsets, axis=axis))
 
 
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *xs, axis):
+        ctx.save_for_backward(axis)
+        # np.stack's own work, without its Python-level checks (``stack`` made them)
+        shape = xs[0].shape[:axis] + (1,) + xs[0].shape[axis:]
+        return np.concatenate([x.reshape(shape) for x in xs], axis=axis)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (axis,) = ctx.saved_tensors
+        return tuple(np.moveaxis(gy, axis, 0))
+
+
 class Unstack(Function):
     @staticmethod
     def forward(ctx, x, *, axis):
@@ -157,9 +172,10 @@ def permute(x, *dims) -> Tensor:
     """The dims of ``x`` reordered: dim i of the result is dim ``dims[i]`` of ``x``."""
     x = as_tensor(x)
     dims = _shape_args(dims)
-    if sorted(a % max(x.ndim, 1) for a in dims) != list(range(x.ndim)):
+    axes = tuple(a % max(x.ndim, 1) for a in dims)
+    if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
-    return Permute.apply(x, axes=tuple(a % x.ndim for a in dims))
+    return Permute.apply(x, axes=axes)
 
 
 def transpose(x, dim0: int, dim1: int) -> Tensor:
@@ -287,9 +303,9 @@ def _check_same_shapes(op: str, tensors, axis: int | None):
         raise ValueError(f"{op}: expected at least one tensor")
     first = tensors[0].shape
     for i, t in enumerate(tensors):
-        if len(t.shape) != len(first) or any(
+        if t.shape != first and (len(t.shape) != len(first) or any(
             a != b for d, (a, b) in enumerate(zip(t.shape, first)) if d != axis
-        ):
+        )):
             raise ValueError(
                 f"{op}: tensor {i} has shape {t.shape}, which does not match tensor 0's "
                 f"shape {first}" + ("" if axis is None else f" outside dim {axis}")
@@ -314,8 +330,8 @@ def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
     """Tensors of one shape joined along a new dim."""
     tensors = [as_tensor(t) for t in tensors]
     _check_same_shapes("stack", tensors, None)
-    dim = dim if axis is None else axis
-    return concatenate([unsqueeze(t, dim) for t in tensors], dim)
+    (dim,) = normalize_axes("stack", dim if axis is None else axis, tensors[0].ndim + 1)
+    return Stack.apply(*tensors, axis=dim)
 
 
 def unstack(x, dim: int = 0, *, axis=None) -> tuple[Tensor, ...]:
