@@ -21,25 +21,14 @@ its default 2 threads as on 1. So ``single_blas_thread()`` puts SciPy's BLAS on 
 thread for the time loops, whatever the setting.
 
 Both need ``threadpoolctl``; without it, or without SciPy's BLAS, they change nothing.
-
-The sequences of a batch, though, are independent: a whole-sequence kernel with enough
-work splits its batch into one chunk per thread (:func:`batch_chunks`) and runs the
-chunks side by side (:func:`parallel_map`), each with every BLAS on one thread: then the
-time loops use every thread too, not only the large products (``benchmarks/RESULTS.md``
-measures the difference).
 """
 
-import concurrent.futures
 import contextlib
 import functools
 import os
 
 ENVIRONMENT = "TINYGRAD_RNN_NUM_THREADS"
-PARALLEL_WORK = 1 << 24
-"""The multiply-adds of a whole-sequence call below which its batch is not split."""
-MIN_CHUNK_ROWS = 8
-"""The fewest sequences a chunk gets: thinner per-step products would waste the threads."""
-_state = {"requested": None, "pool": None}
+_state = {"requested": None}
 
 
 def _from_environment() -> int | None:
@@ -96,63 +85,6 @@ def _apply() -> None:
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
 
 
-def batch_chunks(batch: int, work: int) -> list[slice]:
-    """The batch's rows in contiguous chunks, one per thread (as even as can be) but none
-    under :data:`MIN_CHUNK_ROWS` rows, or in one chunk when ``work`` (multiply-adds) is
-    below :data:`PARALLEL_WORK` or one thread is set."""
-    enough_work = work >= PARALLEL_WORK
-    chunks = max(1, min(get_num_threads(), batch // MIN_CHUNK_ROWS)) if enough_work else 1
-    bounds = [batch * k // chunks for k in range(chunks + 1)]
-    return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
-
-
-def parallel_map(function, items) -> list:
-    """``[function(item) for item in items]``, the items side by side on the calling thread
-    and the pool's, with every BLAS on one thread meanwhile (``function`` must release the
-    GIL for its heavy work: NumPy's products and ``nogil`` kernels do)."""
-    if len(items) == 1:
-        return [function(items[0])]
-    with _blas_on_one_thread(_blas_libraries()):
-        others = [_pool(len(items) - 1).submit(function, item) for item in items[1:]]
-        return [function(items[0])] + [future.result() for future in others]
-
-
-def _pool(workers: int) -> concurrent.futures.ThreadPoolExecutor:
-    """The worker threads of :func:`parallel_map`, at least ``workers`` of them."""
-    pool, size = _state["pool"] or (None, 0)
-    if size < workers:
-        pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="tinygrad_rnn")
-        _state["pool"] = (pool, workers)
-    return pool
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_libraries() -> tuple:
-    """threadpoolctl's controllers of every BLAS loaded once SciPy's is (empty without
-    threadpoolctl or SciPy)."""
-    if _scipy_blas() is None:
-        return ()
-    from threadpoolctl import ThreadpoolController
-
-    return tuple(library for library in ThreadpoolController().lib_controllers
-                 if library.user_api == "blas")
-
-
-@contextlib.contextmanager
-def _blas_on_one_thread(libraries):
-    """Run the block with each of ``libraries`` on one thread, restoring their counts after."""
-    previous = [library.num_threads for library in libraries]
-    for library, count in zip(libraries, previous):
-        if count != 1:
-            library.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for library, count in zip(libraries, previous):
-            if count != 1:
-                library.set_num_threads(count)
-
-
 @functools.lru_cache(maxsize=1)
 def _scipy_blas():
     """threadpoolctl's controller of the BLAS that SciPy loads, or None. Loading it also
@@ -174,8 +106,15 @@ def single_blas_thread():
     """Run the block with SciPy's BLAS on one thread (see the module docstring); the first
     call loads that library and so applies the thread setting."""
     library = _scipy_blas()
-    with _blas_on_one_thread(() if library is None else (library,)):
+    previous = None if library is None else library.num_threads
+    if previous in (None, 1):  # no SciPy BLAS, or one thread already: nothing to switch
         yield
+        return
+    library.set_num_threads(1)
+    try:
+        yield
+    finally:
+        library.set_num_threads(previous)
 
 
 if os.environ.get(ENVIRONMENT, "").strip():  # an explicit request governs from the start

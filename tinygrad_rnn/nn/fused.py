@@ -19,15 +19,9 @@ over arrays, normally wrappers around Numba kernels:
     copy of ``saved``.
 
 Both run with SciPy's BLAS on one thread (``_kernels.threads``): the per-step products are
-too small to share. The sequences of a batch are independent, though, so with several
-threads and enough work the batch is split into one chunk per thread
-(``threads.batch_chunks``), and each chunk runs the whole of the above side by side with
-the others (``threads.parallel_map``): the methods then see some of the batch's
-sequences, and the weight gradients of the chunks are summed. ``lengths`` is always an
-int64 array (T for every sequence when none is given); a step ``t >= lengths[n]`` must
-leave sequence n's state unchanged and output zero. ``reverse`` runs from step T - 1
-down to 0. The methods must be safe to run in several threads at once (nothing shared
-written), as Numba kernels over their own arrays are.
+too small to share. ``lengths`` is always an int64 array (T for every sequence when none is given); a step
+``t >= lengths[n]`` must leave sequence n's state unchanged and output zero. ``reverse``
+runs from step T - 1 down to 0.
 
 A cell's ``sequence`` method is then one line: ``return Subclass.run(self, x, state,
 lengths, reverse)``.
@@ -38,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
-from .._kernels import threads
+from .._kernels.threads import single_blas_thread
 from ..tensor import Tensor
 
 
@@ -68,48 +62,23 @@ class FusedRecurrence(Function):
     @classmethod
     def forward(cls, ctx, x, w_ih, w_hh, b_ih, b_hh, *states, lengths=None, reverse=False,
                 **options):
-        T, N, I = x.shape
-        lengths = np.full(N, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
-        chunks = threads.batch_chunks(N, T * N * w_ih.shape[0] * (I + w_hh.shape[1]))
-        parts = threads.parallel_map(lambda rows: cls._forward_chunk(
-            x[:, rows], w_ih, w_hh, b_ih, b_hh, [s[rows] for s in states], lengths[rows],
-            reverse, options), chunks)
-        output = _join([output for output, _, _ in parts], axis=1)
-        finals = [_join(state, axis=0) for state in zip(*(finals for _, finals, _ in parts))]
-        saved = [saved for _, _, saved in parts]
-        ctx.save_for_backward(x, w_ih, w_hh, chunks, saved, lengths, reverse, options)
-        return (output, *finals)
-
-    @classmethod
-    def _forward_chunk(cls, x, w_ih, w_hh, b_ih, b_hh, states, lengths, reverse, options):
-        """The forward over some sequences of the batch: (output, finals, saved)."""
         T, N, _ = x.shape
+        lengths = np.full(N, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
         # The input projection for all T·N rows as one matrix product.
         xp = (x.reshape(T * N, -1) @ w_ih.T).reshape(T, N, -1)
         xp += b_ih
-        with threads.single_blas_thread():
+        with single_blas_thread():
             output, finals, saved = cls.recurrence_forward(xp, w_hh, b_hh, states, lengths,
                                                            reverse, **options)
-        return output, finals, saved
+        ctx.save_for_backward(x, w_ih, w_hh, saved, lengths, reverse, options)
+        return (output, *finals)
 
     @classmethod
     def backward(cls, ctx, g_output, *g_finals):
-        x, w_ih, w_hh, chunks, saved, lengths, reverse, options = ctx.saved_tensors
+        x, w_ih, w_hh, saved, lengths, reverse, options = ctx.saved_tensors
         if ctx.retain_graph:
-            saved = [tuple(array.copy() for array in arrays) for arrays in saved]
-        parts = threads.parallel_map(lambda k: cls._backward_chunk(
-            ctx, x[:, chunks[k]], w_ih, w_hh, g_output[:, chunks[k]],
-            [g[chunks[k]] for g in g_finals], saved[k], lengths[chunks[k]], reverse, options),
-            range(len(chunks)))
-        dx, dw_ih, dw_hh, db_ih, db_hh, *d_states = zip(*parts)
-        return (_join(dx, axis=1), _total(dw_ih), _total(dw_hh), _total(db_ih), _total(db_hh),
-                *(_join(d, axis=0) for d in d_states))
-
-    @classmethod
-    def _backward_chunk(cls, ctx, x, w_ih, w_hh, g_output, g_finals, saved, lengths, reverse,
-                        options):
-        """The gradients from some sequences of the batch, in ``backward``'s order."""
-        with threads.single_blas_thread():
+            saved = tuple(array.copy() for array in saved)
+        with single_blas_thread():
             dxp, dw_hh, db_hh, d_states = cls.recurrence_backward(
                 g_output, g_finals, saved, w_hh, lengths, reverse, **options)
         T, N, I = x.shape
@@ -119,15 +88,3 @@ class FusedRecurrence(Function):
         dw_ih = rows.T @ x.reshape(T * N, I) if needs[1] else None
         db_ih = rows.sum(axis=0) if needs[3] else None
         return (dx, dw_ih, dw_hh, db_ih, db_hh if needs[4] else None, *d_states)
-
-
-def _join(parts, axis):
-    """The chunks' arrays put back together along the batch ``axis`` (None stays None)."""
-    if len(parts) == 1 or parts[0] is None:
-        return parts[0]
-    return np.concatenate(parts, axis=axis)
-
-
-def _total(parts):
-    """The sum of the chunks' gradients of a shared parameter (None stays None)."""
-    return parts[0] if parts[0] is None else sum(parts[1:], parts[0])
