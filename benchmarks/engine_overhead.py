@@ -25,12 +25,19 @@ SHAPE = (4, 4)
 CHAIN_OPS = 100
 
 
-def per_call_us(fn, min_time=0.3) -> float:
-    """Median time of one call of ``fn`` in microseconds, over 7 batches of calls."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    number = max(number, int(number * min_time / 0.2))
-    return float(np.median(timer.repeat(repeat=7, number=number))) / number * 1e6
+def per_call_us(workloads: dict, rounds: int = 15, batch_seconds: float = 0.05) -> dict:
+    """Microseconds per call of each of ``workloads`` (name -> function): the fastest of
+    ``rounds`` rounds, each timing every workload in turn for about ``batch_seconds``, so
+    that a slow spell of a shared machine slows every framework alike, and the minimum is
+    the estimate least disturbed by it."""
+    timers = {name: timeit.Timer(fn) for name, fn in workloads.items()}
+    numbers = {name: max(1, int(timer.autorange()[0] * batch_seconds / 0.2))
+               for name, timer in timers.items()}
+    best = dict.fromkeys(workloads, float("inf"))
+    for _ in range(rounds):
+        for name, timer in timers.items():
+            best[name] = min(best[name], timer.timeit(numbers[name]) / numbers[name])
+    return {name: seconds * 1e6 for name, seconds in best.items()}
 
 
 # ---------------------------------------------------------------- the graphs, per framework
@@ -103,22 +110,24 @@ def available_frameworks():
 
 # ---------------------------------------------------------------- backward scaling
 
-def backward_seconds(length: int, repeats: int = 11) -> float:
-    """Fastest time of backward alone through a chain of ``length`` ops (the minimum, the
-    estimate least disturbed by whatever else the machine does)."""
+def backward_seconds(lengths, repeats: int = 11) -> list[float]:
+    """Fastest time of backward alone through a chain of each of ``lengths`` ops, the
+    lengths taking turns (the minimum, the estimate least disturbed by whatever else the
+    machine does)."""
     import tinygrad_rnn as tg
 
-    times = []
+    best = [float("inf")] * len(lengths)
     for _ in range(repeats):
-        x = tg.Tensor(np.ones(SHAPE, np.float32), requires_grad=True)
-        y = x
-        for _ in range(length):
-            y = y * 1.0
-        loss = y.sum()
-        start = timeit.default_timer()
-        loss.backward()
-        times.append(timeit.default_timer() - start)
-    return min(times)
+        for k, length in enumerate(lengths):
+            x = tg.Tensor(np.ones(SHAPE, np.float32), requires_grad=True)
+            y = x
+            for _ in range(length):
+                y = y * 1.0
+            loss = y.sum()
+            start = timeit.default_timer()
+            loss.backward()
+            best[k] = min(best[k], timeit.default_timer() - start)
+    return best
 
 
 # ---------------------------------------------------------------- import and compile costs
@@ -175,18 +184,19 @@ def main() -> None:
     rng = np.random.default_rng(0)
     a, b, c = (rng.standard_normal(SHAPE).astype(np.float32) for _ in range(3))
 
-    rows = {}
-    for name, workloads in available_frameworks().items():
-        small, chain = workloads(a, b, c)
-        rows[name] = (per_call_us(small), per_call_us(chain))
+    graphs = {name: workloads(a, b, c) for name, workloads in available_frameworks().items()}
+    small = per_call_us({name: pair[0] for name, pair in graphs.items()})
+    chain = per_call_us({name: pair[1] for name, pair in graphs.items()})
+    rows = {name: (small[name], chain[name]) for name in graphs}
     ours = rows["tinygrad_rnn"]
     print("## Time per iteration (float32, 4x4), forward + backward\n")
+    print("The fastest of 15 rounds, each timing every framework in turn.\n")
     print("| framework | `(a*b + c).tanh().sum()` µs | ratio to ours | 100-op chain µs | ratio to ours |")
     print("|---|---:|---:|---:|---:|")
     for name, (small, chain) in rows.items():
         print(f"| {name} | {small:.1f} | {small / ours[0]:.2f}x | {chain:.1f} | {chain / ours[1]:.2f}x |")
 
-    short, long = backward_seconds(1_000), backward_seconds(10_000)
+    short, long = backward_seconds([1_000, 10_000])
     print("\n## Backward time against graph length\n")
     print(f"1,000 ops: {short * 1e3:.2f} ms; 10,000 ops: {long * 1e3:.2f} ms; "
           f"ratio {long / short:.2f} (linear is 10, goal at most 11)\n")
