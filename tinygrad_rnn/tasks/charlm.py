@@ -39,7 +39,7 @@ SUMMARY = "character language model on Tiny Shakespeare or --text FILE (truncate
 SHAPE = "synchronised many-to-many"
 DEFAULTS = {"cell": "lstm", "hidden": 128, "layers": 2, "bidirectional": False, "dropout": 0.0,
             "optimizer": "adam", "lr": 2e-3, "clip": 5.0, "batch": 50, "seq_len": 50,
-            "steps": 3800, "eval_every": 200}
+            "steps": 4600, "eval_every": 200}
 METRIC = "val_loss"
 HIGHER_IS_BETTER = False
 ALLOWS_BIDIRECTIONAL = False
