@@ -15,7 +15,8 @@ twice that (the dynamic threshold of ``mallopt(3)``). So a program that once fre
 array keeps its pages from then on. :func:`keep_freed_pages` does that at import: it
 allocates and frees one 31 MiB array without touching it, so no page is faulted in and
 the process does not grow. Arrays up to that size then reuse the memory the process
-already has. Other allocators ignore it; glibc's ``MALLOC_MMAP_THRESHOLD_`` and
+already has; the price is that memory they free stays with the process for reuse (up to
+twice the threshold at the top of each heap) instead of going back to the system at once. Other allocators ignore it; glibc's ``MALLOC_MMAP_THRESHOLD_`` and
 ``MALLOC_TRIM_THRESHOLD_`` environment variables, which turn the dynamic threshold off,
 take precedence.
 """
