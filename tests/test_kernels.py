@@ -253,6 +253,19 @@ def test_the_environment_variable_sets_every_pool_at_import():
     assert out.split() == ["3", "[3]"]
 
 
+def test_a_thread_setting_made_before_scipys_blas_loads_reaches_it():
+    import subprocess
+    import sys
+
+    code = ("import sys, tinygrad_rnn as tg; "
+            "assert 'scipy.linalg.cython_blas' not in sys.modules; "
+            "tg.set_num_threads(1); tg.nn.LSTM(2, 3)(tg.zeros(4, 1, 2)); "
+            "from threadpoolctl import threadpool_info; "
+            "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[1]"]
+
+
 def test_a_malformed_environment_variable_is_named_in_the_error(monkeypatch):
     from tinygrad_rnn._kernels import threads
 

@@ -4,7 +4,7 @@ shape rule that picks one (``_kernels.products``)."""
 import numpy as np
 import pytest
 
-from tinygrad_rnn._kernels.products import LARGE_WEIGHTS, THIN_ROWS, step_product
+from tinygrad_rnn._kernels.products import LARGE_WEIGHTS, THIN_ROWS, prepared, step_product
 
 
 @pytest.mark.parametrize("rows", [1, THIN_ROWS[0] - 1, THIN_ROWS[0], THIN_ROWS[1], THIN_ROWS[1] + 1])
@@ -16,6 +16,6 @@ def test_step_product_is_the_matrix_product(rows, inner, outer, dtype, tolerance
     x = rng.standard_normal((rows, inner)).astype(dtype)
     w = rng.standard_normal((inner, outer)).astype(dtype)
     out = np.full((rows, outer), np.nan, dtype)
-    step_product(x, w, np.ascontiguousarray(w.T), out)
+    step_product(x, *prepared(w, rows), out)
     expected = x.astype(np.float64) @ w.astype(np.float64)
     assert np.max(np.abs(out - expected)) <= tolerance * np.max(np.abs(expected)) * np.sqrt(inner)

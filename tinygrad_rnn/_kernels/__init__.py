@@ -3,7 +3,7 @@
 Internal, hence the underscore: the ops and the plugins call these; users call the ops,
 and the wrappers' signatures may change. Three pieces are meant for the plugins' own
 kernels: ``kernel`` (the compile policy), ``scalar`` (tanh and sigmoid of one number) and
-``products.step_product`` (a time loop's per-step matrix product).
+``products`` (a time loop's per-step matrix product: ``prepared``, ``step_product``).
 
 Each module pairs private jitted loops (``_name``) with a wrapper (``name``) that checks its
 arguments (``_checks.py``: dtypes, dimensions, shapes, indices in range, since the loops

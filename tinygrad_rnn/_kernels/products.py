@@ -7,8 +7,9 @@ orientation. ``benchmarks/product_orientation.py`` times both over the recurrent
 on the AMD EPYC of ``benchmarks/RESULTS.md`` the transposed product, transposes included,
 took 0.6-0.8 times as long when 4 <= N <= 16 and the weights hold at least 2**18 numbers
 (an LSTM of 256 units or more, a GRU or RNN of 512), and longer almost everywhere else.
-:func:`step_product` follows that rule. It depends on shapes only, never on timings, so a
-run gives the same numbers every time.
+:func:`prepared` applies that rule once per sequence and gives :func:`step_product` the
+weights in the layout its orientation reads; the rule depends on shapes only, never on
+timings, so a run gives the same numbers every time.
 """
 
 import numpy as np
@@ -28,16 +29,24 @@ def _transpose_into(source, target):
             target[column, row] = source[row, column]
 
 
+def prepared(w, rows: int):
+    """``(operand, transposed)`` for :func:`step_product` of ``rows`` rows by ``w`` (K, P):
+    whether the rule picks the transposed orientation, and ``w``, or ``wᵀ`` when it does,
+    C-contiguous (a copy only when the layout differs)."""
+    transposed = THIN_ROWS[0] <= rows <= THIN_ROWS[1] and w.size >= LARGE_WEIGHTS
+    return np.ascontiguousarray(w.T if transposed else w), transposed
+
+
 @kernel
-def step_product(x, w, w_t, out):
-    """out = x @ w for x (M, K) and w (K, P); ``w_t`` is wᵀ as a C-contiguous array. Thin
-    ``x`` with large ``w`` goes transposed (see the module docstring)."""
-    M, K = x.shape
-    if THIN_ROWS[0] <= M <= THIN_ROWS[1] and w.size >= LARGE_WEIGHTS:
+def step_product(x, w, transposed, out):
+    """out = x @ w for x (M, K), with the weights as :func:`prepared` gave them: w (K, P)
+    itself, or wᵀ (P, K) when ``transposed``, computed then as (wᵀ xᵀ)ᵀ."""
+    if transposed:
+        M, K = x.shape
         x_t = np.empty((K, M), x.dtype)
-        out_t = np.empty((w.shape[1], M), x.dtype)
+        out_t = np.empty((w.shape[0], M), x.dtype)
         _transpose_into(x, x_t)
-        np.dot(w_t, x_t, out_t)
+        np.dot(w, x_t, out_t)
         _transpose_into(out_t, out)
     else:
         np.dot(x, w, out)

@@ -29,7 +29,7 @@ gradient of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn._kernels import kernel
-from tinygrad_rnn._kernels.products import step_product
+from tinygrad_rnn._kernels.products import prepared, step_product
 from tinygrad_rnn._kernels.scalar import ONE, sigmoid, tanh
 
 
@@ -60,20 +60,20 @@ def _forward_state(xp_n, b_hn, r, z, reset_after, a_n, h, n, output):
 def _forward(xp, weights, b_hh, h, lengths, reverse, reset_after, gates, a_n, h_prev, output):
     T, N, _ = xp.shape
     H = h.shape[1]
-    w_a, w_a_t, w_n, w_n_t = weights
-    a = np.empty((N, w_a.shape[0]), xp.dtype)            # h W_hᵀ (all blocks, or r and z)
+    w_a_t, a_transposed, w_n_t, n_transposed = weights
+    a = np.empty((N, (3 if reset_after else 2) * H), xp.dtype)   # h W_aᵀ (all blocks, or r and z)
     rh = np.empty_like(h)
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
-        step_product(h, w_a_t, w_a, a)
+        step_product(h, w_a_t, a_transposed, a)
         for n in range(N):
             _forward_gates(xp[t, n], a[n], b_hh, h[n], gates[t, n, :H], gates[t, n, H:2 * H],
                            rh[n])
         if reset_after:
             a_n[t] = a[:, 2 * H:]
         else:
-            step_product(rh, w_n_t, w_n, a_n[t])
+            step_product(rh, w_n_t, n_transposed, a_n[t])
         for n in range(N):
             if t >= lengths[n]:
                 output[t, n] = 0.0
@@ -118,7 +118,7 @@ def _backward_reset(d_rh, r, h_prev, dh_prev, dxp_r, dgh_r):
 @kernel
 def _backward(g_output, dh, gates, a_n, h_prev, weights, lengths, reverse, reset_after, dxp, dgh):
     T, N, _ = gates.shape
-    w_a, w_a_t, w_n, w_n_t = weights
+    w_a, a_transposed, w_n, n_transposed = weights
     H = dh.shape[1]
     dh_prev, product, d_rh, dgh_n = np.empty_like(dh), np.empty_like(dh), np.empty_like(dh), np.empty_like(dh)
     dgh_rz = np.empty((dh.shape[0], 2 * H), dh.dtype)   # contiguous copies for np.dot
@@ -133,29 +133,29 @@ def _backward(g_output, dh, gates, a_n, h_prev, weights, lengths, reverse, reset
                 _backward_gates(g_output[t, n], gates[t, n], a_n[t, n], h_prev[t, n], dh[n],
                                 reset_after, dh_prev[n], dxp[t, n], dgh[t, n])
         if reset_after:
-            step_product(dgh[t], w_a, w_a_t, product)           # dgh W_h
+            step_product(dgh[t], w_a, a_transposed, product)    # dgh W_h
         else:
             dgh_n[:] = dgh[t, :, 2 * H:]
-            step_product(dgh_n, w_n, w_n_t, d_rh)               # (3)
+            step_product(dgh_n, w_n, n_transposed, d_rh)        # (3)
             for n in range(N):
                 if t < lengths[n]:
                     _backward_reset(d_rh[n], gates[t, n, :H], h_prev[t, n], dh_prev[n],
                                     dxp[t, n, :H], dgh[t, n, :H])
             dgh_rz[:] = dgh[t, :, :2 * H]
-            step_product(dgh_rz, w_a, w_a_t, product)
+            step_product(dgh_rz, w_a, a_transposed, product)
         for n in range(N):
             if t < lengths[n]:
                 dh[n] = dh_prev[n] + product[n]
 
 
-def _hidden_weights(w_hh, reset_after):
-    """(W_a, W_aᵀ, W_n, W_nᵀ), each contiguous, for the per-step products. Reset after:
-    one product h W_hᵀ over all three blocks, so W_a = W_h. Reset before: h W_hrzᵀ first
+def _hidden_weights(w_hh, reset_after, rows, forward):
+    """The per-step products' weights as ``products.prepared`` gives them, (W_a, its flag,
+    W_n, its flag): W_aᵀ and W_nᵀ ``forward``, W_a and W_n backward. Reset after: one
+    product h W_hᵀ over all three blocks, so W_a = W_h. Reset before: h W_hrzᵀ first
     (W_a = W_hrz), then (r ⊙ h) W_hnᵀ once r is known."""
     H = w_hh.shape[1]
-    w_a = np.ascontiguousarray(w_hh if reset_after else w_hh[:2 * H])
-    w_n = np.ascontiguousarray(w_hh[2 * H:])
-    return w_a, np.ascontiguousarray(w_a.T), w_n, np.ascontiguousarray(w_n.T)
+    blocks = (w_hh if reset_after else w_hh[:2 * H], w_hh[2 * H:])
+    return tuple(part for block in blocks for part in prepared(block.T if forward else block, rows))
 
 
 def gru_forward(xp, w_hh, b_hh, h0, lengths, reverse, reset_after):
@@ -165,8 +165,8 @@ def gru_forward(xp, w_hh, b_hh, h0, lengths, reverse, reset_after):
     H = h.shape[1]
     gates = np.empty_like(xp)
     a_n, h_prev, output = (np.empty((T, N, H), xp.dtype) for _ in range(3))
-    _forward(xp, _hidden_weights(w_hh, reset_after), b_hh, h, lengths, reverse, reset_after,
-             gates, a_n, h_prev, output)
+    _forward(xp, _hidden_weights(w_hh, reset_after, N, forward=True), b_hh, h, lengths, reverse,
+             reset_after, gates, a_n, h_prev, output)
     return output, h, (gates, a_n, h_prev)
 
 
@@ -176,5 +176,6 @@ def gru_backward(g_output, g_h, saved, w_hh, lengths, reverse, reset_after):
     dh = np.array(g_h, copy=True)
     dxp, dgh = np.empty_like(gates), np.empty_like(gates)
     _backward(np.ascontiguousarray(g_output), dh, gates, a_n, h_prev,
-              _hidden_weights(w_hh, reset_after), lengths, reverse, reset_after, dxp, dgh)
+              _hidden_weights(w_hh, reset_after, dh.shape[0], forward=False), lengths, reverse,
+              reset_after, dxp, dgh)
     return dxp, dgh, dh

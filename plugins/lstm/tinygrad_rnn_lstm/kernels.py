@@ -23,7 +23,7 @@ gradients of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn._kernels import kernel
-from tinygrad_rnn._kernels.products import step_product
+from tinygrad_rnn._kernels.products import prepared, step_product
 from tinygrad_rnn._kernels.scalar import ONE, sigmoid, tanh
 
 
@@ -45,15 +45,16 @@ def _forward_gates(xp, a, b_hh, c, h, output):
 
 
 @kernel
-def _forward(gates, w_hh, w_hh_t, b_hh, h, c, lengths, reverse, h_prev, c_prev, output):
-    """``gates`` holds the input projections on entry and the gates on return."""
+def _forward(gates, w_hh_t, transposed, b_hh, h, c, lengths, reverse, h_prev, c_prev, output):
+    """``gates`` holds the input projections on entry and the gates on return; ``w_hh_t``
+    and ``transposed`` are W_hᵀ as ``products.prepared`` gave it."""
     T, N, G = gates.shape
     a = np.empty((N, G), gates.dtype)                 # h W_hᵀ, reused by every step
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
         c_prev[t] = c
-        step_product(h, w_hh_t, w_hh, a)
+        step_product(h, w_hh_t, transposed, a)
         for n in range(N):
             if t >= lengths[n]:
                 output[t, n] = 0.0
@@ -84,8 +85,9 @@ def _backward_gates(g_output, gates, c, dh, dc):
 
 
 @kernel
-def _backward(g_output, dh, dc, da, c_prev, w_hh, w_hh_t, lengths, reverse):
-    """``da`` holds the gates on entry and their pre-activations' gradients on return."""
+def _backward(g_output, dh, dc, da, c_prev, w_hh, transposed, lengths, reverse):
+    """``da`` holds the gates on entry and their pre-activations' gradients on return;
+    ``w_hh`` and ``transposed`` are W_h as ``products.prepared`` gave it."""
     T, N, _ = da.shape
     dh_prev = np.empty_like(dh)                           # da W_h, reused by every step
     for step in range(T):
@@ -95,7 +97,7 @@ def _backward(g_output, dh, dc, da, c_prev, w_hh, w_hh_t, lengths, reverse):
                 da[t, n] = 0.0
             else:
                 _backward_gates(g_output[t, n], da[t, n], c_prev[t, n], dh[n], dc[n])
-        step_product(da[t], w_hh, w_hh_t, dh_prev)       # dh_prev = da W_h
+        step_product(da[t], w_hh, transposed, dh_prev)   # dh_prev = da W_h
         for n in range(N):
             if t < lengths[n]:
                 dh[n] = dh_prev[n]
@@ -108,8 +110,7 @@ def lstm_forward(xp, w_hh, b_hh, h0, c0, lengths, reverse):
     H = c0.shape[1]
     h, c = np.array(h0, copy=True), np.array(c0, copy=True)
     h_prev, c_prev, output = (np.empty((T, N, H), xp.dtype) for _ in range(3))
-    _forward(xp, np.ascontiguousarray(w_hh), np.ascontiguousarray(w_hh.T), b_hh, h, c, lengths,
-             reverse, h_prev, c_prev, output)
+    _forward(xp, *prepared(w_hh.T, N), b_hh, h, c, lengths, reverse, h_prev, c_prev, output)
     return output, h, c, (xp, h_prev, c_prev)
 
 
@@ -119,6 +120,6 @@ def lstm_backward(g_output, g_h, g_c, saved, w_hh, lengths, reverse):
     graph is retained for another backward)."""
     da, _, c_prev = saved
     dh, dc = np.array(g_h, copy=True), np.array(g_c, copy=True)
-    _backward(np.ascontiguousarray(g_output), dh, dc, da, c_prev, np.ascontiguousarray(w_hh),
-              np.ascontiguousarray(w_hh.T), lengths, reverse)
+    _backward(np.ascontiguousarray(g_output), dh, dc, da, c_prev, *prepared(w_hh, dh.shape[0]),
+              lengths, reverse)
     return da, dh, dc

@@ -15,7 +15,7 @@ gradient of its state through unchanged.
 import numpy as np
 
 from tinygrad_rnn._kernels import kernel
-from tinygrad_rnn._kernels.products import step_product
+from tinygrad_rnn._kernels.products import prepared, step_product
 from tinygrad_rnn._kernels.scalar import ONE, ZERO, tanh
 
 TANH, RELU = 0, 1
@@ -32,13 +32,13 @@ def _forward_units(xp, a, b_hh, relu, h, output):
 
 
 @kernel
-def _forward(xp, w_hh, w_hh_t, b_hh, h, lengths, reverse, relu, h_prev, output):
+def _forward(xp, w_hh_t, transposed, b_hh, h, lengths, reverse, relu, h_prev, output):
     T, N, H = xp.shape
     a = np.empty_like(h)                                             # h W_hhᵀ, reused
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
-        step_product(h, w_hh_t, w_hh, a)
+        step_product(h, w_hh_t, transposed, a)
         for n in range(N):
             if t >= lengths[n]:
                 output[t, n] = 0.0
@@ -56,7 +56,7 @@ def _backward_units(g_output, output, dh, relu, da):
 
 
 @kernel
-def _backward(g_output, dh, output, w_hh, w_hh_t, lengths, reverse, relu, da):
+def _backward(g_output, dh, output, w_hh, transposed, lengths, reverse, relu, da):
     T, N, H = output.shape
     dh_prev = np.empty_like(dh)                                      # da W_hh, reused
     for step in range(T):
@@ -66,7 +66,7 @@ def _backward(g_output, dh, output, w_hh, w_hh_t, lengths, reverse, relu, da):
                 da[t, n] = 0.0
             else:
                 _backward_units(g_output[t, n], output[t, n], dh[n], relu, da[t, n])
-        step_product(da[t], w_hh, w_hh_t, dh_prev)                     # dh_prev = da W_hh
+        step_product(da[t], w_hh, transposed, dh_prev)                 # dh_prev = da W_hh
         for n in range(N):
             if t < lengths[n]:
                 dh[n] = dh_prev[n]
@@ -76,8 +76,7 @@ def rnn_forward(xp, w_hh, b_hh, h0, lengths, reverse, relu):
     """Run the RNN over ``xp`` (T, N, H); return (output, h_T, h_prev)."""
     h = np.array(h0, copy=True)
     h_prev, output = np.empty_like(xp), np.empty_like(xp)
-    _forward(xp, np.ascontiguousarray(w_hh), np.ascontiguousarray(w_hh.T), b_hh, h, lengths,
-             reverse, relu, h_prev, output)
+    _forward(xp, *prepared(w_hh.T, h.shape[0]), b_hh, h, lengths, reverse, relu, h_prev, output)
     return output, h, h_prev
 
 
@@ -85,6 +84,6 @@ def rnn_backward(g_output, g_h, output, w_hh, lengths, reverse, relu):
     """Gradients of the pre-activations (T, N, H) and of the initial h."""
     dh = np.array(g_h, copy=True)
     da = np.empty_like(output)
-    _backward(np.ascontiguousarray(g_output), dh, output, np.ascontiguousarray(w_hh),
-              np.ascontiguousarray(w_hh.T), lengths, reverse, relu, da)
+    _backward(np.ascontiguousarray(g_output), dh, output, *prepared(w_hh, dh.shape[0]), lengths,
+              reverse, relu, da)
     return da, dh
