@@ -74,3 +74,38 @@ def test_sample_continues_the_prime_from_a_trained_run(tmp_path, capsys):
     assert sample.startswith("ab") and len(sample) == 22 and set(sample) <= set("abcd")
     assert cli.main(["sample", str(out), "--prime", "xyz"]) == 2
     assert "not in the vocabulary: 'xyz'" in capsys.readouterr().err
+
+
+def test_an_empty_prime_is_refused_not_replaced(tmp_path, capsys):
+    out = tmp_path / "run"   # no run is read: the options are checked first
+    assert cli.main(["sample", str(out), "--prime", ""]) == 2
+    assert "--prime must have at least one character" in capsys.readouterr().err
+
+
+def _greedy(model, vocab, prime, length):
+    """The argmax continuation, written out step by step (the limit of temperature → 0)."""
+    logits, state = model(vocab.encode(prime)[:, None])
+    drawn = []
+    for _ in range(length):
+        drawn.append(int(np.argmax(logits.data[-1, 0])))
+        logits, state = model(np.array([[drawn[-1]]]), state)
+    return prime + vocab.decode(np.array(drawn, dtype=np.int64))
+
+
+@pytest.mark.parametrize("temperature", [1e-300, 1e-30, 1e300])
+def test_extreme_temperatures_sample_without_overflow(temperature):
+    from tinygrad_rnn import manual_seed, no_grad
+
+    manual_seed(0)
+    cfg = config(hidden=16, layers=1)
+    data = charlm.make_data(cfg, 0)
+    model = charlm.build_model(cfg, data)
+    vocab = data["vocab"]
+    with no_grad():
+        texts = {charlm.generate(model, vocab, "Th", 30, temperature, np.random.default_rng(seed))
+                 for seed in range(3)}
+        if temperature < 1:   # every draw is the argmax, whatever the seed
+            assert texts == {_greedy(model, vocab, "Th", 30)}
+        else:                 # flat: the seeds draw different, valid texts
+            assert len(texts) == 3
+    assert all(len(text) == 32 and set(text) <= set(vocab.tokens) for text in texts)

@@ -18,6 +18,9 @@ def _check(args) -> None:
         raise ValueError(f"--temperature must be positive and finite, got {args.temperature}")
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    if args.prime == "":
+        raise ValueError("--prime must have at least one character (leave it out to start "
+                         "from the corpus' first character)")
 
 
 def _sample(args) -> int:
@@ -33,7 +36,7 @@ def _sample(args) -> int:
         checkpoint.load_model(path / run_dir.CHECKPOINT, model)
         model.eval()
         with no_grad():
-            text = charlm.generate(model, data["vocab"], args.prime or data["first"], args.length,
+            text = charlm.generate(model, data["vocab"], data["first"] if args.prime is None else args.prime, args.length,
                                    args.temperature, np.random.default_rng(args.seed))
     except (ValueError, LookupError, OSError) as error:
         print(f"tinygrad-rnn sample: error: {error}", file=sys.stderr)

@@ -191,7 +191,10 @@ def evaluate(model, data, config) -> float:
 def generate(model, vocab: Vocabulary, prime: str, length: int, temperature: float,
              rng: np.random.Generator) -> str:
     """``prime`` followed by ``length`` characters drawn one at a time from
-    softmax(z / temperature): below 1 sharper (safer), above 1 flatter (wilder)."""
+    softmax(z / temperature): below 1 sharper (safer), above 1 flatter (wilder). The
+    probabilities are exp((z - max z) / temperature), normalised, in float64: every exponent
+    is at most 0, so no temperature overflows them; as it goes to 0 the draw becomes the
+    argmax, as it grows the draw becomes uniform."""
     if not temperature > 0:
         raise ValueError(f"--temperature must be positive, got {temperature}")
     if not prime:
@@ -202,7 +205,8 @@ def generate(model, vocab: Vocabulary, prime: str, length: int, temperature: flo
     logits, state = model(vocab.encode(prime)[:, None])
     drawn = []
     for _ in range(length):
-        p = softmax(logits[-1, 0] / temperature).data.astype(np.float64)
+        z = logits[-1, 0].data.astype(np.float64)
+        p = np.exp((z - z.max()) / temperature)
         drawn.append(int(rng.choice(len(p), p=p / p.sum())))
         logits, state = model(np.array([[drawn[-1]]]), state)
     return prime + vocab.decode(np.array(drawn, dtype=np.int64))
