@@ -293,3 +293,50 @@ def test_compilation_is_announced_once_and_a_warm_cache_stays_quiet(tmp_path):
                            text=True, check=True).stderr for _ in range(2)]
     assert runs[0].count(ANNOUNCEMENT) == 1
     assert ANNOUNCEMENT not in runs[1]
+
+
+def test_a_cached_kernel_is_recompiled_when_a_helper_it_inlines_changes(tmp_path):
+    """A plugin's kernel calls a helper of another file: editing (or upgrading) the helper
+    must not leave the plugin running the helper's old machine code from the cache."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    from tinygrad_rnn._kernels._jit import ANNOUNCEMENT
+
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing is compiled with NUMBA_DISABLE_JIT=1")
+    helpers, plugin = tmp_path / "helpers", tmp_path / "plugin"
+    helpers.mkdir()
+    plugin.mkdir()
+    (plugin / "cell_kernels.py").write_text(textwrap.dedent("""
+        from tinygrad_rnn._kernels import kernel
+        from shared_helper import value
+
+        @kernel
+        def run():
+            return value()
+    """))
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{str(helpers)!r}, {str(plugin)!r}]
+        from tinygrad_rnn._kernels import _jit
+        _jit.HELPERS = _jit.pathlib.Path({str(helpers)!r})   # stands for tinygrad_rnn/_kernels
+        _jit.helpers_stamp.cache_clear()
+        import cell_kernels
+        print(cell_kernels.run())
+    """)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+
+    def run_with_helper_returning(number):
+        (helpers / "shared_helper.py").write_text(
+            f"from numba.extending import register_jitable\n\n"
+            f"@register_jitable\ndef value():\n    return {number}\n")
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, check=True)
+        return float(done.stdout), ANNOUNCEMENT in done.stderr
+
+    assert run_with_helper_returning(1.5) == (1.5, True)    # compiled, cached
+    assert run_with_helper_returning(1.5) == (1.5, False)   # loaded from the cache
+    assert run_with_helper_returning(2.5) == (2.5, True)    # the helper changed: compiled again
