@@ -3,8 +3,9 @@ the rule in ``tinygrad_rnn/_kernels/products.py``.
 
 A step multiplies the state x (N, K) by the hidden weights w (K, P): the forward's
 ``h W_hhᵀ`` (K = H, P = G·H) and the backward's ``da W_hh`` (K = G·H, P = H), G = 4, 3, 1
-for the LSTM, GRU and RNN. Each is timed inside a Numba loop as ``np.dot(x, w)`` and as
-``(wᵀ xᵀ)ᵀ`` with both transposes, on one thread, alternating; the table gives
+for the LSTM, GRU and RNN. Each is timed inside a Numba loop as ``gemm(x, w)`` (NumPy's
+BLAS, as the kernels call it) and as ``(wᵀ xᵀ)ᵀ`` with both transposes, on one thread; the
+table gives
 transposed time / plain time, forward / backward (below 1: the transposed is faster).
 
 Run alone, never beside a test run: it measures wall-clock time (about 1 minute).
@@ -18,6 +19,7 @@ import time
 
 import numba
 import numpy as np
+from tinygrad_rnn._kernels.blas import gemm
 
 from machine import machine_line
 
@@ -30,7 +32,7 @@ WORK = 2e7  # multiply-adds per timed call
 @numba.njit
 def plain(x, w, w_t, out, repeats):
     for _ in range(repeats):
-        np.dot(x, w, out)
+        gemm(x, w, out)
 
 
 @numba.njit
@@ -41,7 +43,7 @@ def transposed(x, w, w_t, out, repeats):
         for k in range(K):
             for m in range(M):
                 x_t[k, m] = x[m, k]
-        np.dot(w_t, x_t, out_t)
+        gemm(w_t, x_t, out_t)
         for m in range(M):
             for p in range(out.shape[1]):
                 out[m, p] = out_t[p, m]
@@ -69,24 +71,21 @@ def ratio(n, k, p, rng) -> float:
 
 def main() -> None:
     import tinygrad_rnn as tg
-    from tinygrad_rnn._kernels.threads import single_blas_thread
 
     tg.set_num_threads(1)
     rng = np.random.default_rng(0)
     print(machine_line())
     print("\nTransposed / plain time of the per-step product, forward / backward, float32, "
           "1 thread (below 1: transposed is faster).\n")
-    with single_blas_thread():
-        for cell, gates in GATES.items():
-            print(f"### {cell} (G = {gates})\n")
-            print("| H | " + " | ".join(f"N = {n}" for n in BATCH) + " |")
-            print("|---|" + "---:|" * len(BATCH))
-            for hidden in HIDDEN:
-                cells = [f"{ratio(n, hidden, gates * hidden, rng):.2f} / "
-                         f"{ratio(n, gates * hidden, hidden, rng):.2f}" for n in BATCH]
-                print(f"| {hidden} | " + " | ".join(cells) + " |")
-            print()
-
+    for cell, gates in GATES.items():
+        print(f"### {cell} (G = {gates})\n")
+        print("| H | " + " | ".join(f"N = {n}" for n in BATCH) + " |")
+        print("|---|" + "---:|" * len(BATCH))
+        for hidden in HIDDEN:
+            cells = [f"{ratio(n, hidden, gates * hidden, rng):.2f} / "
+                     f"{ratio(n, gates * hidden, hidden, rng):.2f}" for n in BATCH]
+            print(f"| {hidden} | " + " | ".join(cells) + " |")
+        print()
 
 if __name__ == "__main__":
     main()

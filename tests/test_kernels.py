@@ -199,18 +199,6 @@ def test_the_lstm_gate_loops_compile_to_vector_arithmetic_in_float32(name):
 
 # ---------------------------------------------------------------- BLAS threads
 
-def test_single_blas_thread_sets_scipys_blas_to_one_thread_and_restores_it():
-    from tinygrad_rnn._kernels.threads import _scipy_blas, single_blas_thread
-
-    library = _scipy_blas()
-    if library is None:
-        pytest.skip("SciPy's BLAS or threadpoolctl is not installed: the block changes nothing")
-    before = library.num_threads
-    with single_blas_thread():
-        assert library.num_threads == 1
-    assert library.num_threads == before
-
-
 def _numpy_blas_threads():
     from threadpoolctl import threadpool_info
 
@@ -251,19 +239,6 @@ def test_the_environment_variable_sets_every_pool_at_import():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout
     assert out.split() == ["3", "[3]"]
-
-
-def test_a_thread_setting_made_before_scipys_blas_loads_reaches_it():
-    import subprocess
-    import sys
-
-    code = ("import sys, tinygrad_rnn as tg; "
-            "assert 'scipy.linalg.cython_blas' not in sys.modules; "
-            "tg.set_num_threads(1); tg.nn.LSTM(2, 3)(tg.zeros(4, 1, 2)); "
-            "from threadpoolctl import threadpool_info; "
-            "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["[1]"]
 
 
 def test_a_malformed_environment_variable_is_named_in_the_error(monkeypatch):

@@ -1,23 +1,30 @@
 """The per-step matrix product of a time loop, in the orientation the BLAS runs fastest.
 
 Each step of a recurrence multiplies a thin state (N rows: the batch) by the hidden weights,
-``out = x @ w``. The same product can be computed transposed, ``out = (wᵀ xᵀ)ᵀ``, and
-OpenBLAS (SciPy's, which ``np.dot`` calls inside Numba) picks a different kernel for each
-orientation. ``benchmarks/product_orientation.py`` times both over the recurrent shapes:
-on the AMD EPYC of ``benchmarks/RESULTS.md`` the transposed product, transposes included,
-took 0.6-0.8 times as long when 4 <= N <= 16 and the weights hold at least 2**18 numbers
-(an LSTM of 256 units or more, a GRU or RNN of 512), and longer almost everywhere else.
-:func:`prepared` applies that rule once per sequence and gives :func:`step_product` the
-weights in the layout its orientation reads; the rule depends on shapes only, never on
-timings, so a run gives the same numbers every time.
+``out = x @ w`` with w (K, P). The same product can be computed transposed,
+``out = (wᵀ xᵀ)ᵀ``, and OpenBLAS (NumPy's, which :func:`~tinygrad_rnn._kernels.blas.gemm`
+calls) picks a different kernel for each orientation. ``benchmarks/product_orientation.py``
+times both over the recurrent shapes; on the AMD EPYC of ``benchmarks/RESULTS.md`` the
+transposed product, transposes included, was the faster one for a thin batch by wide
+weights, and slower almost everywhere else. The rule taken from that table:
+
+* N <= 32 and P >= 1024 (the forward of an LSTM of 256 units or more): 0.3-0.75 times the
+  time;
+* N <= 16, P >= 512 and K·P >= 2**18 (512 units: the LSTM's and GRU's backward, the RNN
+  both ways): 0.65-0.95 times.
+
+:func:`prepared` applies it once per sequence and gives :func:`step_product` the weights in
+the layout its orientation reads; the rule depends on shapes only, never on timings, so a
+run gives the same numbers every time.
 """
 
 import numpy as np
 
 from ._jit import kernel
+from .blas import gemm
 
-THIN_ROWS = (4, 16)
-LARGE_WEIGHTS = 1 << 18
+WIDE = (32, 1024)              # at most this many rows, at least this many columns
+LARGE = (16, 512, 1 << 18)     # at most this many rows, at least this many columns and numbers
 
 
 @kernel
@@ -33,7 +40,9 @@ def prepared(w, rows: int):
     """``(operand, transposed)`` for :func:`step_product` of ``rows`` rows by ``w`` (K, P):
     whether the rule picks the transposed orientation, and ``w``, or ``wᵀ`` when it does,
     C-contiguous (a copy only when the layout differs)."""
-    transposed = THIN_ROWS[0] <= rows <= THIN_ROWS[1] and w.size >= LARGE_WEIGHTS
+    columns = w.shape[1]
+    transposed = ((rows <= WIDE[0] and columns >= WIDE[1])
+                  or (rows <= LARGE[0] and columns >= LARGE[1] and w.size >= LARGE[2]))
     return np.ascontiguousarray(w.T if transposed else w), transposed
 
 
@@ -46,7 +55,7 @@ def step_product(x, w, transposed, out):
         x_t = np.empty((K, M), x.dtype)
         out_t = np.empty((w.shape[0], M), x.dtype)
         _transpose_into(x, x_t)
-        np.dot(w, x_t, out_t)
+        gemm(w, x_t, out_t)
         _transpose_into(out_t, out)
     else:
-        np.dot(x, w, out)
+        gemm(x, w, out)

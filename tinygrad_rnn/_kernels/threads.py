@@ -1,30 +1,23 @@
-"""Threads: one setting for every thread pool under tinygrad_rnn, and one BLAS thread inside
-the time loops.
+"""Threads: one setting for every thread pool under tinygrad_rnn.
 
-Three libraries keep thread pools here. NumPy's BLAS does the large matrix products (an
-input projection over a whole sequence, a weight gradient); inside ``@njit`` code,
-``np.dot`` calls SciPy's BLAS, a separate library; and Numba has a pool of its own for
-parallel kernels. Each sizes its pool for the whole machine, and their idle threads keep
-spinning for a while after each task, so used in turn they compete for the same cores.
+Two libraries keep thread pools here. NumPy's BLAS does every matrix product: the large
+ones outside the time loops (an input projection over a whole sequence, a weight gradient)
+and, through ``_kernels.blas.gemm``, the small per-step products inside them. Numba has a
+pool of its own for parallel kernels. Each sizes its pool for the whole machine by default,
+and an idle BLAS thread keeps spinning for a while after each task, so two pools used in
+turn compete for the same cores. (The per-step products used to go through ``np.dot``,
+which inside Numba calls SciPy's copy of OpenBLAS: a third pool, which had to be held to
+one thread during the loops.)
 
-``tinygrad_rnn.set_num_threads(n)`` sets all of them to ``n`` threads (Numba's only once a parallel
-kernel has started it; tinygrad_rnn has none). Without a call, the number comes from the
-environment variable ``TINYGRAD_RNN_NUM_THREADS``, else ``OMP_NUM_THREADS``, else the
-number of CPUs this process may run on, and it is applied at the first whole-sequence
-kernel call (or at import, when ``TINYGRAD_RNN_NUM_THREADS`` is set), so that
-``import tinygrad_rnn`` loads nothing more.
+``tinygrad_rnn.set_num_threads(n)`` sets all of them to ``n`` threads (Numba's only once a
+parallel kernel has started it; tinygrad_rnn has none), and SciPy's BLAS too when it is
+loaded. The environment variable ``TINYGRAD_RNN_NUM_THREADS`` does the same at import.
+Without either, the pools keep their defaults: ``OMP_NUM_THREADS`` when that is set, else
+the number of CPUs this process may run on, which is also what ``get_num_threads`` reports.
 
-A recurrence multiplies a small (N, H) state by the hidden weights once per step, far too
-little work to share between threads; yet OpenBLAS wakes its threads for every call.
-Measured on 2 cores, a medium LSTM training step took 2.4× as long with SciPy's BLAS on
-its default 2 threads as on 1. So ``single_blas_thread()`` puts SciPy's BLAS on one
-thread for the time loops, whatever the setting.
-
-Both need ``threadpoolctl``; without it, or without SciPy's BLAS, they change nothing.
+It needs ``threadpoolctl``; without it, ``set_num_threads`` changes nothing.
 """
 
-import contextlib
-import functools
 import os
 
 ENVIRONMENT = "TINYGRAD_RNN_NUM_THREADS"
@@ -83,38 +76,6 @@ def _apply() -> None:
 
     if parallel._is_initialized:  # NOTE: starting Numba's pool only to size it would load OpenMP
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
-
-
-@functools.lru_cache(maxsize=1)
-def _scipy_blas():
-    """threadpoolctl's controller of the BLAS that SciPy loads, or None. Loading it also
-    applies the thread setting, to this library as to the others."""
-    try:
-        import scipy.linalg.cython_blas  # noqa: F401  (loads the library Numba calls)
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    _apply()  # NOTE: an earlier set_num_threads could not reach a library not loaded yet
-    for library in ThreadpoolController().lib_controllers:
-        if library.user_api == "blas" and "scipy" in library.filepath.replace("\\", "/").split("/")[-2]:
-            return library
-    return None
-
-
-@contextlib.contextmanager
-def single_blas_thread():
-    """Run the block with SciPy's BLAS on one thread (see the module docstring); the first
-    call loads that library and so applies the thread setting."""
-    library = _scipy_blas()
-    previous = None if library is None else library.num_threads
-    if previous in (None, 1):  # no SciPy BLAS, or one thread already: nothing to switch
-        yield
-        return
-    library.set_num_threads(1)
-    try:
-        yield
-    finally:
-        library.set_num_threads(previous)
 
 
 if os.environ.get(ENVIRONMENT, "").strip():  # an explicit request governs from the start

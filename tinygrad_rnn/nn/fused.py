@@ -18,10 +18,11 @@ over arrays, normally wrappers around Numba kernels:
     alone (not over outputs): when the graph is retained for another backward, it gets a
     copy of ``saved``.
 
-Both run with SciPy's BLAS on one thread (``_kernels.threads``): the per-step products are
-too small to share. ``lengths`` is always an int64 array (T for every sequence when none is given); a step
-``t >= lengths[n]`` must leave sequence n's state unchanged and output zero. ``reverse``
-runs from step T - 1 down to 0.
+The time loops' per-step products go through ``_kernels.products``: NumPy's BLAS, as every
+other product, under the thread setting of ``_kernels.threads``. ``lengths`` is always an
+int64 array (T for every sequence when none is given); a step ``t >= lengths[n]`` must
+leave sequence n's state unchanged and output zero. ``reverse`` runs from step T - 1 down
+to 0.
 
 A cell's ``sequence`` method is then one line: ``return Subclass.run(self, x, state,
 lengths, reverse)``.
@@ -32,7 +33,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
-from .._kernels.threads import single_blas_thread
 from ..tensor import Tensor
 
 
@@ -67,9 +67,8 @@ class FusedRecurrence(Function):
         # The input projection for all T·N rows as one matrix product.
         xp = (x.reshape(T * N, -1) @ w_ih.T).reshape(T, N, -1)
         xp += b_ih
-        with single_blas_thread():
-            output, finals, saved = cls.recurrence_forward(xp, w_hh, b_hh, states, lengths,
-                                                           reverse, **options)
+        output, finals, saved = cls.recurrence_forward(xp, w_hh, b_hh, states, lengths, reverse,
+                                                       **options)
         ctx.save_for_backward(x, w_ih, w_hh, saved, lengths, reverse, options)
         return (output, *finals)
 
@@ -78,9 +77,8 @@ class FusedRecurrence(Function):
         x, w_ih, w_hh, saved, lengths, reverse, options = ctx.saved_tensors
         if ctx.retain_graph:
             saved = tuple(array.copy() for array in saved)
-        with single_blas_thread():
-            dxp, dw_hh, db_hh, d_states = cls.recurrence_backward(
-                g_output, g_finals, saved, w_hh, lengths, reverse, **options)
+        dxp, dw_hh, db_hh, d_states = cls.recurrence_backward(g_output, g_finals, saved, w_hh,
+                                                              lengths, reverse, **options)
         T, N, I = x.shape
         rows = dxp.reshape(T * N, -1)
         needs = ctx.needs_input_grad

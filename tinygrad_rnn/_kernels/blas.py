@@ -1,0 +1,89 @@
+"""``gemm``: a matrix product inside kernels, through NumPy's own BLAS.
+
+Inside a kernel, ``np.dot`` calls the BLAS that SciPy ships: a second copy of OpenBLAS
+beside NumPy's, with a thread pool of its own. ``gemm`` calls NumPy's instead, the library
+of every product outside the kernels, so the time loops' per-step products run in the same
+library and the same threads as the rest, under the one thread setting. On the machine of
+``benchmarks/RESULTS.md`` NumPy's copy was also the faster one at the recurrent shapes.
+
+How: at import, the address of NumPy's ``cblas_sgemm`` and ``cblas_dgemm`` (their 64-bit
+integer versions, which NumPy's wheels export as ``scipy_cblas_?gemm64_``, or
+``cblas_?gemm64_`` before NumPy 2) is registered with LLVM under a name of ours, and
+kernels call that name as an external function. Cached machine code refers to the name,
+not to an address, so it stays valid in every process. Where NumPy's BLAS exports neither
+(another build of NumPy), the name is bound instead to a compiled stand-in of the same
+signature that multiplies with ``np.dot`` (and so needs SciPy, as ``np.dot`` in Numba
+does), so the same cached kernels run everywhere.
+"""
+
+import ctypes
+
+import llvmlite.binding as llvm
+import numba
+import numpy as np
+from numba import types
+from numba.extending import overload
+
+ROW_MAJOR, NO_TRANSPOSE = 101, 111   # CBLAS's constants
+NUMPY_SYMBOLS = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
+
+
+def _signature(real):
+    """cblas_?gemm(order, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc),
+    with 64-bit integers."""
+    matrix, integer = types.CPointer(real), types.int64
+    return types.void(types.intc, types.intc, types.intc, integer, integer, integer, real,
+                      matrix, integer, matrix, integer, real, matrix, integer)
+
+
+def _numpy_address(letter: str):
+    """The address of NumPy's 64-bit ``cblas_{letter}gemm``, or None."""
+    library = ctypes.CDLL(np._core._multiarray_umath.__file__ if hasattr(np, "_core")
+                          else np.core._multiarray_umath.__file__)
+    for symbol in NUMPY_SYMBOLS:
+        function = getattr(library, symbol.format(letter), None)
+        if function is not None:
+            return ctypes.cast(function, ctypes.c_void_p).value
+    return None
+
+
+def _stand_in_address(real) -> int:
+    """The address of a compiled C = A B by ``np.dot``, for the only call ``gemm`` makes:
+    row-major, no transposes, alpha 1, beta 0, every matrix contiguous."""
+    @numba.cfunc(_signature(real), cache=True)
+    def multiply(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
+        np.dot(numba.carray(a, (m, k)), numba.carray(b, (k, n)), numba.carray(c, (m, n)))
+    return multiply.address
+
+
+def _bind(letter: str, real) -> tuple[types.ExternalFunction, bool]:
+    """The external function ``tinygrad_rnn_{letter}gemm``, bound to NumPy's BLAS or to the
+    stand-in; and whether it is NumPy's."""
+    name, address = f"tinygrad_rnn_{letter}gemm", _numpy_address(letter)
+    if not numba.config.DISABLE_JIT:   # NOTE: then nothing is compiled, and ``gemm`` is np.dot
+        llvm.add_symbol(name, address if address is not None else _stand_in_address(real))
+    return types.ExternalFunction(name, _signature(real)), address is not None
+
+
+_EXTERNAL, _FROM_NUMPY = {}, {}
+for _letter, _real in (("s", types.float32), ("d", types.float64)):
+    _EXTERNAL[_real], _FROM_NUMPY[_real] = _bind(_letter, _real)
+FROM_NUMPY = all(_FROM_NUMPY.values())   # whether the products run in NumPy's own BLAS
+
+
+def gemm(a, b, out):
+    """out = a @ b, for C-contiguous 2-D arrays of one float dtype, in NumPy's BLAS."""
+    np.dot(a, b, out)
+
+
+@overload(gemm)
+def _gemm(a, b, out):
+    external = _EXTERNAL[a.dtype]
+    one, zero = (np.dtype(str(a.dtype)).type(value) for value in (1, 0))
+
+    def multiply(a, b, out):
+        m, k = a.shape
+        n = b.shape[1]
+        external(ROW_MAJOR, NO_TRANSPOSE, NO_TRANSPOSE, m, n, k, one, a.ctypes, k, b.ctypes, n,
+                 zero, out.ctypes, n)
+    return multiply
