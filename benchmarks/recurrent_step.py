@@ -10,7 +10,10 @@ always. Then the first-call cost of Numba compilation and the peak memory of one
 The timings are taken at each thread count of ``--threads`` (default 1 and 2): tinygrad_rnn
 through ``tinygrad_rnn.set_num_threads`` (which also governs the NumPy baseline's BLAS),
 PyTorch through ``torch.set_num_threads``; JAX, whose XLA pool is sized once at start, in a
-fresh process pinned to that many CPUs. A summary against the goals closes the report.
+fresh process pinned to that many CPUs. At each size the implementations of this process
+take turns, three rounds of a third of their repeats each (``time_in_turns``), so that a
+drift in the machine's speed reaches them alike. A summary against the goals closes the
+report.
 
 Run alone (``make bench``), never beside a test run: it measures wall-clock time.
 
@@ -52,6 +55,7 @@ FULL = {"budget": 1.5, "min": 3, "max": 30}
 QUICK = {"budget": 0.2, "min": 2, "max": 5}
 FAULT_STEPS = 5      # steps over which the memory child counts page faults
 IDLE_SECONDS = 0.3   # pause before each implementation, so other libraries' threads sleep
+ROUNDS = 3           # the implementations take turns this many times at each size
 THREAD_SETTINGS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                    "NUMBA_NUM_THREADS", "XLA_FLAGS")
 
@@ -214,6 +218,28 @@ def time_step(step, policy) -> np.ndarray:
     repeats = int(np.clip(policy["budget"] / times[0], policy["min"], policy["max"]))
     times += [timed(step) for _ in range(repeats - 1)]
     return np.array(times)
+
+
+def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
+    """{name: seconds per call} of every step of ``steps``, timed side by side: after one
+    warm-up call each, ``rounds`` rounds in which each step in turn runs its share of its
+    repeats. On a machine whose speed drifts (other virtual machines on the same host), the
+    drift then reaches every implementation alike instead of whichever ran in the slow
+    second."""
+    repeats = {}
+    for name, step in steps.items():
+        time.sleep(IDLE_SECONDS)
+        step()
+        gc.collect()
+        first = timed(step)
+        repeats[name] = -(-int(np.clip(policy["budget"] / first, policy["min"],
+                                       policy["max"])) // rounds)   # per round, rounded up
+    times = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            time.sleep(IDLE_SECONDS)
+            times[name] += [timed(step) for _ in range(repeats[name])]
+    return {name: np.array(t) for name, t in times.items()}
 
 
 def gemm_gflops(n=1024, repeats=10) -> float:
@@ -458,9 +484,11 @@ def timing_tables(found, cells, sizes, policy, gemm, threads, in_child=None) -> 
         rows = []
         for size_name in sizes:
             size = SIZES[size_name]
-            times = {name: in_child[name][cell, size_name] if name in (in_child or {})
-                     else time_step(build(cell, *problem(cell, size)), policy)
-                     for name, build in found.items()}
+            in_process = {name: build(cell, *problem(cell, size))
+                          for name, build in found.items() if name not in (in_child or {})}
+            times = {**time_in_turns(in_process, policy),
+                     **{name: in_child[name][cell, size_name] for name in in_child or {}}}
+            times = {name: times[name] for name in found}   # the table's order
             medians.update({(cell, size_name, name): float(np.median(t))
                             for name, t in times.items()})
             torch_median = np.median(times["PyTorch"]) if "PyTorch" in times else None
