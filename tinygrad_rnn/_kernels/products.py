@@ -4,18 +4,13 @@ Each step of a recurrence multiplies a thin state (N rows: the batch) by the hid
 ``out = x @ w`` with w (K, P). The same product can be computed transposed,
 ``out = (wᵀ xᵀ)ᵀ``, and OpenBLAS (NumPy's, which :func:`~tinygrad_rnn._kernels.blas.gemm`
 calls) picks a different kernel for each orientation. ``benchmarks/product_orientation.py``
-times both over the recurrent shapes; on the AMD EPYC of ``benchmarks/RESULTS.md`` the
-transposed product, transposes included, was the faster one for a thin batch by wide
-weights, and slower almost everywhere else. The rule taken from that table:
-
-* N <= 32 and P >= 1024 (the forward of an LSTM of 256 units or more): 0.3-0.75 times the
-  time;
-* N <= 16, P >= 512 and K·P >= 2**18 (512 units: the LSTM's and GRU's backward, the RNN
-  both ways): 0.65-0.95 times.
-
-:func:`prepared` applies it once per sequence and gives :func:`step_product` the weights in
-the layout its orientation reads; the rule depends on shapes only, never on timings, so a
-run gives the same numbers every time.
+times both over the recurrent shapes. In two runs of that table on the AMD EPYC of
+``benchmarks/RESULTS.md``, the transposed product, transposes included, took 0.3-0.96
+times as long for a thin batch by wide weights, N <= 32 and P >= 1024, in the LSTM's
+forward (256 and 512 units), about as long in the GRU's (512 units: 0.7-1.2), and longer
+or about as long everywhere else. :func:`prepared` applies that rule once per sequence and
+gives :func:`step_product` the weights in the layout its orientation reads; the rule
+depends on shapes only, never on timings, so a run gives the same numbers every time.
 """
 
 import numpy as np
@@ -23,8 +18,7 @@ import numpy as np
 from ._jit import kernel
 from .blas import gemm
 
-WIDE = (32, 1024)              # at most this many rows, at least this many columns
-LARGE = (16, 512, 1 << 18)     # at most this many rows, at least this many columns and numbers
+THIN_ROWS, WIDE_COLUMNS = 32, 1024
 
 
 @kernel
@@ -40,9 +34,7 @@ def prepared(w, rows: int):
     """``(operand, transposed)`` for :func:`step_product` of ``rows`` rows by ``w`` (K, P):
     whether the rule picks the transposed orientation, and ``w``, or ``wᵀ`` when it does,
     C-contiguous (a copy only when the layout differs)."""
-    columns = w.shape[1]
-    transposed = ((rows <= WIDE[0] and columns >= WIDE[1])
-                  or (rows <= LARGE[0] and columns >= LARGE[1] and w.size >= LARGE[2]))
+    transposed = rows <= THIN_ROWS and w.shape[1] >= WIDE_COLUMNS
     return np.ascontiguousarray(w.T if transposed else w), transposed
 
 
