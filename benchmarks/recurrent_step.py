@@ -406,15 +406,14 @@ def print_table(header, rows) -> None:
 
 def blas_lines() -> list[str]:
     """Which BLAS does each implementation's matrix products."""
-    import scipy
+    from tinygrad_rnn._kernels import blas
 
-    def build_blas(config):
-        blas = config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
-
-    lines = [f"NumPy {np.__version__} (tinygrad_rnn, the baseline): {build_blas(np.show_config)}",
-             f"Numba's np.dot inside the fused kernels: SciPy {scipy.__version__}'s "
-             f"{build_blas(scipy.show_config)}"]
+    numpy_blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    numpy_blas = f"{numpy_blas.get('name', '?')} {numpy_blas.get('version', '')}".strip()
+    lines = [f"NumPy {np.__version__} (tinygrad_rnn, the baseline): {numpy_blas}",
+             "The fused kernels' per-step products: "
+             + ("NumPy's BLAS, the same library" if blas.FROM_NUMPY
+                else "the np.dot stand-in (SciPy's BLAS): NumPy's exports no 64-bit CBLAS")]
     try:
         import torch
         mkl, onednn = torch.backends.mkl.is_available(), torch.backends.mkldnn.is_available()
