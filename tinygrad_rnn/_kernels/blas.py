@@ -17,6 +17,8 @@ does), so the same cached kernels run everywhere.
 """
 
 import ctypes
+import importlib.machinery
+import sys
 
 import llvmlite.binding as llvm
 import numba
@@ -36,10 +38,22 @@ def _signature(real):
                       matrix, integer, matrix, integer, real, matrix, integer)
 
 
+def _numpy_core_extension() -> str | None:
+    """The file of NumPy's compiled core, which links its BLAS (``numpy._core`` from NumPy 2,
+    ``numpy.core`` before; 1.26 also has a ``numpy._core`` of Python stubs)."""
+    for name in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):
+        path = getattr(sys.modules.get(name), "__file__", None) or ""
+        if path.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+            return path
+    return None
+
+
 def _numpy_address(letter: str):
     """The address of NumPy's 64-bit ``cblas_{letter}gemm``, or None."""
-    library = ctypes.CDLL(np._core._multiarray_umath.__file__ if hasattr(np, "_core")
-                          else np.core._multiarray_umath.__file__)
+    path = _numpy_core_extension()
+    if path is None:
+        return None
+    library = ctypes.CDLL(path)
     for symbol in NUMPY_SYMBOLS:
         function = getattr(library, symbol.format(letter), None)
         if function is not None:
