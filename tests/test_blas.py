@@ -30,6 +30,15 @@ def test_gemm_in_a_kernel_is_the_matrix_product(m, k, n, dtype, tolerance):
 
 
 @pytest.mark.skipif(not JIT, reason="nothing is compiled with NUMBA_DISABLE_JIT=1")
+def test_gemm_refuses_a_strided_view_when_the_kernel_is_compiled():
+    from numba.core.errors import TypingError
+
+    a = np.ones((4, 6))
+    with pytest.raises(TypingError, match="C-contiguous 2-D arrays"):
+        _gemm_in_a_kernel(a[:, ::2], np.ones((3, 2)), np.empty((4, 2)))
+
+
+@pytest.mark.skipif(not JIT, reason="nothing is compiled with NUMBA_DISABLE_JIT=1")
 @pytest.mark.parametrize("real, dtype", [(types.float32, np.float32), (types.float64, np.float64)])
 def test_the_stand_in_computes_the_product_that_gemm_asks_for(real, dtype):
     rng = np.random.default_rng(0)

@@ -24,6 +24,7 @@ import llvmlite.binding as llvm
 import numba
 import numpy as np
 from numba import types
+from numba.core.errors import TypingError
 from numba.extending import overload
 
 ROW_MAJOR, NO_TRANSPOSE = 101, 111   # CBLAS's constants
@@ -79,10 +80,9 @@ def _bind(letter: str, real) -> tuple[types.ExternalFunction, bool]:
     return types.ExternalFunction(name, _signature(real)), address is not None
 
 
-_EXTERNAL, _FROM_NUMPY = {}, {}
-for _letter, _real in (("s", types.float32), ("d", types.float64)):
-    _EXTERNAL[_real], _FROM_NUMPY[_real] = _bind(_letter, _real)
-FROM_NUMPY = all(_FROM_NUMPY.values())   # whether the products run in NumPy's own BLAS
+_BOUND = {real: _bind(letter, real) for letter, real in (("s", types.float32),
+                                                        ("d", types.float64))}
+FROM_NUMPY = all(from_numpy for _, from_numpy in _BOUND.values())   # or the stand-in's
 
 
 def gemm(a, b, out):
@@ -92,7 +92,9 @@ def gemm(a, b, out):
 
 @overload(gemm)
 def _gemm(a, b, out):
-    external = _EXTERNAL[a.dtype]
+    if not all(array.layout == "C" and array.ndim == 2 for array in (a, b, out)):
+        raise TypingError(f"gemm takes C-contiguous 2-D arrays, got {a}, {b}, {out}")
+    external = _BOUND[a.dtype][0]
     one, zero = (np.dtype(str(a.dtype)).type(value) for value in (1, 0))
 
     def multiply(a, b, out):

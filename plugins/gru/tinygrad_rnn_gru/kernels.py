@@ -121,7 +121,7 @@ def _backward(g_output, dh, gates, a_n, h_prev, weights, lengths, reverse, reset
     w_a, a_transposed, w_n, n_transposed = weights
     H = dh.shape[1]
     dh_prev, product, d_rh, dgh_n = np.empty_like(dh), np.empty_like(dh), np.empty_like(dh), np.empty_like(dh)
-    dgh_rz = np.empty((dh.shape[0], 2 * H), dh.dtype)   # contiguous copies for np.dot
+    dgh_rz = np.empty((dh.shape[0], 2 * H), dh.dtype)   # contiguous copies for the products
     for step in range(T):
         t = step if reverse else T - 1 - step
         for n in range(N):
