@@ -3,10 +3,9 @@ the rule in ``tinygrad_rnn/_kernels/products.py``.
 
 A step multiplies the state x (N, K) by the hidden weights w (K, P): the forward's
 ``h W_hhᵀ`` (K = H, P = G·H) and the backward's ``da W_hh`` (K = G·H, P = H), G = 4, 3, 1
-for the LSTM, GRU and RNN. Each is timed inside a Numba loop as ``gemm(x, w)`` (NumPy's
-BLAS, as the kernels call it) and as ``(wᵀ xᵀ)ᵀ`` with both transposes, on one thread; the
-table gives
-transposed time / plain time, forward / backward (below 1: the transposed is faster).
+for the LSTM, GRU and RNN. Each is timed inside a Numba loop through the kernels' own
+``step_product``, plain and as ``(wᵀ xᵀ)ᵀ`` with both transposes, on one thread; the table
+gives transposed time / plain time, forward / backward (below 1: the transposed is faster).
 
 Run alone, never beside a test run: it measures wall-clock time (about 1 minute).
 
@@ -19,7 +18,7 @@ import time
 
 import numba
 import numpy as np
-from tinygrad_rnn._kernels.blas import gemm
+from tinygrad_rnn._kernels.products import step_product
 
 from machine import machine_line
 
@@ -30,23 +29,10 @@ WORK = 2e7  # multiply-adds per timed call
 
 
 @numba.njit
-def plain(x, w, w_t, out, repeats):
+def repeated(x, w, transposed, out, repeats):
+    """``repeats`` calls of the time loops' own per-step product, in one orientation."""
     for _ in range(repeats):
-        gemm(x, w, out)
-
-
-@numba.njit
-def transposed(x, w, w_t, out, repeats):
-    M, K = x.shape
-    x_t, out_t = np.empty((K, M), x.dtype), np.empty((w.shape[1], M), x.dtype)
-    for _ in range(repeats):
-        for k in range(K):
-            for m in range(M):
-                x_t[k, m] = x[m, k]
-        gemm(w_t, x_t, out_t)
-        for m in range(M):
-            for p in range(out.shape[1]):
-                out[m, p] = out_t[p, m]
+        step_product(x, w, transposed, out)
 
 
 def best_seconds(fn, repeats=15) -> float:
@@ -65,8 +51,8 @@ def ratio(n, k, p, rng) -> float:
     w = rng.standard_normal((k, p)).astype(np.float32)
     w_t, out = np.ascontiguousarray(w.T), np.empty((n, p), np.float32)
     repeats = max(1, int(WORK / (n * k * p)))
-    return (best_seconds(lambda: transposed(x, w, w_t, out, repeats))
-            / best_seconds(lambda: plain(x, w, w_t, out, repeats)))
+    return (best_seconds(lambda: repeated(x, w_t, True, out, repeats))
+            / best_seconds(lambda: repeated(x, w, False, out, repeats)))
 
 
 def main() -> None:

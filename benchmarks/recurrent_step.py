@@ -206,20 +206,6 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def time_step(step, policy) -> np.ndarray:
-    """Seconds per call of ``step``, after one warm-up call (JIT compilation, caches)."""
-    # NOTE: BLAS and OpenMP worker threads spin for up to ~0.2 s after their last task; on
-    # few cores the previous implementation's spinning threads would slow this one down
-    # (PyTorch's tiny RNN step took 40 ms instead of 1 ms right after tinygrad_rnn's).
-    time.sleep(IDLE_SECONDS)
-    step()
-    gc.collect()
-    times = [timed(step)]
-    repeats = int(np.clip(policy["budget"] / times[0], policy["min"], policy["max"]))
-    times += [timed(step) for _ in range(repeats - 1)]
-    return np.array(times)
-
-
 def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
     """{name: seconds per call} of every step of ``steps``, timed side by side: after one
     warm-up call each, ``rounds`` rounds in which each step in turn runs its share of its
@@ -227,6 +213,9 @@ def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
     drift then reaches every implementation alike instead of whichever ran in the slow
     second."""
     repeats = {}
+    # NOTE: BLAS and OpenMP worker threads spin for up to ~0.2 s after their last task; on
+    # few cores the previous implementation's spinning threads would slow this one down
+    # (PyTorch's tiny RNN step took 40 ms instead of 1 ms right after tinygrad_rnn's).
     for name, step in steps.items():
         time.sleep(IDLE_SECONDS)
         step()
@@ -448,9 +437,10 @@ def time_child(name, threads, cells, sizes, policy) -> None:
     """Print, as JSON, the step times of implementation ``name`` in this process, pinned to
     ``threads`` CPUs (and XLA to one thread when ``threads`` is 1)."""
     build = implementations(report=False)[name]
-    print(json.dumps({f"{cell} {size}": time_step(build(cell, *problem(cell, SIZES[size])),
-                                                  policy).tolist()
-                      for cell in cells for size in sizes}))
+    times = {f"{cell} {size}": time_in_turns({name: build(cell, *problem(cell, SIZES[size]))},
+                                             policy, rounds=1)[name].tolist()
+             for cell in cells for size in sizes}
+    print(json.dumps(times))
 
 
 def times_in_child(name, threads, cells, sizes, quick) -> dict:

@@ -49,12 +49,10 @@ def _numpy_core_extension() -> str | None:
     return None
 
 
-def _numpy_address(letter: str):
-    """The address of NumPy's 64-bit ``cblas_{letter}gemm``, or None."""
-    path = _numpy_core_extension()
-    if path is None:
+def _numpy_address(library, letter: str):
+    """The address of NumPy's 64-bit ``cblas_{letter}gemm`` in ``library``, or None."""
+    if library is None:
         return None
-    library = ctypes.CDLL(path)
     for symbol in NUMPY_SYMBOLS:
         function = getattr(library, symbol.format(letter), None)
         if function is not None:
@@ -71,17 +69,18 @@ def _stand_in_address(real) -> int:
     return multiply.address
 
 
-def _bind(letter: str, real) -> tuple[types.ExternalFunction, bool]:
-    """The external function ``tinygrad_rnn_{letter}gemm``, bound to NumPy's BLAS or to the
-    stand-in; and whether it is NumPy's."""
-    name, address = f"tinygrad_rnn_{letter}gemm", _numpy_address(letter)
+def _bind(library, letter: str, real) -> tuple[types.ExternalFunction, bool]:
+    """The external function ``tinygrad_rnn_{letter}gemm``, bound to NumPy's BLAS (found in
+    ``library``) or to the stand-in; and whether it is NumPy's."""
+    name, address = f"tinygrad_rnn_{letter}gemm", _numpy_address(library, letter)
     if not numba.config.DISABLE_JIT:   # NOTE: then nothing is compiled, and ``gemm`` is np.dot
         llvm.add_symbol(name, address if address is not None else _stand_in_address(real))
     return types.ExternalFunction(name, _signature(real)), address is not None
 
 
-_BOUND = {real: _bind(letter, real) for letter, real in (("s", types.float32),
-                                                        ("d", types.float64))}
+_CORE = _numpy_core_extension()
+_BOUND = {real: _bind(_CORE and ctypes.CDLL(_CORE), letter, real)
+          for letter, real in (("s", types.float32), ("d", types.float64))}
 FROM_NUMPY = all(from_numpy for _, from_numpy in _BOUND.values())   # or the stand-in's
 
 

@@ -35,9 +35,10 @@ def _sample(args) -> int:
         model = charlm.build_model(config, data)
         checkpoint.load_model(path / run_dir.CHECKPOINT, model)
         model.eval()
+        prime = data["first"] if args.prime is None else args.prime
         with no_grad():
-            text = charlm.generate(model, data["vocab"], data["first"] if args.prime is None else args.prime, args.length,
-                                   args.temperature, np.random.default_rng(args.seed))
+            text = charlm.generate(model, data["vocab"], prime, args.length, args.temperature,
+                                   np.random.default_rng(args.seed))
     except (ValueError, LookupError, OSError) as error:
         print(f"tinygrad-rnn sample: error: {error}", file=sys.stderr)
         return 2
