@@ -133,3 +133,77 @@ def test_fused_path_with_a_thin_batch_and_large_weights_equals_step_by_step(name
     upstream = rng.standard_normal((3, 8, layer.cells[0].output_size))
     lengths = np.array([3, 1, 2, 3, 3, 2, 1, 3])
     assert_fused_equals_stepwise(layer, x, states, lengths, upstream)
+
+
+# ---------------------------------------------------------------- memory layouts
+
+LAYOUT_CASES = CASES + [("lstm", {"proj_size": 2})]   # the projection: the layer's own loop
+LAYOUT_IDS = IDS + ["lstm-proj_size"]
+
+
+def fortran(array):
+    return np.asfortranarray(array)
+
+
+def strided(array):
+    """The same values as a view every other element of a larger array, on every axis."""
+    big = np.zeros(tuple(2 * n for n in array.shape), array.dtype)
+    view = big[tuple(slice(None, None, 2) for _ in array.shape)]
+    view[...] = array
+    return view
+
+
+def layer_results(layer, x, states, upstream, batch_first):
+    """Output, final states and every gradient of sum(output · upstream) + sum(final²),
+    each as an array (the arguments' layouts as given)."""
+    x = Tensor(x, requires_grad=True)
+    states = [Tensor(s, requires_grad=True) for s in states]
+    layer.zero_grad()
+    output, final = layer(x, states[0] if len(states) == 1 else tuple(states))
+    finals = (final,) if len(states) == 1 else final
+    loss = (output * Tensor(upstream)).sum()
+    for f in finals:
+        loss = loss + (f * f).sum()
+    loss.backward()
+    return {"output": output.data, **{f"final {k}": f.data for k, f in enumerate(finals)},
+            "grad x": x.grad.data, **{f"grad state {k}": s.grad.data for k, s in enumerate(states)},
+            **{f"grad {n}": p.grad.data for n, p in layer.named_parameters()}}
+
+
+@pytest.mark.parametrize("batch_first", [False, True], ids=["time_first", "batch_first"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, options", LAYOUT_CASES, ids=LAYOUT_IDS)
+def test_any_memory_layout_of_any_argument_gives_the_contiguous_result(name, options, dtype,
+                                                                       batch_first):
+    # Regression: a Fortran-ordered or strided state crashed every fused kernel (a Numba
+    # TypingError). Each argument in turn (input, each initial state, each weight, the
+    # upstream gradient) is given Fortran-ordered, then strided; bit for bit the same.
+    manual_seed(0)
+    layer = Recurrent(name, 3, 4, batch_first=batch_first, dtype=dtype, **options)
+    # NOTE: the step-by-step path (the projection's) multiplies with NumPy's matmul, which
+    # picks its BLAS kernel by layout: the same values to rounding, not bit for bit.
+    tolerance = 0 if layer.cells[0].sequence is not None else 10 * np.finfo(dtype).eps
+    rng = np.random.default_rng(5)
+    T, N = 3, 2
+    x = rng.standard_normal((N, T, 3) if batch_first else (T, N, 3)).astype(dtype)
+    states = [rng.standard_normal((1, N, size)).astype(dtype)
+              for size in layer.cells[0].state_sizes]
+    upstream = rng.standard_normal(x.shape[:2] + (layer.cells[0].output_size,)).astype(dtype)
+    weights = {n: p.data.copy() for n, p in layer.named_parameters()}
+    expected = layer_results(layer, x, states, upstream, batch_first)
+    arguments = ["x", *(f"state {k}" for k in range(len(states))), *weights, "upstream"]
+    for argument in arguments:
+        for relayout in (fortran, strided):
+            def given(what, array):
+                return relayout(array) if what == argument else array
+            for n, p in layer.named_parameters():
+                p.data = given(n, weights[n])
+            got = layer_results(layer, given("x", x),
+                                [given(f"state {k}", s) for k, s in enumerate(states)],
+                                given("upstream", upstream), batch_first)
+            for key, value in expected.items():
+                scale = tolerance * np.max(np.abs(value))   # norm-wise: 0 means bit for bit
+                np.testing.assert_allclose(got[key], value, rtol=0, atol=scale, err_msg=(
+                    f"{argument} {relayout.__name__}: {key} differs from the contiguous result"))
+    for n, p in layer.named_parameters():
+        p.data = weights[n]

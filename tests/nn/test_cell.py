@@ -142,19 +142,18 @@ class ElmanLoop(FusedRecurrence):
             new = np.tanh(xp[t] + h @ w_hh.T + b_hh)
             output[t] = np.where(active, new, 0.0)
             h = np.where(active, new, h)
-        return output, (h,), (output, h_in)
+        return output, (h,), h_in, (output,)
 
     @classmethod
     def recurrence_backward(cls, g_output, g_finals, saved, w_hh, lengths, reverse):
-        output, h_in = saved
+        (output,) = saved
         dxp, gh = np.zeros_like(output), g_finals[0].copy()
         for t in range(len(output)) if reverse else reversed(range(len(output))):
             active = (t < lengths)[:, None]
             da = np.where(active, (gh + g_output[t]) * (1 - output[t] ** 2), 0.0)
             dxp[t] = da
             gh = np.where(active, da @ w_hh, gh)
-        dw_hh = np.einsum("tni,tnj->ij", dxp, h_in)
-        return dxp, dw_hh, dxp.sum(axis=(0, 1)), (gh,)
+        return dxp, dxp, (gh,)   # xp and h W_hhᵀ + b_hh are added: the same gradient
 
 
 class FusedElman(Elman):

@@ -52,9 +52,10 @@ the first. Two ways to write one:
   arrays, forward and backward (``recurrence_forward``, ``recurrence_backward``; see that
   module for their arguments); ``sequence`` is then
   ``return Subclass.run(self, x, state, lengths, reverse, **options)``. The built-in
-  cells do this with Numba kernels. Such a ``sequence`` calls
-  :meth:`RecurrentCell.check_sequence` first: compiled loops check no bounds, so a state
-  whose batch differs from the input's would be read and written past its end.
+  cells do this with Numba kernels. ``run`` calls :meth:`RecurrentCell.check_sequence`
+  first (compiled loops check no bounds, so a state whose batch differs from the input's
+  would be read and written past its end) and computes every weight gradient but the
+  loop's own; any memory layout of the arguments gives the contiguous result.
 
 Either way, the conformance kit's ``sequence`` check
 (:func:`tinygrad_rnn.testing.check_cell`) compares output, final state and every gradient

@@ -3,26 +3,36 @@
 A recurrence over T steps splits into two kinds of work. The input projection
 ``xp_t = x_t W_ihᵀ + b_ih`` does not depend on the recurrence, so it is one large matrix
 product over all T·N rows before the time loop; its gradients (``dx``, ``dW_ih``,
-``db_ih``) are large products after the backward loop. This class does that half. The
-other half, the time loop itself, is the cell's: a subclass supplies it as two methods
+``db_ih``) are large products after the backward loop, and so are the hidden weights'
+(``dW_hh = Σ_t dghᵀ_t h_{t-1}``, ``db_hh = Σ_t Σ_n dgh_t``), from the gradient ``dgh`` of
+the hidden product ``h W_hhᵀ + b_hh`` at each step. This class does all of that, and checks
+the arguments first (:meth:`RecurrentCell.check_sequence`: compiled loops check no bounds).
+The other half, the time loop itself, is the cell's: a subclass supplies it as two methods
 over arrays, normally wrappers around Numba kernels:
 
 ``recurrence_forward(xp, w_hh, b_hh, states, lengths, reverse, **options)``
-    returns ``(output, final_states, saved)``: output (T, N, H'), one final array per
-    state, and whatever the backward needs. ``xp`` is its own to overwrite (to keep the
-    gates in, for instance).
+    returns ``(output, final_states, h_prev, saved)``: output (T, N, H'), one final array
+    per state, the h entering each step (T, N, H'; the operand of the hidden product) and
+    whatever else the backward needs. ``xp`` is its own to overwrite (to keep the gates
+    in, for instance).
 ``recurrence_backward(g_output, g_finals, saved, w_hh, lengths, reverse, **options)``
-    returns ``(dxp, dw_hh, db_hh, d_states)``: the gradient of the input projection
-    (T, N, G·H), of the hidden weights and bias, and of each initial state. It may write
+    returns ``(dxp, dgh, d_states)``: the gradient of the input projection (T, N, G·H), of
+    the hidden product (T, N, G·H; the same array as ``dxp`` for a cell that adds the two
+    before any gate, as the RNN and the LSTM do) and of each initial state. It may write
     its results over arrays of ``saved`` that its forward allocated for the backward
-    alone (not over outputs): when the graph is retained for another backward, it gets a
-    copy of ``saved``.
+    alone (not over outputs, nor ``h_prev``): when the graph is retained for another
+    backward, it gets a copy of ``saved``.
 
-The time loops' per-step products go through ``_kernels.products``: NumPy's BLAS, as every
-other product, under the thread setting of ``_kernels.threads``. ``lengths`` is always an
-int64 array (T for every sequence when none is given); a step ``t >= lengths[n]`` must
-leave sequence n's state unchanged and output zero. ``reverse`` runs from step T - 1 down
-to 0.
+A cell whose hidden product is not ``h W_hhᵀ`` at every step (the GRU's reset-before
+form multiplies part of ``W_hh`` by ``r ⊙ h``) overrides :meth:`hidden_weight_gradient`.
+
+Every array reaches the loop C-contiguous (a copy only when it is not), whatever the layout
+of the tensors given, so a Fortran-ordered or strided state, input, weight or upstream
+gradient gives bit for bit the result of a contiguous one. The time loops' per-step
+products go through ``_kernels.products``: NumPy's BLAS, as every other product, under the
+thread setting of ``_kernels.threads``. ``lengths`` is always an int64 array (T for every
+sequence when none is given); a step ``t >= lengths[n]`` must leave sequence n's state
+unchanged and output zero. ``reverse`` runs from step T - 1 down to 0.
 
 A cell's ``sequence`` method is then one line: ``return Subclass.run(self, x, state,
 lengths, reverse)``.
@@ -34,6 +44,10 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+
+
+def _contiguous(arrays) -> tuple:
+    return tuple(np.ascontiguousarray(array) for array in arrays)
 
 
 class FusedRecurrence(Function):
@@ -48,9 +62,17 @@ class FusedRecurrence(Function):
         raise NotImplementedError
 
     @classmethod
+    def hidden_weight_gradient(cls, dgh, h_prev, saved, **options):
+        """dW_hh = Σ_t dghᵀ_t h_{t-1}: one product over all T·N rows."""
+        rows = dgh.reshape(-1, dgh.shape[-1])
+        return rows.T @ h_prev.reshape(rows.shape[0], -1)
+
+    @classmethod
     def run(cls, cell, x, state, lengths=None, reverse=False, **options):
-        """Apply to ``cell``'s weights (zero constants for its biases when it has none);
-        return ``(output, final_state)`` as the cell contract's ``sequence`` does."""
+        """Check the arguments against ``cell`` (:meth:`RecurrentCell.check_sequence`), then
+        apply to its weights (zero constants for its biases when it has none); return
+        ``(output, final_state)`` as the cell contract's ``sequence`` does."""
+        cell.check_sequence(x, state, lengths)
         if cell.bias_ih is None:
             b_ih = b_hh = Tensor(np.zeros(cell.weight_ih.shape[0], cell.dtype))
         else:
@@ -62,27 +84,31 @@ class FusedRecurrence(Function):
     @classmethod
     def forward(cls, ctx, x, w_ih, w_hh, b_ih, b_hh, *states, lengths=None, reverse=False,
                 **options):
+        x, w_ih, w_hh, b_ih, b_hh, *states = _contiguous((x, w_ih, w_hh, b_ih, b_hh, *states))
         T, N, _ = x.shape
         lengths = np.full(N, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
         # The input projection for all T·N rows as one matrix product.
         xp = (x.reshape(T * N, -1) @ w_ih.T).reshape(T, N, -1)
         xp += b_ih
-        output, finals, saved = cls.recurrence_forward(xp, w_hh, b_hh, states, lengths, reverse,
-                                                       **options)
-        ctx.save_for_backward(x, w_ih, w_hh, saved, lengths, reverse, options)
+        output, finals, h_prev, saved = cls.recurrence_forward(xp, w_hh, b_hh, tuple(states),
+                                                               lengths, reverse, **options)
+        ctx.save_for_backward(x, w_ih, w_hh, h_prev, saved, lengths, reverse, options)
         return (output, *finals)
 
     @classmethod
     def backward(cls, ctx, g_output, *g_finals):
-        x, w_ih, w_hh, saved, lengths, reverse, options = ctx.saved_tensors
+        x, w_ih, w_hh, h_prev, saved, lengths, reverse, options = ctx.saved_tensors
         if ctx.retain_graph:
             saved = tuple(array.copy() for array in saved)
-        dxp, dw_hh, db_hh, d_states = cls.recurrence_backward(g_output, g_finals, saved, w_hh,
-                                                              lengths, reverse, **options)
+        g_output, *g_finals = _contiguous((g_output, *g_finals))
+        dxp, dgh, d_states = cls.recurrence_backward(g_output, tuple(g_finals), saved, w_hh,
+                                                     lengths, reverse, **options)
         T, N, I = x.shape
         rows = dxp.reshape(T * N, -1)
         needs = ctx.needs_input_grad
         dx = (rows @ w_ih).reshape(T, N, I) if needs[0] else None
         dw_ih = rows.T @ x.reshape(T * N, I) if needs[1] else None
+        dw_hh = cls.hidden_weight_gradient(dgh, h_prev, saved, **options) if needs[2] else None
         db_ih = rows.sum(axis=0) if needs[3] else None
-        return (dx, dw_ih, dw_hh, db_ih, db_hh if needs[4] else None, *d_states)
+        db_hh = dgh.reshape(T * N, -1).sum(axis=0) if needs[4] else None
+        return (dx, dw_ih, dw_hh, db_ih, db_hh, *d_states)

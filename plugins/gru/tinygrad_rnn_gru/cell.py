@@ -108,7 +108,6 @@ class GRUCell(RecurrentCell):
 
     def sequence(self, x, state, lengths=None, reverse=False):
         """All steps at once through the fused kernels (see ``kernels.py``)."""
-        self.check_sequence(x, state, lengths)   # the kernels check no bounds
         return GRUSequence.run(self, x, state, lengths, reverse,
                                reset_after=self.reset == "after")
 

@@ -19,18 +19,20 @@ class GRUSequence(FusedRecurrence):
     def recurrence_forward(cls, xp, w_hh, b_hh, states, lengths, reverse, reset_after):
         output, h, saved = kernels.gru_forward(xp, w_hh, b_hh, states[0], lengths, reverse,
                                                reset_after)
-        return output, (h,), saved
+        return output, (h,), saved[2], saved
 
     @classmethod
     def recurrence_backward(cls, g_output, g_finals, saved, w_hh, lengths, reverse, reset_after):
         dxp, dgh, dh0 = kernels.gru_backward(g_output, g_finals[0], saved, w_hh, lengths,
                                              reverse, reset_after)
-        gates, _, h_prev = saved
-        H = h_prev.shape[-1]
-        rows, h_rows = dgh.reshape(-1, 3 * H), h_prev.reshape(-1, H)
+        return dxp, dgh, (dh0,)
+
+    @classmethod
+    def hidden_weight_gradient(cls, dgh, h_prev, saved, reset_after):
+        """dW_hh = Σ_t dghᵀ_t h_{t-1}, but for reset-before the n block multiplies r ⊙ h."""
         if reset_after:
-            dw_hh = rows.T @ h_rows
-        else:  # the n block multiplies r ⊙ h, not h
-            rh_rows = gates[..., :H].reshape(-1, H) * h_rows
-            dw_hh = np.concatenate([rows[:, :2 * H].T @ h_rows, rows[:, 2 * H:].T @ rh_rows])
-        return dxp, dw_hh, rows.sum(axis=0), (dh0,)
+            return super().hidden_weight_gradient(dgh, h_prev, saved)
+        gates, H = saved[0], h_prev.shape[-1]
+        rows, h_rows = dgh.reshape(-1, 3 * H), h_prev.reshape(-1, H)
+        rh_rows = gates[..., :H].reshape(-1, H) * h_rows
+        return np.concatenate([rows[:, :2 * H].T @ h_rows, rows[:, 2 * H:].T @ rh_rows])

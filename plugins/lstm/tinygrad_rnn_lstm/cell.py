@@ -105,7 +105,6 @@ class LSTMCell(RecurrentCell):
 
     def sequence(self, x, state, lengths=None, reverse=False):
         """All steps at once through the fused kernels (see ``kernels.py``)."""
-        self.check_sequence(x, state, lengths)   # the kernels check no bounds
         return LSTMSequence.run(self, x, state, lengths, reverse)
 
     def extra_repr(self) -> str:

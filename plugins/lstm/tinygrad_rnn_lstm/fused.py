@@ -18,13 +18,10 @@ class LSTMSequence(FusedRecurrence):
     def recurrence_forward(cls, xp, w_hh, b_hh, states, lengths, reverse):
         h0, c0 = states
         output, h, c, saved = kernels.lstm_forward(xp, w_hh, b_hh, h0, c0, lengths, reverse)
-        return output, (h, c), saved
+        return output, (h, c), saved[1], saved
 
     @classmethod
     def recurrence_backward(cls, g_output, g_finals, saved, w_hh, lengths, reverse):
         g_h, g_c = g_finals
         da, dh0, dc0 = kernels.lstm_backward(g_output, g_h, g_c, saved, w_hh, lengths, reverse)
-        _, h_prev, _ = saved
-        rows = da.reshape(-1, da.shape[-1])
-        dw_hh = rows.T @ h_prev.reshape(rows.shape[0], -1)
-        return da, dw_hh, rows.sum(axis=0), (dh0, dc0)
+        return da, da, (dh0, dc0)   # the hidden product is added to xp: one gradient for both

@@ -76,7 +76,6 @@ class ElmanCell(RecurrentCell):
 
     def sequence(self, x, state, lengths=None, reverse=False):
         """All steps at once through the fused kernels (see ``kernels.py``)."""
-        self.check_sequence(x, state, lengths)   # the kernels check no bounds
         return RNNSequence.run(self, x, state, lengths, reverse, relu=self.nonlinearity == "relu")
 
     def extra_repr(self) -> str:

@@ -16,12 +16,10 @@ class RNNSequence(FusedRecurrence):
     @classmethod
     def recurrence_forward(cls, xp, w_hh, b_hh, states, lengths, reverse, relu):
         output, h, h_prev = kernels.rnn_forward(xp, w_hh, b_hh, states[0], lengths, reverse, relu)
-        return output, (h,), (output, h_prev)
+        return output, (h,), h_prev, (output,)
 
     @classmethod
     def recurrence_backward(cls, g_output, g_finals, saved, w_hh, lengths, reverse, relu):
-        output, h_prev = saved
+        (output,) = saved
         da, dh0 = kernels.rnn_backward(g_output, g_finals[0], output, w_hh, lengths, reverse, relu)
-        rows = da.reshape(-1, da.shape[-1])
-        dw_hh = rows.T @ h_prev.reshape(rows.shape[0], -1)
-        return da, dw_hh, rows.sum(axis=0), (dh0,)
+        return da, da, (dh0,)   # the hidden product is added to xp: one gradient for both
