@@ -85,8 +85,8 @@ def _new_cell(args) -> int:
         return 2
     print(f"wrote the {args.name!r} cell plugin in {folder}:")
     print("\n".join(f"  {path.relative_to(folder)}" for path in written))
-    print(f"next: pip install -e {folder}; then `pytest` in it, or `tinygrad-rnn check "
-          f"{args.name}`")
+    print(f"next: pip install -e '{folder}[test]'; then `cd {folder} && pytest`, or "
+          f"`tinygrad-rnn check {args.name}`")
     return 0
 
 
