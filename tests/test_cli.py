@@ -159,9 +159,10 @@ def test_check_of_a_correct_cell_prints_every_check_and_exits_0(registered, caps
     assert cli.main(["check", name, "--max-examples", "3"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"check_cell({name!r}, options={{}})"
-    assert [line.split()[1].rstrip(":") for line in lines[1:-1]] == list(CHECKS)
+    names = [line[9:].partition(":")[0] for line in lines[1:-1]]
+    assert names == [*CHECKS, *(f"{name} (bias=False)" for name in CHECKS)]
     assert {line.split()[0] for line in lines[1:-1]} <= {"passed", "skipped"}
-    assert "skipped  sequence: no whole-sequence path" in lines[-2]
+    assert "skipped  sequence (bias=False): no whole-sequence path" in lines[-2]
     assert lines[-1].endswith("0 failed")
 
 
@@ -184,13 +185,43 @@ def test_check_passes_options_to_the_cell(registered, capsys):
     assert "1 passed, 0 skipped, 0 failed" in output
 
 
-def test_check_of_a_cell_whose_constructor_raises_is_a_failed_check(registered, capsys):
+def test_check_of_a_cell_whose_constructor_raises_shows_the_authors_line_once(registered,
+                                                                             capsys):
     name = registered(ExplodingCell)
-    assert cli.main(["check", name, "--only", "lengths"]) == 1
+    assert cli.main(["check", name, "--only", "lengths", "--option", "bias=true"]) == 1
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
-    assert ("failed   lengths: the cell cannot be built for any input_size ≤ 3 and hidden_size "
-            "≤ 3 with options {}: ZeroDivisionError: the author divided by zero") in captured.out
+    lines = captured.out.splitlines()
+    assert lines[1] == ("failed   contract: the cell cannot be built for any input_size ≤ 3 and "
+                        "hidden_size ≤ 3 with options {'bias': True}: ZeroDivisionError: the "
+                        "author divided by zero")
+    assert re.fullmatch(rf'\s+File "{re.escape(__file__)}", line \d+, in __init__', lines[2])
+    assert lines[-2:] == ["skipped  lengths: not run: the cell fails the 'contract' check",
+                          "0 passed, 1 skipped, 1 failed"]
+
+
+@pytest.mark.parametrize("text, value", [("False", False), ("no", False), ("0", False),
+                                         ("TRUE", True), ("yes", True), ("1", True)])
+def test_check_reads_a_boolean_option_in_any_case(text, value, registered, capsys):
+    name = registered(Elman)
+    assert cli.main(["check", name, "--option", f"bias={text}", "--only", "lengths",
+                     "--max-examples", "2"]) == 0
+    assert f"options={{'bias': {value}}}" in capsys.readouterr().out
+
+
+def test_check_refuses_a_boolean_option_it_cannot_read(registered, capsys):
+    name = registered(Elman)
+    assert cli.main(["check", name, "--option", "bias=maybe"]) == 2
+    assert capsys.readouterr().err == ("tinygrad-rnn check: --option bias=maybe: expected a "
+                                       "boolean (true/false, yes/no, 1/0)\n")
+
+
+def test_check_without_hypothesis_says_what_to_install_and_exits_2(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    assert cli.main(["check", "rnn"]) == 2
+    assert capsys.readouterr().err == ("tinygrad-rnn check: the conformance kit needs "
+                                       "Hypothesis, which is not installed: pip install "
+                                       "'hypothesis>=6.100'\n")
 
 
 def test_check_with_a_bad_option_value_reports_the_cells_message_and_exits_2(capsys):
@@ -246,8 +277,9 @@ def test_new_cell_writes_a_distribution_that_installs_and_passes_its_own_tests(t
                           cwd=project, env={**os.environ, "PYTHONPATH": str(site)},
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert re.search(r"^1[0-9] passed, 1 skipped", done.stdout.splitlines()[-1]), done.stdout
-    assert "sequence: no whole-sequence path" in done.stdout   # the skipped one: no sequence
+    # Every check with the default options and with bias=False; the two skipped: no sequence.
+    assert re.search(r"^\d+ passed, 2 skipped", done.stdout.splitlines()[-1]), done.stdout
+    assert "SKIPPED [2] " in done.stdout and "sequence: no whole-sequence path" in done.stdout
 
 
 @pytest.mark.parametrize("arguments, message", [

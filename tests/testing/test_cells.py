@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 from tinygrad_rnn import ops, plugins
-from tinygrad_rnn.nn.module import Module, ModuleList
+from tinygrad_rnn.nn.cell import RecurrentCell
+from tinygrad_rnn.nn.module import Module, ModuleList, Parameter
 from tinygrad_rnn.nn.recurrent import run_cell
 from tinygrad_rnn.random import default_generator, manual_seed
+from tinygrad_rnn.tensor import Tensor
+from tinygrad_rnn.testing.diagnosis import graph_nodes, nearest_kink
 from tinygrad_rnn.testing.cells import (CHECKS, CellCheckError, CellOptionError, CellReport,
                                         check_cell)
 
@@ -186,19 +189,25 @@ def failed(report: CellReport) -> set:
     return {result.name for result in report.failed}
 
 
+def with_and_without_bias(*names) -> list:
+    """The result names of ``names`` checked with the default options, then with bias=False."""
+    return [*names, *(f"{name} (bias=False)" for name in names)]
+
+
 # ---------------------------------------------------------------- tests
 
 def test_correct_cell_passes_every_check(wrapper):
     wrapper(Reversing)
     report = check_cell(FusedElman, max_examples=EXAMPLES)
-    assert [(name, status) for name, status, _ in report] == [(name, "passed") for name in CHECKS]
+    assert [(name, status) for name, status, _ in report] == [
+        (name, "passed") for name in with_and_without_bias(*CHECKS)]
 
 
 def test_cell_without_sequence_path_skips_only_the_sequence_check(wrapper):
     wrapper(Reversing)
     report = check_cell(Elman, max_examples=EXAMPLES)
     assert report.passed
-    assert [result.name for result in report.skipped] == ["sequence"]
+    assert [result.name for result in report.skipped] == with_and_without_bias("sequence")
     assert "no whole-sequence path" in report["sequence"].detail
 
 
@@ -217,8 +226,8 @@ def test_sequence_check_asks_an_instance_built_with_the_options(wrapper):
     with_path = check_cell(FusedUnlessScaled, checks=["sequence"], max_examples=EXAMPLES)
     without = check_cell(FusedUnlessScaled, options={"scale": 0.5}, checks=["sequence"],
                          max_examples=EXAMPLES)
-    assert [r.status for r in with_path] == ["passed"]
-    assert [r.status for r in without] == ["skipped"]
+    assert [r.status for r in with_path] == ["passed", "passed"]
+    assert [r.status for r in without] == ["skipped", "skipped"]
 
 
 @pytest.mark.parametrize("cell, caught_by", [
@@ -231,7 +240,7 @@ def test_sequence_check_asks_an_instance_built_with_the_options(wrapper):
 def test_broken_cell_is_caught_by_exactly_its_check(cell, caught_by, wrapper):
     wrapper(Reversing)
     report = check_cell(cell, max_examples=EXAMPLES, raise_on_failure=False)
-    assert failed(report) == {caught_by}
+    assert failed(report) == set(with_and_without_bias(caught_by))
 
 
 @pytest.mark.parametrize("cell, caught_by", [
@@ -266,7 +275,7 @@ def test_check_cell_raises_listing_every_failing_check():
     assert isinstance(caught.value, AssertionError)
     assert "- state: the initial 'c' changes neither" in str(caught.value)
     assert "- lengths" not in str(caught.value)
-    assert [result.name for result in caught.value.report.failed] == ["state"]
+    assert [result.name for result in caught.value.report.failed] == with_and_without_bias("state")
 
 
 @pytest.mark.parametrize("wrapper_class", [NotReversing, ReversingFromPadding])
@@ -274,7 +283,7 @@ def test_bidirectional_catches_a_wrapper_that_does_not_reverse_properly(wrapper_
     wrapper(wrapper_class)
     report = check_cell(Elman, checks=["bidirectional"], max_examples=EXAMPLES,
                         raise_on_failure=False)
-    assert failed(report) == {"bidirectional"}
+    assert failed(report) == set(with_and_without_bias("bidirectional"))
     assert "reverse half" in report["bidirectional"].detail
 
 
@@ -301,12 +310,15 @@ def test_cell_options_reach_the_cell(wrapper):
     (AlwaysInvalid, "ValueError: no size suits this cell"),
     (Explodes, "ZeroDivisionError: the author divided by zero"),
 ])
-def test_a_cell_that_cannot_be_built_fails_every_check_with_its_error(cell, message):
-    report = check_cell(cell, checks=["lengths", "state"], raise_on_failure=False)
-    assert [result.status for result in report] == ["failed", "failed"]
-    for result in report:
-        assert result.detail == (f"the cell cannot be built for any input_size ≤ 3 and "
-                                 f"hidden_size ≤ 3 with options {{}}: {message}")
+def test_a_cell_that_cannot_be_built_fails_the_contract_once_and_skips_the_rest(cell, message):
+    report = check_cell(cell, checks=["lengths", "state"], options={"bias": True},
+                        raise_on_failure=False)
+    assert [(result.name, result.status) for result in report] == [
+        ("contract", "failed"), ("lengths", "skipped"), ("state", "skipped")]
+    assert report["contract"].detail.startswith(
+        f"the cell cannot be built for any input_size ≤ 3 and hidden_size ≤ 3 with options "
+        f"{{'bias': True}}: {message}\n  File ")
+    assert report["lengths"].detail == "not run: the cell fails the 'contract' check"
 
 
 def test_a_bad_option_value_raises_the_cells_own_message_at_once():
@@ -322,7 +334,8 @@ def test_a_bad_option_value_raises_the_cells_own_message_at_once():
 ])
 def test_a_cell_breaking_its_declared_state_is_blamed_by_name(cell, message):
     report = check_cell(cell, checks=["lengths"], max_examples=2, raise_on_failure=False)
-    detail = report["lengths"].detail
+    assert report["lengths"].status == "skipped"
+    detail = report["contract"].detail
     assert f"cell {cell.__qualname__} ({__name__}) breaks the cell contract" in detail
     assert message in detail
     assert "Recurrent: expected a state" not in detail
@@ -405,5 +418,126 @@ def test_report_prints_one_line_per_check_and_a_count():
     assert str(report).splitlines() == [
         "passed   lengths",
         "skipped  sequence: no whole-sequence path (cell.sequence is None)",
-        "1 passed, 1 skipped, 0 failed",
+        "passed   lengths (bias=False)",
+        "skipped  sequence (bias=False): no whole-sequence path (cell.sequence is None)",
+        "2 passed, 2 skipped, 0 failed",
     ]
+
+
+# ---------------------------------------------------------------- the author's own words
+
+class AuthorCell(RecurrentCell):
+    """An Elman cell to break in one place per subclass."""
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.create_parameters(1)
+
+    def pre_activation(self, x, h):
+        a = x @ self.weight_ih.T + h @ self.weight_hh.T
+        return a + self.bias_ih + self.bias_hh if self.bias else a
+
+    def step(self, x, state):
+        h = ops.tanh(self.pre_activation(x, state[0]))
+        return h, (h,)
+
+
+class AlwaysBias(AuthorCell):
+    def pre_activation(self, x, h):
+        return x @ self.weight_ih.T + h @ self.weight_hh.T + self.bias_ih + self.bias_hh
+
+
+class Typo(AuthorCell):
+    def step(self, x, state):
+        h = ops.tanh(self.pre_activation(x, state[0]) + self.gatess)
+        return h, (h,)
+
+
+class ListedWeight(AuthorCell):
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.gains = [Parameter(np.ones(hidden_size, dtype))]
+
+    def step(self, x, state):
+        h = ops.tanh(self.pre_activation(x, state[0]) * self.gains[0])
+        return h, (h,)
+
+
+class NumpyWeight(AuthorCell):
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.mix = np.eye(hidden_size, dtype=dtype)
+
+    def step(self, x, state):
+        h = ops.tanh(self.pre_activation(x, state[0]) @ self.mix)
+        return h, (h,)
+
+
+class UnusedParameter(AuthorCell):
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super(AuthorCell, self).__init__(input_size, hidden_size, bias, dtype)
+        self.create_parameters(1, weight_peep=(hidden_size,))
+
+
+class LogOfNegative(AuthorCell):
+    def step(self, x, state):
+        h = ops.log(ops.tanh(self.pre_activation(x, state[0])) - 2.0)
+        return h, (h,)
+
+
+def test_the_builtin_relu_rnn_passes_gradients_with_and_without_bias():
+    # Regression: with bias=False, a drawn x = 0 put a pre-activation exactly on relu's kink.
+    report = check_cell("rnn", options={"nonlinearity": "relu"}, checks=["gradients"],
+                        max_examples=30, raise_on_failure=False)
+    assert [(r.name, r.status) for r in report] == [
+        ("gradients", "passed"), ("gradients (bias=False)", "passed")], str(report)
+
+
+def test_the_kit_sees_how_near_a_graph_comes_to_a_kink():
+    x = Tensor(np.array([0.5, -1e-5, 2.0]), requires_grad=True)
+    nodes = graph_nodes([ops.tanh(ops.relu(x)) + ops.abs(x * 3.0)])
+    assert nearest_kink(nodes) == (1e-5, "relu")
+    assert nearest_kink(graph_nodes([ops.tanh(x)])) is None
+
+
+def test_bias_false_is_checked_and_its_breach_shows_the_authors_line():
+    report = check_cell(AlwaysBias, checks=["lengths"], max_examples=3, raise_on_failure=False)
+    assert [(r.name, r.status) for r in report] == [
+        ("lengths", "passed"), ("contract (bias=False)", "failed"),
+        ("lengths (bias=False)", "skipped")]
+    detail = report["contract (bias=False)"].detail
+    assert "TypeError" in detail
+    assert f'File "{__file__}", line' in detail and "in pre_activation" in detail
+    assert "self.bias_ih + self.bias_hh" in detail
+
+
+def test_a_step_that_raises_is_reported_once_with_the_authors_file_and_line_as_cause():
+    with pytest.raises(CellCheckError) as caught:
+        check_cell(Typo, max_examples=3)
+    report = caught.value.report
+    assert [r.name for r in report.failed] == ["contract", "contract (bias=False)"]
+    assert {r.status for r in report if not r.name.startswith("contract")} == {"skipped"}
+    assert isinstance(caught.value.__cause__, AttributeError)
+    assert "gatess" in str(caught.value.__cause__)
+    assert f'File "{__file__}", line' in report["contract"].detail and "in step" in \
+        report["contract"].detail
+
+
+@pytest.mark.parametrize("cell, message", [
+    (ListedWeight, "the step trains with attribute 'gains[0]', which requires grad but is not "
+                   "a registered parameter"),
+    (NumpyWeight, "the step multiplies by attribute 'mix', a NumPy array, which is never "
+                  "trained"),
+    (UnusedParameter, "parameter(s) 'weight_peep' received no gradient from the output or the "
+                      "final state in any of the 3 drawn examples"),
+    (LogOfNegative, "step produced NaN from finite inputs at time step 0 (in the output h, "
+                    "state 'h')"),
+])
+def test_silent_non_training_and_nan_are_named_directly(cell, message):
+    report = check_cell(cell, checks=["gradients", "stacking"], options={"bias": True},
+                        max_examples=3, raise_on_failure=False)
+    (failure,) = report.failed
+    assert failure.name in ("finite", "parameters")
+    assert message in failure.detail
+    assert [(r.name, r.status) for r in report][1:] == [("gradients", "skipped"),
+                                                        ("stacking", "skipped")]

@@ -27,11 +27,14 @@ def test_each_check_of_each_cell_is_its_own_test_with_its_own_outcome(pytester):
         "test_conformance[Elman-gradients]": "PASSED",
         "test_conformance[Elman-lengths]": "PASSED",
         "test_conformance[Elman-sequence]": "SKIPPED",
+        "test_conformance[Elman(bias=False)-gradients]": "PASSED",
+        "test_conformance[Elman(bias=False)-lengths]": "PASSED",
+        "test_conformance[Elman(bias=False)-sequence]": "SKIPPED",
         "test_conformance[WrongGradient(bias=False)-gradients]": "FAILED",
         "test_conformance[WrongGradient(bias=False)-lengths]": "PASSED",
         "test_conformance[WrongGradient(bias=False)-sequence]": "SKIPPED",
     }
-    result.stdout.fnmatch_lines(["*CellCheckError: WrongGradient failed 1 of 1 conformance*",
+    result.stdout.fnmatch_lines(["*CellCheckError: WrongGradient(bias=False) failed 1 of 1 conformance*",
                                  "*- gradients: gradcheck: input*"])
 
 

@@ -109,28 +109,54 @@ def _cells(args) -> int:
     return 0
 
 
-def _option(text: str) -> tuple[str, object]:
-    """``key=value``, the value read as a Python literal when it is one (``2``, ``True``),
-    else kept as a string (``relu``)."""
+BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _option(text: str) -> tuple[str, str]:
+    """``key=value``, both as given (:func:`_option_value` reads the value)."""
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    return key, value
+
+
+def _option_value(cell_class, key: str, text: str):
+    """``text`` read for the option ``key`` of ``cell_class``: a boolean (true/false, yes/no,
+    1/0, in any case) when its default is one, else a boolean word as a boolean, a number or
+    other Python literal as itself, anything else as a string (``relu``)."""
     try:
-        return key, ast.literal_eval(value)
+        default = inspect.signature(cell_class).parameters[key].default
+    except (KeyError, TypeError, ValueError):
+        default = None
+    if isinstance(default, bool) or text.lower() in ("true", "false", "yes", "no"):
+        if text.lower() not in BOOLEANS:
+            raise ValueError(f"--option {key}={text}: expected a boolean (true/false, yes/no, "
+                             f"1/0)")
+        return BOOLEANS[text.lower()]
+    try:
+        return ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        return key, value
+        return text
 
 
 def _check(args) -> int:
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        print("tinygrad-rnn check: the conformance kit needs Hypothesis, which is not "
+              "installed: pip install 'hypothesis>=6.100'", file=sys.stderr)
+        return 2
+    from ..nn.recurrent import resolve_cell
     from ..testing.cells import check_cell
 
-    options = dict(args.option)
     for option, value, least in (("--seed", args.seed, 0),
                                  ("--max-examples", args.max_examples, 1)):
         if value is not None and value < least:
             print(f"tinygrad-rnn check: {option} must be >= {least}, got {value}", file=sys.stderr)
             return 2
     try:   # a cell that cannot be built is a failed check, in the report
+        cell_class = resolve_cell(args.name)
+        options = {key: _option_value(cell_class, key, text) for key, text in args.option}
         report = check_cell(args.name, options=options, max_examples=args.max_examples,
                             seed=args.seed, checks=args.only, raise_on_failure=False,
                             shrink=args.shrink)

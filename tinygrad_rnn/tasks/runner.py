@@ -90,9 +90,13 @@ def train_step(task, model, optimizer, scheduler, data, config, rng, step: int) 
     if scheduler is not None:
         scheduler.step()
     value = float(loss.data)
+    if not math.isfinite(value) and step == 1:   # the loss of step k follows k - 1 updates
+        raise TrainingError(f"the training loss was {value} at step 1, before any update: "
+                            f"the model or the data gives it, not the learning rate")
     if not math.isfinite(value):
-        raise TrainingError(f"the training loss became {value} at step {step}; "
-                            f"try a smaller --lr (now {config['lr']}) or --clip")
+        raise TrainingError(f"the training loss became {value} at step {step}, after step "
+                            f"{step - 1}'s update; try a smaller --lr (now {config['lr']}) or "
+                            f"--clip")
     return value
 
 

@@ -33,12 +33,20 @@ from ..autograd import no_grad
 from ..nn.cell import CellContractError
 from ..nn.recurrent import Recurrent, resolve_cell, run_cell
 from ..tensor import Tensor
+from . import diagnosis
 from .gradcheck import GradcheckError, gradcheck
 
 EXACT_TOL = 1e-12
 FUSED_TOL = 1e-10
 MAX_TIME, MAX_BATCH, MAX_INPUT, MAX_HIDDEN = 4, 3, 3, 3
 DEFAULT_EXAMPLES = 10
+# NOTE: drawn inputs and states keep this far from 0, and a gradients example whose graph
+# takes relu, abs or maximum within KINK_MARGIN of its kink is drawn again: a central
+# difference (step 1e-6) that straddles a kink averages two slopes.
+DRAW_MARGIN, KINK_MARGIN = 1e-3, 1e-4
+# The checks that say whether the others can run at all; when one fails, the others are
+# reported as skipped (a contract breach is reported once, not by every check).
+GATES = ("contract", "finite", "parameters")
 
 
 class CellCheckError(AssertionError):
@@ -58,14 +66,27 @@ class CellOptionError(ValueError):
     builds without them); the message is the cell's own."""
 
 
-class CheckResult(NamedTuple):
-    """One check's outcome: ``status`` is ``"passed"``, ``"failed"`` or ``"skipped"``;
-    ``detail`` is empty when it passed, the failure (with Hypothesis's falsifying example)
-    or the reason to skip otherwise."""
-
+class _Outcome(NamedTuple):
     name: str
     status: str
     detail: str = ""
+
+
+class CheckResult(_Outcome):
+    """One check's outcome, a ``(name, status, detail)`` triple: ``status`` is ``"passed"``,
+    ``"failed"`` or ``"skipped"``; ``detail`` is empty when it passed, the failure (with
+    Hypothesis's falsifying example, and the file and line of the author's code when it
+    raised) or the reason to skip otherwise. ``error`` is the exception the cell raised,
+    if it raised one (else None)."""
+
+    def __new__(cls, name: str, status: str, detail: str = "",
+                error: BaseException | None = None):
+        result = super().__new__(cls, name, status, detail)
+        result.error = error
+        return result
+
+    def renamed(self, name: str) -> CheckResult:
+        return CheckResult(name, self.status, self.detail, self.error)
 
 
 @dataclass
@@ -182,16 +203,15 @@ def _cases(subject: _Subject):
         hidden_size = draw(st.integers(1, MAX_HIDDEN))
         seed = subject.seed + draw(st.integers(0, 2**16))
         x, lengths = draw(padded_sequences(MAX_TIME, MAX_BATCH, input_size,
-                                           min_value=-2, max_value=2))
+                                           min_value=-2, max_value=2, away_from=[0.0],
+                                           margin=DRAW_MARGIN))
         try:
             probe = Recurrent(subject.cell_class, input_size, hidden_size, dtype=np.float64,
                               **subject.options).cells[0]
         except ValueError:
             assume(False)
-        # NOTE: states stay 1e-3 away from 0, so that a relu cell's kink at 0 is unlikely to
-        # sit within a finite-difference step of a drawn value.
         state = tuple(draw(floats_arrays((2, x.shape[1], size), min_value=-1, max_value=1,
-                                         away_from=[0.0], margin=1e-3))
+                                         away_from=[0.0], margin=DRAW_MARGIN))
                       for size in probe.state_sizes)
         split = draw(st.integers(1, max(x.shape[0] - 1, 1)))
         return Case(x, lengths, state, hidden_size, seed, draw(st.booleans()), split)
@@ -281,27 +301,97 @@ def _check(name: str, skip=None, conclude=None):
     return register
 
 
+@_check("contract")
+def check_contract(subject: _Subject, case: Case) -> None:
+    """The cell builds in a layer (its declarations checked), and its ``step`` (and its
+    ``sequence``, when it has one) returns what ``state_names``, ``state_sizes`` and
+    ``output_size`` declare. A breach is reported here alone: the other checks are skipped."""
+    cell = subject.layer(case).cells[0]
+    state = _tensors(s[0] for s in case.state)
+    with no_grad():
+        for fused in (False, True) if cell.sequence is not None else (False,):
+            run_cell(cell, Tensor(case.x), state, case.maybe_lengths, fused=fused)
+
+
+@_check("finite")
+def check_finite(subject: _Subject, case: Case) -> None:
+    """From finite inputs, states and parameters, every step gives a finite output and
+    state (no NaN, no Inf)."""
+    cell = subject.layer(case).cells[0]
+    state = _tensors(s[0] for s in case.state)
+    with no_grad():
+        for t in range(case.x.shape[0]):
+            h, state = cell.step(Tensor(case.x[t]), tuple(state))
+            named = [("the output h", h), *((f"state {n!r}", v) for n, v in
+                                            zip(cell.state_names, state))]
+            if bad := [what for what, value in named if not np.all(np.isfinite(value.data))]:
+                kind = "NaN" if any(np.isnan(v.data).any() for _, v in named) else "Inf"
+                raise AssertionError(f"step produced {kind} from finite inputs at time step {t} "
+                                     f"(in {', '.join(bad)}); the inputs, the initial state and "
+                                     f"the parameters were finite")
+
+
+def _every_parameter_learns(subject: _Subject, learned: list) -> None:
+    names = dict.fromkeys(name for example in learned for name in example)
+    if silent := [name for name in names if not any(example[name] for example in learned)]:
+        raise AssertionError(f"parameter(s) {', '.join(map(repr, silent))} received no gradient "
+                             f"from the output or the final state in any of the {len(learned)} "
+                             f"drawn examples: the step does not use them (or uses a detached "
+                             f"copy), so training never changes them")
+
+
+@_check("parameters", conclude=_every_parameter_learns)
+def check_parameters(subject: _Subject, case: Case) -> dict:
+    """Every tensor the step trains with is a registered parameter (a tensor that requires
+    grad outside ``parameters()``, or a NumPy array multiplied as a weight, is named), and
+    every parameter receives a gradient from the output or the final state in some example."""
+    cell = subject.layer(case).cells[0]
+    x = Tensor(case.x, requires_grad=True)
+    state = _tensors((s[0] for s in case.state), requires_grad=True)
+    output, final = run_cell(cell, x, state, case.maybe_lengths, fused=False)
+    outputs = (output, *_parts(final))
+    if problems := diagnosis.unregistered(cell, diagnosis.graph_nodes(outputs), [x, *state]):
+        raise AssertionError("; ".join(problems))
+    rng = np.random.default_rng(case.seed)
+    sum((t * rng.standard_normal(t.shape)).sum() for t in outputs).backward()
+    return {name: p.grad is not None and bool(np.any(p.grad.data != 0))
+            for name, p in cell.named_parameters()}
+
+
 @_check("gradients")
 def check_gradients(subject: _Subject, case: Case) -> None:
     """The step-by-step path's gradients of (output, final state) with respect to the input,
-    the initial state and every parameter equal central finite differences (``gradcheck``)."""
+    the initial state and every parameter equal central finite differences (``gradcheck``).
+    An example whose graph passes within KINK_MARGIN of the kink of relu, abs or maximum
+    is drawn again; a failure near one says the point may be non-differentiable."""
+    from hypothesis import assume
+
     layer = subject.layer(case, fused=False)
     x = Tensor(case.x, requires_grad=True)
     state = _tensors((s[:1] for s in case.state), requires_grad=True)
     names = dict(layer.named_parameters())
     inputs = [x, *state, *names.values()]
     legend = ["input x", *(f"initial {n}" for n in layer.cells[0].state_names), *names]
+    # NOTE: a padded step reads x = 0; with lengths it changes nothing, without it may sit
+    # exactly on a relu cell's kink (a dead unit, no bias).
+    padded = bool(np.any(case.lengths < case.x.shape[0]))
+    lengths = case.lengths if padded else case.maybe_lengths
 
     def outputs(x, *rest):
-        output, final = layer(x, _one(rest[:len(state)]), case.maybe_lengths)
+        output, final = layer(x, _one(rest[:len(state)]), lengths)
         return (output, *_parts(final))
 
+    kink = diagnosis.nearest_kink(diagnosis.graph_nodes(outputs(*inputs)))
+    assume(kink is None or kink[0] >= KINK_MARGIN)
     try:
         gradcheck(outputs, inputs)
     except GradcheckError as error:
         key = ", ".join(f"{k} = {name}" for k, name in enumerate(legend))
+        hint = "" if kink is None else (
+            f"\nThe step uses {kink[1]}, whose derivative jumps at a kink; the nearest input "
+            f"came {kink[0]:.3g} from it: the point may be non-differentiable")
         raise AssertionError(f"{error}\n(inputs: {key}; outputs: 0 = output, then the final "
-                             f"state)") from None
+                             f"state){hint}") from None
 
 
 @_check("stacking")
@@ -581,13 +671,16 @@ def check_sequence(subject: _Subject, case: Case) -> None:
 
 # ---------------------------------------------------------------- the runner
 
-def _failure(error: BaseException) -> str:
-    """The message of a check's exception; the inner ones of a Hypothesis exception group."""
+def _failure(error: BaseException) -> tuple[str, BaseException | None]:
+    """The message of a check's exception (the inner ones of a Hypothesis exception group),
+    and the exception the cell raised, if any: a check's own AssertionError is not one."""
     if isinstance(error, BaseExceptionGroup):
-        return "\n".join(_failure(inner) for inner in error.exceptions)
+        parts = [_failure(inner) for inner in error.exceptions]
+        raised = [cause for _, cause in parts if cause is not None]
+        return "\n".join(text for text, _ in parts), (raised[0] if raised else None)
     if isinstance(error, AssertionError) and str(error):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+        return str(error), None
+    return diagnosis.describe(error), error
 
 
 @contextlib.contextmanager
@@ -637,14 +730,15 @@ def _run(name: str, subject: _Subject, max_examples: int, shrink: bool) -> Check
         results.append(check.function(subject, case))
 
     try:
-        with _pinned_draws():
+        with _pinned_draws(), np.errstate(all="ignore"):   # the checks name NaN themselves
             holds()
-        if check.conclude is not None:
-            seen.clear()
-            check.conclude(subject, results)
+            if check.conclude is not None:
+                seen.clear()
+                check.conclude(subject, results)
     except Exception as error:  # a cell may fail in any way; the report names it
+        text, raised = _failure(error)
         example = f"\nFalsifying example: {seen[-1]}" if seen else ""
-        return CheckResult(name, "failed", _failure(error) + example)
+        return CheckResult(name, "failed", text + example, raised)
     return CheckResult(name, "passed")
 
 
@@ -663,8 +757,9 @@ def _build_error(cell_class, options: dict) -> Exception | None:
     return error
 
 
-def _preflight(cell_class, label: str, options: dict) -> str | None:
-    """Why no check can run on the cell, or None when it builds for some drawable size.
+def _preflight(cell_class, label: str, options: dict) -> CheckResult | None:
+    """The failed ``contract`` result when no check can run on the cell (it builds for no
+    drawable size), or None when it builds for some.
 
     Raises TypeError at once for options its constructor's signature does not take, and
     :class:`CellOptionError` (with the cell's own message) for options the cell rejects at
@@ -683,12 +778,51 @@ def _preflight(cell_class, label: str, options: dict) -> str | None:
     if (error := _build_error(cell_class, options)) is None:
         return None
     failure = f"{type(error).__name__}: {error}"
-    if options and not isinstance(error, CellContractError) and \
+    if set(options) - {"bias"} and not isinstance(error, CellContractError) and \
             _build_error(cell_class, {}) is None:
         raise CellOptionError(f"check_cell: {label} rejects the options {options}: "
                               f"{failure}") from error
-    return (f"the cell cannot be built for any input_size ≤ {MAX_INPUT} and hidden_size ≤ "
-            f"{MAX_HIDDEN} with options {options}: {failure}")
+    return CheckResult("contract", "failed", (
+        f"the cell cannot be built for any input_size ≤ {MAX_INPUT} and hidden_size ≤ "
+        f"{MAX_HIDDEN} with options {options}: {diagnosis.describe(error)}"), error)
+
+
+def variants(options: dict) -> list[tuple[str, dict]]:
+    """The option sets a cell is checked with, each with the suffix of its results' names:
+    ``options`` as given, and with ``bias=False`` too unless ``options`` sets ``bias``
+    (``bias=False`` is part of the contract)."""
+    if "bias" in options:
+        return [("", options)]
+    return [("", options), (" (bias=False)", {**options, "bias": False})]
+
+
+def run_checks(cell_class, label: str, options: dict, names, max_examples: int | None = None,
+               seed: int = 0, shrink: bool = False, gates: bool = True) -> list[CheckResult]:
+    """The results of the checks ``names`` on ``cell_class`` with ``options`` (one variant).
+
+    With ``gates``, the checks of GATES run first, whether asked for or not: when one fails,
+    it is reported (once) and every other check is skipped; a gate that passed is reported
+    only when asked for. Raises as :func:`check_cell` does for options the cell rejects.
+    """
+    with _random.seeded(seed):
+        subject = _Subject(cell_class, options, seed)
+        if (breach := _preflight(cell_class, label, options)) is not None:
+            results = {"contract": breach}
+        else:
+            results = {}
+            for name in [gate for gate in GATES if gates or gate in names] + list(names):
+                if name not in results:
+                    results[name] = _run(name, subject, max_examples or DEFAULT_EXAMPLES, shrink)
+                    if name in GATES and results[name].status == "failed":
+                        break
+    failed = next((name for name in GATES
+                   if name in results and results[name].status == "failed"), None)
+    if failed is None:
+        return [results[name] for name in names]
+    reason = f"not run: the cell fails the {failed!r} check"
+    shown = [] if failed in names else [results[failed]]
+    return shown + [results[name] if name in results else CheckResult(name, "skipped", reason)
+                    for name in names]
 
 
 def check_cell(cell, *, options: dict | None = None, max_examples: int | None = None,
@@ -797,13 +931,10 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
     cell_class = resolve_cell(cell)
     label = cell if isinstance(cell, str) else cell_class.__qualname__
     report = CellReport(label, options)
-    with _random.seeded(seed):
-        subject = _Subject(cell_class, options, seed)
-        if unbuildable := _preflight(cell_class, label, options):
-            report.results = [CheckResult(name, "failed", unbuildable) for name in names]
-        else:
-            report.results = [_run(name, subject, max_examples or DEFAULT_EXAMPLES, shrink)
-                              for name in names]
+    for suffix, variant in variants(options):
+        report.results += [result.renamed(result.name + suffix) for result in run_checks(
+            cell_class, label, variant, names, max_examples, seed, shrink)]
     if raise_on_failure and not report.passed:
-        raise CellCheckError(report)
+        raise CellCheckError(report) from next(
+            (result.error for result in report.failed if result.error is not None), None)
     return report

@@ -11,14 +11,21 @@ In the spirit of scikit-learn's ``parametrize_with_checks``: a plugin's test mod
         check(cell)
 
 and its CI shows each check of :func:`~tinygrad_rnn.testing.check_cell` as its own test
-(``mycell-gradients``, ``mycell(bias=False)-lengths``, …) with its own failure. A check
-the kit skips (no whole-sequence path, no bidirectional wrapper) is reported as skipped,
-never as passed. pytest is imported only when the decorator is built.
+(``mycell-gradients``, ``mycell(bias=False)-lengths``, …) with its own failure. As
+``check_cell`` does, every cell is checked with its options and with ``bias=False`` too
+(unless its options set ``bias``). A check the kit skips (no whole-sequence path, no
+bidirectional wrapper) is reported as skipped, never as passed; so is every check but the
+failing one when the cell fails a gate (``contract``, ``finite``, ``parameters``), whose
+own test reports it once. pytest is imported only when the decorator is built.
 """
 
 from __future__ import annotations
 
-from .cells import CHECKS, CellCheckError, check_cell
+from ..nn.recurrent import resolve_cell
+from .cells import CHECKS, GATES, CellCheckError, CellReport, run_checks, variants
+
+# The gates' results per (cell class, options, max_examples, seed): run once per process.
+_gate_results: dict = {}
 
 
 class ConformanceCheck:
@@ -32,13 +39,21 @@ class ConformanceCheck:
     def __call__(self, cell) -> None:
         import pytest
 
-        report = check_cell(cell, options=self.options, checks=[self.name], seed=self.seed,
-                            max_examples=self.max_examples, raise_on_failure=False)
-        (result,) = report.results
+        cell_class = resolve_cell(cell)
+        label = _label(cell, self.options)
+        settings = (self.max_examples, self.seed)
+        if self.name not in GATES:
+            key = (cell_class, repr(self.options), *settings)
+            if key not in _gate_results:
+                _gate_results[key] = run_checks(cell_class, label, self.options, GATES, *settings)
+            if failed := [result.name for result in _gate_results[key] if result.status == "failed"]:
+                pytest.skip(f"{self.name}: not run: the cell fails the {failed[0]!r} check")
+        (result,) = run_checks(cell_class, label, self.options, [self.name], *settings,
+                               gates=False)
         if result.status == "skipped":
             pytest.skip(f"{result.name}: {result.detail}")
         if result.status == "failed":
-            raise CellCheckError(report)
+            raise CellCheckError(CellReport(label, self.options, [result])) from result.error
 
     def __repr__(self) -> str:
         return f"ConformanceCheck({self.name!r}, options={self.options})"
@@ -58,7 +73,8 @@ def parametrize_with_checks(cells, *, checks=None, max_examples: int | None = No
 
     Args:
         cells: registered names or cell classes, each alone (default options) or as a pair
-            ``(cell, options)``.
+            ``(cell, options)``; each is also checked with ``bias=False`` unless its options
+            set ``bias``.
         checks: names of the checks (default: all of them, in the kit's order).
         max_examples, seed: as for :func:`~tinygrad_rnn.testing.check_cell`.
 
@@ -67,8 +83,10 @@ def parametrize_with_checks(cells, *, checks=None, max_examples: int | None = No
     ...                                checks=["lengths", "sequence"])
     >>> mark.args[0]
     'cell, check'
-    >>> [param.id for param in mark.args[1]]
-    ['mgu-lengths', 'mgu-sequence', 'lstm(proj_size=2)-lengths', 'lstm(proj_size=2)-sequence']
+    >>> [param.id for param in mark.args[1]]  # doctest: +NORMALIZE_WHITESPACE
+    ['mgu-lengths', 'mgu-sequence', 'mgu(bias=False)-lengths', 'mgu(bias=False)-sequence',
+     'lstm(proj_size=2)-lengths', 'lstm(proj_size=2)-sequence',
+     'lstm(proj_size=2,bias=False)-lengths', 'lstm(proj_size=2,bias=False)-sequence']
     """
     import pytest
 
@@ -79,6 +97,7 @@ def parametrize_with_checks(cells, *, checks=None, max_examples: int | None = No
     params = []
     for entry in cells:
         cell, options = entry if isinstance(entry, tuple) else (entry, {})
-        params += [pytest.param(cell, ConformanceCheck(name, dict(options), max_examples, seed),
-                                id=f"{_label(cell, options)}-{name}") for name in names]
+        for _, variant in variants(dict(options)):
+            params += [pytest.param(cell, ConformanceCheck(name, variant, max_examples, seed),
+                                    id=f"{_label(cell, variant)}-{name}") for name in names]
     return pytest.mark.parametrize("cell, check", params)

@@ -178,12 +178,14 @@ def index_expressions(shape):
 
 @st.composite
 def padded_sequences(draw, max_time: int = 6, max_batch: int = 4, input_size=None,
-                     dtype=np.float64, min_value: float = -10, max_value: float = 10):
+                     dtype=np.float64, min_value: float = -10, max_value: float = 10,
+                     away_from=None, margin: float = 0.0):
     """A padded batch of sequences ``(x, lengths)``, time first.
 
     ``x`` has shape ``(T, N, I)``; ``lengths`` holds ``N`` ints in ``[1, T]``, in any order,
     and its maximum is ``T``. ``x[t, n]`` is zero for every ``t >= lengths[n]``. ``I`` is
-    ``input_size``, or drawn from 1 to 4 when it is None.
+    ``input_size``, or drawn from 1 to 4 when it is None. ``away_from`` and ``margin`` keep
+    the values before each length away from points, as in :func:`floats_arrays`.
 
     where:
         T: the number of time steps, 1 to ``max_time``.
@@ -195,6 +197,7 @@ def padded_sequences(draw, max_time: int = 6, max_batch: int = 4, input_size=Non
     lengths = draw(st.lists(st.integers(1, time), min_size=batch, max_size=batch))
     lengths[draw(st.integers(0, batch - 1))] = time
     lengths = np.array(lengths, dtype=np.int64)
-    x = draw(floats_arrays((time, batch, size), dtype, min_value, max_value))
+    x = draw(floats_arrays((time, batch, size), dtype, min_value, max_value,
+                           away_from=away_from, margin=margin))
     x[np.arange(time)[:, None] >= lengths[None, :]] = 0
     return x, lengths
