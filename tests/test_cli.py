@@ -89,6 +89,13 @@ class ExplodingCell(Elman):
         raise ZeroDivisionError("the author divided by zero")
 
 
+class NaNFromFinite(Elman):
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        h = ops.log(h - 2.0)   # tanh - 2 < 0: NaN from the first step on
+        return h, (h,)
+
+
 class ForgetsC(Elman):
     state_names = ("h", "c")
 
@@ -101,6 +108,8 @@ class ForgetsC(Elman):
     (ExplodingCell, "building it and running one step raised ZeroDivisionError: the author "
                     "divided by zero"),
     (ForgetsC, "step returned a state of 1 tensor(s); state_names ('h', 'c') declares 2"),
+    (NaNFromFinite, "building it and running one step raised ArithmeticError: step produced "
+                    "NaN or Inf from zeros (finite inputs)"),
 ])
 def test_cells_lists_as_broken_a_cell_that_cannot_build_and_step(cell, reason, registered,
                                                                    capsys):
@@ -309,3 +318,77 @@ def test_new_cell_leaves_no_partial_project_when_a_file_fails(tmp_path, monkeypa
     assert cli.main(["new-cell", "tg_leaky", "--dir", str(tmp_path / "project")]) == 2
     assert "no-such-template.tmpl" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- train: a non-finite loss
+
+TINY_ADDING = ["--steps", "3", "--seq-len", "5", "--batch", "2", "--quiet", "--clip", "0"]
+
+
+def test_train_blames_the_model_when_the_loss_is_not_finite_before_any_update(registered,
+                                                                               tmp_path, capsys):
+    name = registered(NaNFromFinite)
+    with np.errstate(all="ignore"):
+        assert cli.main(["train", "adding", "--cell", name, *TINY_ADDING,
+                         "--out", str(tmp_path / "run")]) == 1
+    assert capsys.readouterr().err == ("tinygrad-rnn train: error: the training loss was nan at "
+                                       "step 1, before any update: the model or the data gives "
+                                       "it, not the learning rate\n")
+
+
+def test_train_blames_the_learning_rate_when_the_loss_diverges_after_an_update(tmp_path,
+                                                                               capsys):
+    with np.errstate(all="ignore"):
+        assert cli.main(["train", "adding", "--cell", "rnn", "--optimizer", "sgd", "--lr",
+                         "1e30", *TINY_ADDING, "--out", str(tmp_path / "run")]) == 1
+    assert ("the training loss became inf at step 2, after step 1's update; try a smaller "
+            "--lr (now 1e+30) or --clip") in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- built-in names stay built-in
+
+@pytest.fixture
+def namesakes(tmp_path, monkeypatch):
+    """A real, uninstalled distribution on sys.path that provides a cell named like each
+    built-in and a wrapper named bidirectional, all failing as soon as they are used."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    tag = uuid.uuid4().hex[:8]
+    module = f"cli_namesake_{tag}"
+    (tmp_path / f"{module}.py").write_text(
+        "class Cell:\n    state_names = ('h',)\n"
+        "    def __init__(self, input_size, hidden_size, bias=True, dtype=None):\n"
+        "        raise RuntimeError('the namesake was used')\n"
+        "    def step(self, x, state): pass\n"
+        "class Wrapper:\n    num_directions = 2\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        raise RuntimeError('the namesake was used')\n"
+        "    def forward(self): pass\n")
+    info = tmp_path / f"cli_namesake_{tag}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: cli-namesake-{tag}\n"
+                                   f"Version: 1.0\n")
+    cells = "".join(f"{name} = {module}:Cell\n" for name in ("rnn", "lstm", "gru"))
+    (info / "entry_points.txt").write_text(
+        f"[tinygrad_rnn.cells]\n{cells}[tinygrad_rnn.wrappers]\nbidirectional = {module}:Wrapper\n")
+    importlib.invalidate_caches()
+    yield f"cli-namesake-{tag}"
+    sys.modules.pop(module, None)
+
+
+def test_a_third_party_lstm_changes_none_of_the_commands_defaults(namesakes, tmp_path, capsys):
+    assert cli.main(["graph", "lstm", "--out", str(tmp_path / "lstm.dot")]) == 0
+    assert cli.main(["gradflow", "--steps", "0", "--seq-len", "3",
+                     "--out", str(tmp_path / "gradflow.png")]) == 0
+    assert cli.main(["train", "adding", *TINY_ADDING, "--out", str(tmp_path / "adding")]) == 0
+    assert cli.main(["train", "tag", "--cell", "gru", "--bidirectional", "--steps", "1",
+                     "--batch", "2", "--quiet", "--out", str(tmp_path / "tag")]) == 0
+    assert cli.main(["check", "rnn", "--only", "lengths", "--max-examples", "1"]) == 0
+    assert cli.main(["cells", "--no-load"]) == 0
+    assert (f"cell 'lstm': 2 distributions provide it; the command means the built-in "
+            f"tinygrad-rnn-lstm's; ask for '{namesakes}:lstm' for the other"
+            ) in capsys.readouterr().out
+    # Asked for by its qualified name, the namesake is used (and fails as it says).
+    assert cli.main(["graph", f"{namesakes}:lstm"]) == 2
+    assert "the namesake was used" in capsys.readouterr().err
+    with pytest.raises(plugins.PluginError, match="ambiguous"):   # outside the command
+        plugins.get("lstm")

@@ -8,6 +8,8 @@ Contract, in short:
 - :func:`get` imports a plugin on first use, checks it against its kind's duck-typed
   contract, caches it, and raises :class:`PluginError` naming the distribution, the entry
   point and the problem. A broken plugin is an error only when its own name is asked for.
+- :func:`preferring` names, for a block of code, the distribution that a bare name means
+  when several provide it: the command line's built-in names stay the built-ins.
 - Environment, read at every call: ``TINYGRAD_RNN_DISABLE_PLUGIN_AUTOLOAD=1`` ignores all
   entry points (only registered plugins work); ``TINYGRAD_RNN_DISABLE_PLUGINS=a,dist:b``
   disables single entry points by name or by ``distribution:name``.
@@ -15,6 +17,7 @@ Contract, in short:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.metadata
 import inspect
@@ -30,6 +33,7 @@ IN_PROCESS = "<in-process>"
 _registered: dict[tuple[str, str], object] = {}  # (kind, name) -> object
 _loaded: dict[tuple[str, str, str, str], object] = {}  # (kind, dist, name, value) -> object
 _broken: dict[tuple[str, str, str, str], tuple[str, BaseException | None]] = {}
+_preferred: dict[tuple[str, str], str] = {}  # (kind, name) -> distribution, see preferring
 
 
 class PluginError(LookupError):
@@ -237,6 +241,9 @@ def get(name: str, kind: str = "cell") -> object:
     enabled = [ep for ep in matches if _disabled_by(ep) is None]
     if not enabled:
         raise _disabled(kind, matches)
+    if len(enabled) > 1 and not wanted_dist and (kind, short) in _preferred:
+        enabled = [ep for ep in enabled if _normalized(_distribution(ep)[0]) ==
+                   _normalized(_preferred[kind, short])] or enabled
     if len(enabled) > 1:
         sources = ", ".join(_source(ep) for ep in enabled)
         qualified = [f"{_distribution(ep)[0]}:{short}" for ep in enabled]
@@ -245,6 +252,22 @@ def get(name: str, kind: str = "cell") -> object:
                           f"name, {' or '.join(map(repr, qualified))}, or disable the one you do "
                           f"not want by listing its qualified name in {DISABLE_ENV}")
     return _load(kind, enabled[0])
+
+
+@contextlib.contextmanager
+def preferring(distributions: dict[tuple[str, str], str]):
+    """Within the block, a bare name that several enabled distributions provide means the
+    one ``distributions`` maps its ``(kind, name)`` to, when that one is among them, instead
+    of being ambiguous. The ``tinygrad-rnn`` command runs in ``preferring`` the built-ins'
+    distributions, so that a third party's ``lstm`` changes nothing there until asked for
+    by its qualified name."""
+    saved = dict(_preferred)
+    _preferred.update(distributions)
+    try:
+        yield
+    finally:
+        _preferred.clear()
+        _preferred.update(saved)
 
 
 def _disabled(kind: str, entry_points: list) -> PluginError:

@@ -8,6 +8,10 @@
     tinygrad-rnn check NAME      run the conformance kit (check_cell) on a cell plugin
     tinygrad-rnn new-cell NAME   write a ready cell-plugin distribution to start from
 
+A built-in's bare name (``rnn``, ``lstm``, ``gru``, ``bidirectional``) means the built-in
+distribution's plugin everywhere in the command, defaults included: another installed
+plugin of the same name is reached as ``distribution:name``.
+
 Each subcommand module has ``add_parser(commands)``, which adds its parser to the
 subparsers and sets ``run`` to the function that carries it out and returns the exit status.
 """
@@ -40,8 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from .. import plugins
+    from ..nn.recurrent import BUILTIN_PLUGINS
+
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    with plugins.preferring(BUILTIN_PLUGINS):   # "lstm" is the built-in here, whatever else is installed
+        return args.run(args)
 
 
 if __name__ == "__main__":

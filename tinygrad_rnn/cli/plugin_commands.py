@@ -10,6 +10,7 @@ from collections import Counter
 import numpy as np
 
 from .. import plugins
+from ..nn.recurrent import BUILTIN_PLUGINS
 
 # The sizes a cell is built with to be listed: its state sizes are shown for these.
 PROBE_INPUT, PROBE_HIDDEN, PROBE_BATCH = 3, 4, 2
@@ -28,7 +29,8 @@ def _options(cell_class) -> str:
 
 def _capabilities(cell_class) -> list[str]:
     """FUSED, STATE and OPTIONS of a cell built with its default options, once it ran one
-    step on zeros; raises whatever building or stepping raised (the contract checked)."""
+    step on zeros; raises whatever building or stepping raised (the contract checked), or
+    an ArithmeticError when the step is not finite."""
     from ..nn.cell import check_declarations, check_step_result
     from ..tensor import Tensor
 
@@ -37,7 +39,11 @@ def _capabilities(cell_class) -> list[str]:
     dtype = getattr(cell, "dtype", np.float32)
     state = tuple(Tensor(np.zeros((PROBE_BATCH, size), dtype)) for size in cell.state_sizes)
     x = Tensor(np.zeros((PROBE_BATCH, PROBE_INPUT), dtype))
-    check_step_result(cell, cell.step(x, state), None, PROBE_BATCH)
+    with np.errstate(all="ignore"):
+        h, new_state = result = cell.step(x, state)
+    check_step_result(cell, result, None, PROBE_BATCH)
+    if not all(np.all(np.isfinite(t.data)) for t in (h, *new_state)):
+        raise ArithmeticError("step produced NaN or Inf from zeros (finite inputs)")
     sizes = ",".join(f"{name}:{size}" for name, size in zip(cell.state_names, cell.state_sizes))
     fused = "no" if getattr(cell, "sequence", None) is None else "yes"
     return [fused, sizes, _options(cell_class)]
@@ -55,6 +61,13 @@ def _ambiguities(infos) -> list[str]:
         if count > 1 and (kind, name) not in registered:
             qualified = [f"{info.distribution}:{name}" for info in installed
                          if (info.kind, info.name) == (kind, name)]
+            builtin = BUILTIN_PLUGINS.get((kind, name))
+            if f"{builtin}:{name}" in qualified:
+                others = [q for q in qualified if q != f"{builtin}:{name}"]
+                lines.append(f"{kind} {name!r}: {count} distributions provide it; the command "
+                             f"means the built-in {builtin}'s; ask for "
+                             f"{' or '.join(map(repr, others))} for the other")
+                continue
             lines.append(f"{kind} {name!r} is ambiguous: {count} distributions provide it; ask "
                          f"for {' or '.join(map(repr, qualified))}, or list the one you do "
                          f"not want in {plugins.DISABLE_ENV}")
