@@ -56,3 +56,46 @@ def reference_layer(step, params, x, state, num_layers, num_directions, lengths=
 def parameters_of(module) -> dict:
     """A module's parameters as NumPy arrays, by their (dotted, PyTorch-style) names."""
     return {name: p.data for name, p in module.named_parameters()}
+
+
+# The settings a cell's layer is compared with the reference under: the layer's own
+# arguments, and ``lengths`` and ``unbatched`` for the call.
+LAYER_CASES = {
+    "one layer": dict(),
+    "lengths": dict(lengths=[4, 1, 3]),
+    "bidirectional": dict(bidirectional=True, lengths=[2, 4, 1]),
+    "two layers": dict(num_layers=2, lengths=[3, 1, 4]),
+    "two bidirectional layers": dict(num_layers=2, bidirectional=True, lengths=[1, 4, 2]),
+    "batch_first": dict(batch_first=True, bidirectional=True, lengths=[4, 2, 3]),
+    "unbatched": dict(unbatched=True, num_layers=2, bidirectional=True),
+    "no bias": dict(bias=False, num_layers=2),
+}
+
+
+def assert_layer_matches_reference(make_layer, step, case: str, tol: float = 1e-12) -> None:
+    """Check a float64 layer ``make_layer(**settings)`` of :data:`LAYER_CASES` entry ``case``
+    against :func:`reference_layer` running ``step``: on 4 steps of 3 random sequences (one,
+    unbatched) from random initial states, the output and the final state agree to ``tol``."""
+    from ..tensor import Tensor
+
+    settings = dict(LAYER_CASES[case])
+    lengths, unbatched = settings.pop("lengths", None), settings.pop("unbatched", False)
+    layer = make_layer(**settings)
+    cell = layer.cells[0]
+    T, N, DL = 4, 1 if unbatched else 3, layer.num_directions * layer.num_layers
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((T, N, cell.input_size))
+    state = tuple(rng.standard_normal((DL, N, size)) for size in cell.state_sizes)
+    expected, final_expected = reference_layer(step, parameters_of(layer), x, state,
+                                               layer.num_layers, layer.num_directions, lengths)
+    if unbatched:
+        x, state, expected = x[:, 0], tuple(s[:, 0] for s in state), expected[:, 0]
+        final_expected = tuple(f[:, 0] for f in final_expected)
+    elif layer.batch_first:
+        x, expected = x.swapaxes(0, 1), expected.swapaxes(0, 1)
+    hx = tuple(Tensor(s) for s in state)
+    output, final = layer(Tensor(x), hx[0] if len(hx) == 1 else hx,
+                          None if lengths is None else np.array(lengths))
+    np.testing.assert_allclose(output.data, expected, rtol=tol, atol=tol)
+    for got, want in zip((final,) if isinstance(final, Tensor) else final, final_expected):
+        np.testing.assert_allclose(got.data, want, rtol=tol, atol=tol)

@@ -8,12 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_rnn import plugins
-from tinygrad_rnn.nn.recurrent import Recurrent
 from tinygrad_rnn.nn.rnn import LSTM, LSTMCell as make_lstm_cell
 from tinygrad_rnn.tensor import Tensor
-from tinygrad_rnn.testing import gradcheck
-from tinygrad_rnn.testing.cells import check_cell
-from tinygrad_rnn.testing.reference import parameters_of, reference_layer, sigmoid
+from tinygrad_rnn.testing import parametrize_with_checks
+from tinygrad_rnn.testing.reference import (LAYER_CASES, assert_layer_matches_reference,
+                                            parameters_of, sigmoid)
 from tinygrad_rnn_lstm import LSTMCell
 
 # ---------------------------------------------------------------- the NumPy reference
@@ -126,73 +125,24 @@ def test_layer_state_dict_names_with_projection():
 
 # ---------------------------------------------------------------- the layer
 
-LAYER_CASES = {
-    "one layer": dict(),
-    "lengths": dict(lengths=[4, 1, 3]),
-    "bidirectional": dict(bidirectional=True, lengths=[2, 4, 1]),
-    "two layers": dict(num_layers=2, lengths=[3, 1, 4]),
-    "two bidirectional layers": dict(num_layers=2, bidirectional=True, lengths=[1, 4, 2]),
-    "batch_first": dict(batch_first=True, bidirectional=True, lengths=[4, 2, 3]),
-    "unbatched": dict(unbatched=True, num_layers=2, bidirectional=True),
-    "no bias": dict(bias=False, num_layers=2),
-}
-
-
 @pytest.mark.parametrize("proj_size", [0, 2])
 @pytest.mark.parametrize("case", LAYER_CASES)
 def test_layer_matches_reference(case, proj_size):
-    options = dict(LAYER_CASES[case])
-    lengths, unbatched = options.pop("lengths", None), options.pop("unbatched", False)
-    layer = LSTM(3, 5, proj_size=proj_size, dtype=np.float64, **options)
-    T, N, DL = 4, 1 if unbatched else 3, layer.num_directions * layer.num_layers
-    rng = np.random.default_rng(2)
-    x = rng.standard_normal((T, N, 3))
-    h0, c0 = rng.standard_normal((DL, N, proj_size or 5)), rng.standard_normal((DL, N, 5))
-    expected, (h_expected, c_expected) = reference_layer(
-        reference_step, parameters_of(layer), x, (h0, c0), layer.num_layers,
-        layer.num_directions, lengths)
-    if unbatched:
-        x, h0, c0 = x[:, 0], h0[:, 0], c0[:, 0]
-        expected, h_expected, c_expected = expected[:, 0], h_expected[:, 0], c_expected[:, 0]
-    elif layer.batch_first:
-        x, expected = x.swapaxes(0, 1), expected.swapaxes(0, 1)
-    output, (h, c) = layer(Tensor(x), (Tensor(h0), Tensor(c0)),
-                           None if lengths is None else np.array(lengths))
-    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(h.data, h_expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(c.data, c_expected, rtol=1e-12, atol=1e-12)
-
-
-# ---------------------------------------------------------------- gradients
-
-@pytest.mark.parametrize("proj_size", [0, 2])
-def test_gradients_of_a_short_sequence(proj_size):
-    rng = np.random.default_rng(3)
-    layer = Recurrent("lstm", 2, 3, dtype=np.float64, proj_size=proj_size)
-    H_out = proj_size or 3
-    x = Tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
-    h0 = Tensor(rng.standard_normal((1, 2, H_out)), requires_grad=True)
-    c0 = Tensor(rng.standard_normal((1, 2, 3)), requires_grad=True)
-    lengths = np.array([3, 2])
-
-    def run(x, h0, c0, *params):
-        output, (h, c) = layer(x, (h0, c0), lengths)
-        return output, h, c
-
-    assert gradcheck(run, [x, h0, c0, *layer.parameters()])
+    assert_layer_matches_reference(
+        lambda **settings: LSTM(3, 5, proj_size=proj_size, dtype=np.float64, **settings),
+        reference_step, case)
 
 
 # ---------------------------------------------------------------- discovery
 
 def test_found_through_the_entry_point():
-    assert plugins.get("lstm") is LSTMCell
     assert plugins.get("tinygrad-rnn-lstm:lstm") is LSTMCell
-    (row,) = [row for row in plugins.available("cell") if row.name == "lstm"]
-    assert (row.distribution, row.value) == ("tinygrad-rnn-lstm", "tinygrad_rnn_lstm.cell:LSTMCell")
 
 
 # ---------------------------------------------------------------- conformance
 
-@pytest.mark.parametrize("options", [{}, {"proj_size": 2}, {"bias": False}], ids=repr)
-def test_passes_the_conformance_kit(options):
-    assert check_cell(LSTMCell, options=options).passed
+# Every check of the kit, each its own test, with these options and with bias=False too; its
+# gradients and sequence checks cover the gradients of both paths.
+@parametrize_with_checks([LSTMCell, (LSTMCell, {"proj_size": 2})])
+def test_passes_the_conformance_kit(cell, check):
+    check(cell)

@@ -10,9 +10,9 @@ from tinygrad_rnn import plugins
 from tinygrad_rnn.nn.recurrent import Recurrent
 from tinygrad_rnn.nn.rnn import RNN, RNNCell
 from tinygrad_rnn.tensor import Tensor
-from tinygrad_rnn.testing import gradcheck
-from tinygrad_rnn.testing.cells import check_cell
-from tinygrad_rnn.testing.reference import parameters_of, reference_layer
+from tinygrad_rnn.testing import parametrize_with_checks
+from tinygrad_rnn.testing.reference import (LAYER_CASES, assert_layer_matches_reference,
+                                            parameters_of)
 from tinygrad_rnn_rnn import ElmanCell
 
 # ---------------------------------------------------------------- the NumPy reference
@@ -84,37 +84,12 @@ def test_repr_names_a_relu_cell():
 
 # ---------------------------------------------------------------- the layer
 
-LAYER_CASES = {
-    "one layer": dict(),
-    "lengths": dict(lengths=[4, 1, 3]),
-    "bidirectional": dict(bidirectional=True, lengths=[2, 4, 1]),
-    "two layers": dict(num_layers=2, lengths=[3, 1, 4]),
-    "two bidirectional layers": dict(num_layers=2, bidirectional=True, lengths=[1, 4, 2]),
-    "batch_first": dict(batch_first=True, bidirectional=True, lengths=[4, 2, 3]),
-    "unbatched": dict(unbatched=True, num_layers=2, bidirectional=True),
-    "no bias": dict(bias=False, num_layers=2),
-}
-
-
 @pytest.mark.parametrize("nonlinearity", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("case", LAYER_CASES)
 def test_layer_matches_reference(case, nonlinearity):
-    options = dict(LAYER_CASES[case])
-    lengths, unbatched = options.pop("lengths", None), options.pop("unbatched", False)
-    layer = RNN(3, 5, nonlinearity=nonlinearity, dtype=np.float64, **options)
-    T, N, DL = 4, 1 if unbatched else 3, layer.num_directions * layer.num_layers
-    rng = np.random.default_rng(2)
-    x, h0 = rng.standard_normal((T, N, 3)), rng.standard_normal((DL, N, 5))
-    step = lambda p, x, s: reference_step(p, x, s, nonlinearity)  # noqa: E731
-    expected, (h_expected,) = reference_layer(step, parameters_of(layer), x, (h0,),
-                                              layer.num_layers, layer.num_directions, lengths)
-    if unbatched:
-        x, h0, expected, h_expected = x[:, 0], h0[:, 0], expected[:, 0], h_expected[:, 0]
-    elif layer.batch_first:
-        x, expected = x.swapaxes(0, 1), expected.swapaxes(0, 1)
-    output, h = layer(Tensor(x), Tensor(h0), None if lengths is None else np.array(lengths))
-    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(h.data, h_expected, rtol=1e-12, atol=1e-12)
+    assert_layer_matches_reference(
+        lambda **settings: RNN(3, 5, nonlinearity=nonlinearity, dtype=np.float64, **settings),
+        lambda p, x, s: reference_step(p, x, s, nonlinearity), case)
 
 
 def test_layer_by_registered_name_is_the_plugin_cell():
@@ -122,31 +97,16 @@ def test_layer_by_registered_name_is_the_plugin_cell():
     assert all(type(cell) is ElmanCell for cell in layer.cells) and len(layer.cells) == 4
 
 
-# ---------------------------------------------------------------- gradients
-
-@pytest.mark.parametrize("nonlinearity", sorted(ACTIVATIONS))
-@pytest.mark.parametrize("bias", [True, False])
-def test_gradients_of_a_short_sequence(nonlinearity, bias):
-    rng = np.random.default_rng(3)
-    layer = Recurrent("rnn", 2, 3, bias=bias, dtype=np.float64, nonlinearity=nonlinearity)
-    x = Tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
-    h0 = Tensor(rng.standard_normal((1, 2, 3)), requires_grad=True)
-    lengths = np.array([3, 2])
-    assert gradcheck(lambda x, h0, *params: layer(x, h0, lengths),
-                     [x, h0, *layer.parameters()])
-
-
 # ---------------------------------------------------------------- discovery
 
 def test_found_through_the_entry_point():
-    assert plugins.get("rnn") is ElmanCell
     assert plugins.get("tinygrad-rnn-rnn:rnn") is ElmanCell
-    (row,) = [row for row in plugins.available("cell") if row.name == "rnn"]
-    assert (row.distribution, row.value) == ("tinygrad-rnn-rnn", "tinygrad_rnn_rnn.cell:ElmanCell")
 
 
 # ---------------------------------------------------------------- conformance
 
-@pytest.mark.parametrize("options", [{}, {"nonlinearity": "relu"}, {"bias": False}], ids=repr)
-def test_passes_the_conformance_kit(options):
-    assert check_cell(ElmanCell, options=options).passed
+# Every check of the kit, each its own test, with these options and with bias=False too; its
+# gradients and sequence checks cover the gradients of both paths.
+@parametrize_with_checks([ElmanCell, (ElmanCell, {"nonlinearity": "relu"})])
+def test_passes_the_conformance_kit(cell, check):
+    check(cell)
