@@ -254,6 +254,18 @@ def test_a_third_party_cell_named_lstm_cannot_break_the_builtin_classes(make_dis
     assert "pip install" not in message
 
 
+def test_preferring_names_the_distribution_a_shared_bare_name_means_within_a_block(
+        make_distribution):
+    make_distribution("tg-fixture-a", ["tg_shared"])
+    make_distribution("tg-fixture-b", ["tg_shared"])
+    with plugins.preferring({("cell", "tg_shared"): "tg-fixture-b"}):
+        assert plugins.get("tg_shared").origin == "tg-fixture-b"
+        assert plugins.get("tg-fixture-a:tg_shared").origin == "tg-fixture-a"
+    assert "cell 'tg_shared' is ambiguous" in error_of(plugins.get, "tg_shared")
+    with plugins.preferring({("cell", "tg_shared"): "tg-not-installed"}):
+        assert "cell 'tg_shared' is ambiguous" in error_of(plugins.get, "tg_shared")
+
+
 def test_a_builtin_that_is_not_installed_says_which_distribution_ships_it(monkeypatch):
     everything = plugins._entry_points
     monkeypatch.setattr(plugins, "_entry_points", lambda group: [

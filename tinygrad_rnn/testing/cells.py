@@ -831,13 +831,31 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
     r"""Certify that a recurrent cell meets the cell contract, by property-based testing.
 
     Each check draws ``max_examples`` examples (sizes T ≤ 4, N ≤ 3, I ≤ 3, H ≤ 3, inputs in
-    [-2, 2], initial states in [-1, 1], float64, lengths in [1, T]) and states a property;
-    ``layer`` below is a float64 :class:`~tinygrad_rnn.nn.recurrent.Recurrent` of the cell
-    and :math:`e` the relative error of the module docstring.
+    [-2, 2] and initial states in [-1, 1], both at least 1e-3 from 0, float64, lengths in
+    [1, T]) and states a property; ``layer`` below is a float64
+    :class:`~tinygrad_rnn.nn.recurrent.Recurrent` of the cell and :math:`e` the relative
+    error of the module docstring. Every check runs with ``options`` and again with
+    ``bias=False`` (results named ``"lengths (bias=False)"``…), unless ``options`` sets
+    ``bias``. The first three are gates: when one fails, it alone is reported as failed
+    (asked for or not) and the other checks as skipped.
 
+    ``contract``
+        The cell builds in a layer and ``step`` (and ``sequence``) return what
+        ``state_names``, ``state_sizes`` and ``output_size`` declare.
+    ``finite``
+        From finite inputs, states and parameters, every step is finite: "step produced
+        NaN from finite inputs at time step t" otherwise.
+    ``parameters``
+        Every tensor the step trains with is a registered parameter (one that requires
+        grad outside ``parameters()``, or a NumPy array multiplied as a weight, is named),
+        and every parameter gets a gradient from the output or the final state in some
+        example.
     ``gradients``
         The step-by-step path's Jacobians of (output, final state) with respect to x, the
-        initial state and every parameter equal central differences (``gradcheck``).
+        initial state and every parameter equal central differences (``gradcheck``). An
+        example whose graph passes within 1e-4 of the kink of ``relu``, ``abs`` or
+        ``maximum`` is drawn again; a failure near one says the point may be
+        non-differentiable.
     ``stacking``
         A 2-layer stack equals layer 1 then layer 2 run separately with the same weights:
         :math:`e \le 10^{-12}` in output and final state.
@@ -890,8 +908,10 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
 
     Raises:
         CellCheckError: a check failed; the message lists each failing check with its
-            falsifying example. A cell that cannot be built at any drawn size (its
-            constructor raises, or it breaks the contract's declarations) fails every check.
+            falsifying example, and the author's file and line where the cell raised (the
+            first such exception is the error's ``__cause__``). A cell that cannot be built
+            at any drawn size (its constructor raises, or it breaks the contract's
+            declarations) fails ``contract``, and the other checks are skipped.
         PluginError: ``cell`` is a name that no plugin provides.
         TypeError: ``options`` holds an argument that the cell's constructor does not take.
         CellOptionError: the cell rejects ``options`` (its own ValueError, say, for
@@ -918,8 +938,12 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
     >>> report["sequence"].status     # Elman has no whole-sequence path
     'skipped'
     >>> print(report)  # doctest: +ELLIPSIS
+    passed   contract
+    passed   finite
+    passed   parameters
     passed   gradients
-    passed   stacking
+    ...
+    passed   gradients (bias=False)
     ...
     """
     options = dict(options or {})
