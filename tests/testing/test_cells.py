@@ -541,3 +541,24 @@ def test_silent_non_training_and_nan_are_named_directly(cell, message):
     assert message in failure.detail
     assert [(r.name, r.status) for r in report][1:] == [("gradients", "skipped"),
                                                         ("stacking", "skipped")]
+
+
+class ReluIndRNN(AuthorCell):
+    """h' = relu(x W_ihᵀ + b_ih + u ⊙ h + b_hh): a recurrent weight per unit."""
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super(AuthorCell, self).__init__(input_size, hidden_size, bias, dtype)
+        self.create_parameters(1, weight_hh=(hidden_size,))
+
+    def step(self, x, state):
+        a = x @ self.weight_ih.T + self.weight_hh * state[0]
+        h = ops.relu(a + self.bias_ih + self.bias_hh if self.bias else a)
+        return h, (h,)
+
+
+def test_a_relu_indrnn_passes_gradients_with_and_without_bias():
+    # Regression: with bias=False the shrunk example x = 0, h0 = -1 put the next
+    # pre-activation exactly on relu's kink, and the central difference averaged two slopes.
+    report = check_cell(ReluIndRNN, checks=["gradients"], max_examples=30, raise_on_failure=False)
+    assert [(r.name, r.status) for r in report] == [
+        ("gradients", "passed"), ("gradients (bias=False)", "passed")], str(report)
