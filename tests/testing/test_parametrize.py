@@ -41,3 +41,32 @@ def test_each_check_of_each_cell_is_its_own_test_with_its_own_outcome(pytester):
 def test_an_unknown_check_name_is_refused():
     with pytest.raises(ValueError, match=r"unknown check\(s\) \['gradient'\]"):
         parametrize_with_checks(["mgu"], checks=["gradient"])
+
+
+BREACH = """
+from tinygrad_rnn.testing import parametrize_with_checks
+from helpers import Elman
+
+class Typo(Elman):
+    def step(self, x, state):
+        return self.gatess, state
+
+@parametrize_with_checks([(Typo, {"bias": True})], checks=["contract", "finite", "lengths"],
+                         max_examples=2)
+def test_conformance(cell, check):
+    check(cell)
+"""
+
+
+def test_a_contract_breach_fails_its_own_test_once_and_skips_the_rest(pytester):
+    pytester.makepyfile(test_generated_breach=BREACH)
+    result = pytester.runpytest_inprocess("-v", "-p", "no:cacheprovider")
+    outcomes = {line.split("::")[1].split(" ")[0]: line.split(" ")[1]
+                for line in result.outlines if line.startswith("test_generated_breach.py::")}
+    assert outcomes == {
+        "test_conformance[Typo(bias=True)-contract]": "FAILED",
+        "test_conformance[Typo(bias=True)-finite]": "SKIPPED",
+        "test_conformance[Typo(bias=True)-lengths]": "SKIPPED",
+    }
+    result.stdout.fnmatch_lines(["*- contract: AttributeError: *gatess*",
+                                 '*File "*test_generated_breach.py", line 6, in step*'])

@@ -42,14 +42,18 @@ class ConformanceCheck:
         cell_class = resolve_cell(cell)
         label = _label(cell, self.options)
         settings = (self.max_examples, self.seed)
-        if self.name not in GATES:
-            key = (cell_class, repr(self.options), *settings)
-            if key not in _gate_results:
-                _gate_results[key] = run_checks(cell_class, label, self.options, GATES, *settings)
-            if failed := [result.name for result in _gate_results[key] if result.status == "failed"]:
-                pytest.skip(f"{self.name}: not run: the cell fails the {failed[0]!r} check")
-        (result,) = run_checks(cell_class, label, self.options, [self.name], *settings,
-                               gates=False)
+        key = (cell_class, repr(self.options), *settings)
+        if key not in _gate_results:
+            _gate_results[key] = run_checks(cell_class, label, self.options, GATES, *settings)
+        gates = {result.name: result for result in _gate_results[key]}
+        failed = [result.name for result in gates.values() if result.status == "failed"]
+        if self.name in gates:
+            result = gates[self.name]   # skipped when an earlier gate failed
+        elif failed:
+            pytest.skip(f"{self.name}: not run: the cell fails the {failed[0]!r} check")
+        else:
+            (result,) = run_checks(cell_class, label, self.options, [self.name], *settings,
+                                   gates=False)
         if result.status == "skipped":
             pytest.skip(f"{result.name}: {result.detail}")
         if result.status == "failed":
