@@ -18,11 +18,16 @@ def test_conformance(cell, check):
 """
 
 
-def test_each_check_of_each_cell_is_its_own_test_with_its_own_outcome(pytester):
-    pytester.makepyfile(test_generated_conformance=CONFORMANCE)
+def run(pytester, module: str, source: str):
+    """Run ``source`` as the test module ``module``; the result and each test's outcome."""
+    pytester.makepyfile(**{module: source})
     result = pytester.runpytest_inprocess("-v", "-p", "no:cacheprovider")
-    outcomes = {line.split("::")[1].split(" ")[0]: line.split(" ")[1]
-                for line in result.outlines if line.startswith("test_generated_conformance.py::")}
+    return result, {line.split("::")[1].split(" ")[0]: line.split(" ")[1]
+                    for line in result.outlines if line.startswith(f"{module}.py::")}
+
+
+def test_each_check_of_each_cell_is_its_own_test_with_its_own_outcome(pytester):
+    result, outcomes = run(pytester, "test_generated_conformance", CONFORMANCE)
     assert outcomes == {
         "test_conformance[Elman-gradients]": "PASSED",
         "test_conformance[Elman-lengths]": "PASSED",
@@ -59,10 +64,7 @@ def test_conformance(cell, check):
 
 
 def test_a_contract_breach_fails_its_own_test_once_and_skips_the_rest(pytester):
-    pytester.makepyfile(test_generated_breach=BREACH)
-    result = pytester.runpytest_inprocess("-v", "-p", "no:cacheprovider")
-    outcomes = {line.split("::")[1].split(" ")[0]: line.split(" ")[1]
-                for line in result.outlines if line.startswith("test_generated_breach.py::")}
+    result, outcomes = run(pytester, "test_generated_breach", BREACH)
     assert outcomes == {
         "test_conformance[Typo(bias=True)-contract]": "FAILED",
         "test_conformance[Typo(bias=True)-finite]": "SKIPPED",
