@@ -47,16 +47,22 @@ class FusedRecurrence(Function):
     def recurrence_backward(cls, g_output, g_finals, saved, w_hh, lengths, reverse, **options):
         raise NotImplementedError
 
-    @classmethod
-    def run(cls, cell, x, state, lengths=None, reverse=False, **options):
-        """Apply to ``cell``'s weights (zero constants for its biases when it has none);
-        return ``(output, final_state)`` as the cell contract's ``sequence`` does."""
+    @staticmethod
+    def parameters(cell) -> tuple:
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of ``cell``, with zero constants for
+        the biases when it has none."""
         if cell.bias_ih is None:
             b_ih = b_hh = Tensor(np.zeros(cell.weight_ih.shape[0], cell.dtype))
         else:
             b_ih, b_hh = cell.bias_ih, cell.bias_hh
-        output, *finals = cls.apply(x, cell.weight_ih, cell.weight_hh, b_ih, b_hh, *state,
-                                    lengths=lengths, reverse=reverse, **options)
+        return cell.weight_ih, cell.weight_hh, b_ih, b_hh
+
+    @classmethod
+    def run(cls, cell, x, state, lengths=None, reverse=False, **options):
+        """Apply to ``cell``'s weights (:meth:`parameters`); return ``(output,
+        final_state)`` as the cell contract's ``sequence`` does."""
+        output, *finals = cls.apply(x, *cls.parameters(cell), *state, lengths=lengths,
+                                    reverse=reverse, **options)
         return output, tuple(finals)
 
     @classmethod
