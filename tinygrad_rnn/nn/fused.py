@@ -18,8 +18,10 @@ over arrays, normally wrappers around Numba kernels:
     alone (not over outputs): when the graph is retained for another backward, it gets a
     copy of ``saved``.
 
-The time loops' per-step products go through ``_kernels.products``: NumPy's BLAS, as every
-other product, under the thread setting of ``_kernels.threads``. ``lengths`` is always an
+The large products here go through ``_kernels.products.matmul`` (tinygrad_rnn's threads,
+the same bits at every thread count), and so should a subclass's; the time loops' per-step
+products through ``_kernels.products.step_product``: NumPy's BLAS on one thread (see
+``_kernels.threads``). ``lengths`` is always an
 int64 array (T for every sequence when none is given); a step ``t >= lengths[n]`` must
 leave sequence n's state unchanged and output zero. ``reverse`` runs from step T - 1 down
 to 0.
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.products import matmul
 from ..function import Function
 from ..tensor import Tensor
 
@@ -71,7 +74,7 @@ class FusedRecurrence(Function):
         T, N, _ = x.shape
         lengths = np.full(N, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
         # The input projection for all T·N rows as one matrix product.
-        xp = (x.reshape(T * N, -1) @ w_ih.T).reshape(T, N, -1)
+        xp = matmul(x.reshape(T * N, -1), w_ih.T).reshape(T, N, -1)
         xp += b_ih
         output, finals, saved = cls.recurrence_forward(xp, w_hh, b_hh, states, lengths, reverse,
                                                        **options)
@@ -88,7 +91,7 @@ class FusedRecurrence(Function):
         T, N, I = x.shape
         rows = dxp.reshape(T * N, -1)
         needs = ctx.needs_input_grad
-        dx = (rows @ w_ih).reshape(T, N, I) if needs[0] else None
-        dw_ih = rows.T @ x.reshape(T * N, I) if needs[1] else None
+        dx = matmul(rows, w_ih).reshape(T, N, I) if needs[0] else None
+        dw_ih = matmul(rows.T, x.reshape(T * N, I)) if needs[1] else None
         db_ih = rows.sum(axis=0) if needs[3] else None
         return (dx, dw_ih, dw_hh, db_ih, db_hh if needs[4] else None, *d_states)

@@ -3,6 +3,7 @@ the time loop from the kernels in ``kernels.py``."""
 
 import numpy as np
 
+from tinygrad_rnn._kernels.products import matmul
 from tinygrad_rnn.nn.fused import FusedRecurrence
 
 from . import kernels
@@ -29,8 +30,9 @@ class GRUSequence(FusedRecurrence):
         H = h_prev.shape[-1]
         rows, h_rows = dgh.reshape(-1, 3 * H), h_prev.reshape(-1, H)
         if reset_after:
-            dw_hh = rows.T @ h_rows
+            dw_hh = matmul(rows.T, h_rows)
         else:  # the n block multiplies r ⊙ h, not h
             rh_rows = gates[..., :H].reshape(-1, H) * h_rows
-            dw_hh = np.concatenate([rows[:, :2 * H].T @ h_rows, rows[:, 2 * H:].T @ rh_rows])
+            dw_hh = np.concatenate([matmul(rows[:, :2 * H].T, h_rows),
+                                    matmul(rows[:, 2 * H:].T, rh_rows)])
         return dxp, dw_hh, rows.sum(axis=0), (dh0,)

@@ -1,6 +1,7 @@
 """The LSTM's whole-sequence ``Function``: the input projection from ``FusedRecurrence``,
 the time loop from the kernels in ``kernels.py``."""
 
+from tinygrad_rnn._kernels.products import matmul
 from tinygrad_rnn.nn.fused import FusedRecurrence
 
 from . import kernels
@@ -26,5 +27,5 @@ class LSTMSequence(FusedRecurrence):
         da, dh0, dc0 = kernels.lstm_backward(g_output, g_h, g_c, saved, w_hh, lengths, reverse)
         _, h_prev, _ = saved
         rows = da.reshape(-1, da.shape[-1])
-        dw_hh = rows.T @ h_prev.reshape(rows.shape[0], -1)
+        dw_hh = matmul(rows.T, h_prev.reshape(rows.shape[0], -1))
         return da, dw_hh, rows.sum(axis=0), (dh0, dc0)

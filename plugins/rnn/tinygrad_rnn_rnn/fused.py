@@ -1,6 +1,7 @@
 """The RNN's whole-sequence ``Function``: the input projection from ``FusedRecurrence``,
 the time loop from the kernels in ``kernels.py``."""
 
+from tinygrad_rnn._kernels.products import matmul
 from tinygrad_rnn.nn.fused import FusedRecurrence
 
 from . import kernels
@@ -23,5 +24,5 @@ class RNNSequence(FusedRecurrence):
         output, h_prev = saved
         da, dh0 = kernels.rnn_backward(g_output, g_finals[0], output, w_hh, lengths, reverse, relu)
         rows = da.reshape(-1, da.shape[-1])
-        dw_hh = rows.T @ h_prev.reshape(rows.shape[0], -1)
+        dw_hh = matmul(rows.T, h_prev.reshape(rows.shape[0], -1))
         return da, dw_hh, rows.sum(axis=0), (dh0,)
