@@ -2,6 +2,7 @@
 engine, cut into tiles by its shape alone and run on tinygrad_rnn's threads, equals NumPy's
 ``@`` and gives the same bits at every thread count."""
 
+import signal
 import threading
 
 import numpy as np
@@ -85,3 +86,20 @@ def test_an_error_in_a_tile_reaches_the_caller(threads):
 
     with pytest.raises(ArithmeticError, match="tile failed"):
         run_tiles([fails, fails, fails])
+
+
+def test_a_forked_process_makes_its_own_pool(threads):
+    import os
+
+    threads(2)
+    run_tiles([lambda: None] * 4)   # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:   # the child: a hang here would be the parent's pool, without its threads
+        signal.alarm(60)   # then SIGALRM ends the child, and the test fails
+        try:
+            a = np.ones((600, 600))
+            os._exit(0 if matmul(a, a)[0, 0] == 600 else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -14,6 +14,11 @@ not to an address, so it stays valid in every process. Where NumPy's BLAS export
 (another build of NumPy), the name is bound instead to a compiled stand-in of the same
 signature that multiplies with ``np.dot`` (and so needs SciPy, as ``np.dot`` in Numba
 does), so the same cached kernels run everywhere.
+
+The same library gives :func:`numpy_blas_threads` and :func:`set_numpy_blas_threads`, the
+thread count of NumPy's OpenBLAS through its own functions (``openblas_get_num_threads``
+and ``openblas_set_num_threads``, named as the ``gemm`` symbols are): a call costs about a
+microsecond, so ``threads.py`` checks it before every product.
 """
 
 import ctypes

@@ -1,4 +1,5 @@
-"""The per-step matrix product of a time loop, in the orientation the BLAS runs fastest.
+"""The matrix products: every large one on tinygrad_rnn's threads (:func:`matmul`), and the
+per-step product of a time loop in the orientation the BLAS runs fastest (:func:`step_product`).
 
 Each step of a recurrence multiplies a thin state (N rows: the batch) by the hidden weights,
 ``out = x @ w`` with w (K, P). The same product can be computed transposed,

@@ -37,7 +37,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 ENVIRONMENT = "TINYGRAD_RNN_NUM_THREADS"
-_state = {"requested": None, "pool": None, "workers": 0, "blas_checked": False}
+_state = {"requested": None, "pool": None, "workers": 0, "pid": None, "blas_checked": False}
 
 
 def _from_environment() -> int | None:
@@ -78,12 +78,13 @@ def set_num_threads(n: int) -> None:
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """The pool of ``workers`` threads, made again when the setting has changed."""
-    if _state["workers"] != workers:
-        if _state["pool"] is not None:
+    """The pool of ``workers`` threads, made again when the setting has changed or the
+    process is a fork of the one that made it (whose threads a fork does not copy)."""
+    if (_state["workers"], _state["pid"]) != (workers, os.getpid()):
+        if _state["pool"] is not None and _state["pid"] == os.getpid():
             _state["pool"].shutdown(wait=True)
         _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="tinygrad_rnn")
-        _state["workers"] = workers
+        _state["workers"], _state["pid"] = workers, os.getpid()
     return _state["pool"]
 
 
