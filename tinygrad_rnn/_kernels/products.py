@@ -75,8 +75,10 @@ def matmul(a, b):
     if a.ndim != 2 or b.ndim != 2 or a.dtype.kind != "f" or b.dtype.kind != "f":
         return a @ b
     (m, k), n = a.shape, b.shape[1]
-    out = np.empty((m, n), np.result_type(a, b))
     row_edges, column_edges = tile_edges(m, n, k)
+    if len(row_edges) == len(column_edges) == 2:   # one tile
+        return a @ b
+    out = np.empty((m, n), np.result_type(a, b))
     tiles = []
     for r0, r1 in zip(row_edges, row_edges[1:]):
         for c0, c1 in zip(column_edges, column_edges[1:]):

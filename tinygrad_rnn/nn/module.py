@@ -170,10 +170,10 @@ class Module:
         shared by several modules (tied weights, or one module registered twice) appears
         once, under its first name; with ``remove_duplicate=False``, under every name, as
         the state dict lists it (PyTorch's ``remove_duplicate``)."""
-        pairs = self._parameters_by_every_name(prefix, recurse)
+        pairs = self._named_parameters_with_repeats(prefix, recurse)
         return unique_parameters(pairs) if remove_duplicate else pairs
 
-    def _parameters_by_every_name(self, prefix, recurse):
+    def _named_parameters_with_repeats(self, prefix, recurse):
         for name, param in self._parameters.items():
             if param is not None:
                 yield _join(prefix, name), param
