@@ -8,7 +8,7 @@ PyTorch and JAX when installed, and the hand-written NumPy baseline (``numpy_bas
 always. Then the first-call cost of Numba compilation and the peak memory of one step.
 
 The timings are taken at each thread count of ``--threads`` (default 1 and 2): tinygrad_rnn
-through ``tinygrad_rnn.set_num_threads`` (which also governs the NumPy baseline's BLAS),
+through ``tinygrad_rnn.set_num_threads`` (the NumPy baseline's BLAS gets the same count),
 PyTorch through ``torch.set_num_threads``; JAX, whose XLA pool is sized once at start, in a
 fresh process pinned to that many CPUs. At each size the implementations of this process
 take turns, three rounds of a third of their repeats each (``time_in_turns``), so that a
@@ -175,7 +175,13 @@ def build_jax(cell, params, x, w):
 
 
 def build_numpy(cell, params, x, w):
+    import tinygrad_rnn as tg
+    from tinygrad_rnn._kernels.blas import set_numpy_blas_threads
+
     def step():
+        # NOTE: tinygrad_rnn keeps NumPy's BLAS on one thread (its own pool runs its
+        # products); the baseline's products get the thread count of the table.
+        set_numpy_blas_threads(tg.get_num_threads())
         grads = numpy_baseline.training_step(cell, params, x, w)
         return tuple(grads[name] for name in ("x", *PARAMETERS))
 
@@ -425,7 +431,7 @@ def blas_lines() -> list[str]:
 
 
 def set_threads(n: int) -> None:
-    """``n`` threads for tinygrad_rnn (and so NumPy's BLAS) and for PyTorch when installed."""
+    """``n`` threads for tinygrad_rnn (and the NumPy baseline) and for PyTorch when installed."""
     import tinygrad_rnn as tg
 
     tg.set_num_threads(n)

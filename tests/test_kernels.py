@@ -206,7 +206,7 @@ def _numpy_blas_threads():
             if i["user_api"] == "blas" and "numpy" in i["filepath"]}
 
 
-def test_set_num_threads_sets_numpys_blas_and_get_num_threads_reports_it():
+def test_set_num_threads_sizes_the_pool_and_a_product_keeps_numpys_blas_on_one_thread():
     import tinygrad_rnn as tg
 
     previous = tg.get_num_threads()
@@ -214,7 +214,8 @@ def test_set_num_threads_sets_numpys_blas_and_get_num_threads_reports_it():
         for n in (1, 2):
             tg.set_num_threads(n)
             assert tg.get_num_threads() == n
-            assert _numpy_blas_threads() == {n}
+            (tg.ones(300, 300) @ tg.ones(300, 300)).numpy()
+            assert _numpy_blas_threads() == {1}
     finally:
         tg.set_num_threads(previous)
 
@@ -227,18 +228,19 @@ def test_set_num_threads_rejects_anything_but_a_positive_int(bad):
         tg.set_num_threads(bad)
 
 
-def test_the_environment_variable_sets_every_pool_at_import():
+def test_the_environment_variable_sets_the_pool_and_leaves_the_blas_on_one_thread():
     import os
     import subprocess
     import sys
 
     code = ("import tinygrad_rnn as tg; from threadpoolctl import threadpool_info; "
+            "tg.ones(2, 2) @ tg.ones(2, 2); "
             "print(tg.get_num_threads(), sorted({i['num_threads'] for i in threadpool_info() "
             "if i['user_api'] == 'blas'}))")
     env = {**os.environ, "TINYGRAD_RNN_NUM_THREADS": "3"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout
-    assert out.split() == ["3", "[3]"]
+    assert out.split() == ["3", "[1]"]
 
 
 def test_a_malformed_environment_variable_is_named_in_the_error(monkeypatch):

@@ -66,20 +66,26 @@ def test_named_parameters_prefix_and_recurse():
     assert [n for n, _ in block.named_parameters(recurse=False)] == ["scale"]
 
 
-def test_shared_parameter_is_listed_once():
+def test_shared_parameter_is_listed_once_but_named_everywhere_in_the_state_dict():
     net = Module()
     net.a, net.b = Linear(2, 2), Linear(2, 2)
     net.b.weight = net.a.weight
     names = [name for name, _ in net.named_parameters()]
     assert names == ["a.weight", "a.bias", "b.bias"]
     assert net.num_parameters() == 4 + 2 + 2
-    assert len(net.state_dict()) == 3
+    every_name = [name for name, _ in net.named_parameters(remove_duplicate=False)]
+    assert every_name == ["a.weight", "a.bias", "b.weight", "b.bias"]
+    state = net.state_dict()
+    assert list(state) == every_name
+    assert state["a.weight"] is state["b.weight"]
+    assert not np.shares_memory(state["a.weight"], net.a.weight.data)
 
 
 def test_shared_module_is_listed_once():
     layer = Linear(2, 2)
     net = Sequential(layer, layer)
     assert [name for name, _ in net.named_parameters()] == ["0.weight", "0.bias"]
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
     assert [name for name, _ in net.named_modules()] == ["", "0"]
 
 
@@ -321,7 +327,7 @@ class Renamed(Module):
         super().__init__()
         self.w = Parameter(np.zeros(2, np.float32))
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
         yield (f"{prefix}.weight_ih_l0" if prefix else "weight_ih_l0"), self.w
 
 

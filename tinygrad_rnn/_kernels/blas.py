@@ -14,6 +14,11 @@ not to an address, so it stays valid in every process. Where NumPy's BLAS export
 (another build of NumPy), the name is bound instead to a compiled stand-in of the same
 signature that multiplies with ``np.dot`` (and so needs SciPy, as ``np.dot`` in Numba
 does), so the same cached kernels run everywhere.
+
+The same library gives :func:`numpy_blas_threads` and :func:`set_numpy_blas_threads`, the
+thread count of NumPy's OpenBLAS through its own functions (``openblas_get_num_threads``
+and ``openblas_set_num_threads``, named as the ``gemm`` symbols are): a call costs about a
+microsecond, so ``threads.py`` checks it before every product.
 """
 
 import ctypes
@@ -79,9 +84,37 @@ def _bind(library, letter: str, real) -> tuple[types.ExternalFunction, bool]:
 
 
 _CORE = _numpy_core_extension()
-_BOUND = {real: _bind(_CORE and ctypes.CDLL(_CORE), letter, real)
+_LIBRARY = _CORE and ctypes.CDLL(_CORE)
+_BOUND = {real: _bind(_LIBRARY, letter, real)
           for letter, real in (("s", types.float32), ("d", types.float64))}
 FROM_NUMPY = all(from_numpy for _, from_numpy in _BOUND.values())   # or the stand-in's
+
+THREAD_SYMBOLS = ("scipy_openblas_{}_num_threads64_", "openblas_{}_num_threads64_",
+                  "openblas_{}_num_threads")
+
+
+def _thread_function(verb: str):
+    """NumPy's OpenBLAS ``openblas_{verb}_num_threads``, through ctypes, or None."""
+    for symbol in THREAD_SYMBOLS:
+        function = getattr(_LIBRARY, symbol.format(verb), None) if _LIBRARY else None
+        if function is not None:
+            function.restype = ctypes.c_int if verb == "get" else None
+            return function
+    return None
+
+
+_THREADS = {verb: _thread_function(verb) for verb in ("get", "set")}
+
+
+def numpy_blas_threads() -> int:
+    """The thread count of NumPy's OpenBLAS (1 where it is not found: unknown)."""
+    return _THREADS["get"]() if _THREADS["get"] else 1
+
+
+def set_numpy_blas_threads(n: int) -> None:
+    """Set the thread count of NumPy's OpenBLAS (nothing where it is not found)."""
+    if _THREADS["set"]:
+        _THREADS["set"](n)
 
 
 def gemm(a, b, out):

@@ -1,4 +1,5 @@
-"""The per-step matrix product of a time loop, in the orientation the BLAS runs fastest.
+"""The matrix products: every large one on tinygrad_rnn's threads (:func:`matmul`), and the
+per-step product of a time loop in the orientation the BLAS runs fastest (:func:`step_product`).
 
 Each step of a recurrence multiplies a thin state (N rows: the batch) by the hidden weights,
 ``out = x @ w`` with w (K, P). The same product can be computed transposed,
@@ -17,8 +18,14 @@ import numpy as np
 
 from ._jit import kernel
 from .blas import gemm
+from .threads import blas_on_one_thread, run_tiles
 
 THIN_ROWS, WIDE_COLUMNS = 32, 1024
+TILE_WORK = 1 << 24   # multiply-adds per tile of ``matmul``: about 0.2 ms on one core
+MAX_TILES = 32
+TILE_EDGE = 256       # rows or columns per tile, at least: each tile reads all of the
+                      # other operand, so a thin tile would spend its time reading it
+TILE_ALIGN = 16       # tile edges fall on multiples of this many rows or columns
 
 
 @kernel
@@ -51,3 +58,44 @@ def step_product(x, w, transposed, out):
         _transpose_into(out_t, out)
     else:
         gemm(x, w, out)
+
+
+def matmul(a, b):
+    """``a @ b`` with NumPy's rules, on the threads of ``threads.run_tiles``: the same bits
+    at every thread count.
+
+    A product of 2-D operands (or of a stack of matrices by one matrix, whose rows are
+    stacked into one) is cut into tiles of its output by a rule of its shape alone
+    (:func:`tile_edges`), each tile one call of NumPy's BLAS on one thread. Products of a
+    vector, and of two stacks of matrices, are one call."""
+    blas_on_one_thread()
+    if a.ndim > 2 and b.ndim == 2:
+        rows = a.reshape(-1, a.shape[-1])
+        return matmul(rows, b).reshape(*a.shape[:-1], b.shape[-1])
+    if a.ndim != 2 or b.ndim != 2 or a.dtype.kind != "f" or b.dtype.kind != "f":
+        return a @ b
+    (m, k), n = a.shape, b.shape[1]
+    row_edges, column_edges = tile_edges(m, n, k)
+    if len(row_edges) == len(column_edges) == 2:   # one tile
+        return a @ b
+    out = np.empty((m, n), np.result_type(a, b))
+    tiles = []
+    for r0, r1 in zip(row_edges, row_edges[1:]):
+        for c0, c1 in zip(column_edges, column_edges[1:]):
+            tiles.append(lambda r0=r0, r1=r1, c0=c0, c1=c1:
+                         np.matmul(a[r0:r1], b[:, c0:c1], out=out[r0:r1, c0:c1]))
+    run_tiles(tiles)
+    return out
+
+
+def tile_edges(m: int, n: int, k: int) -> tuple[list[int], list[int]]:
+    """Where :func:`matmul` cuts an (m, k) by (k, n) product's output: about one tile per
+    :data:`TILE_WORK` multiply-adds, at most :data:`MAX_TILES`, each at least
+    :data:`TILE_EDGE` wide, across the longer side, at multiples of :data:`TILE_ALIGN`. A
+    rule of the shape alone, never of the threads."""
+    longer = max(m, n)
+    tiles = int(max(1, min(MAX_TILES, m * n * k // TILE_WORK, longer // TILE_EDGE)))
+    step = -(-longer // tiles)
+    step = -(-step // TILE_ALIGN) * TILE_ALIGN
+    edges = list(range(0, longer, step)) + [longer]
+    return (edges, [0, n]) if m >= n else ([0, m], edges)

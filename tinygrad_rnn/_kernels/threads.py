@@ -1,27 +1,43 @@
-"""Threads: one setting for every thread pool under tinygrad_rnn.
+"""Threads: tinygrad_rnn's own pool for its matrix products, and the BLAS kept on one thread.
 
-Two libraries keep thread pools here. NumPy's BLAS does every matrix product: the large
-ones outside the time loops (an input projection over a whole sequence, a weight gradient)
-and, through ``_kernels.blas.gemm``, the small per-step products inside them. Numba has a
-pool of its own for parallel kernels. Each sizes its pool for the whole machine by default,
-and an idle BLAS thread keeps spinning for a while after each task, so two pools used in
-turn compete for the same cores. (The per-step products used to go through ``np.dot``,
-which inside Numba calls SciPy's copy of OpenBLAS: a third pool, which had to be held to
-one thread during the loops.)
+Every matrix product of the engine (the ``@`` op and the large products of the fused
+recurrent layers) goes through :func:`~tinygrad_rnn._kernels.products.matmul`, which cuts
+a large product into tiles by a rule of shapes alone and hands them to :func:`run_tiles`.
+That runs them on ``get_num_threads()`` threads: the calling thread and the workers of a
+pool take the next tile from one shared list until none is left, each tile a call of
+NumPy's BLAS on one thread. The time loops' small per-step products run in the calling
+thread, on one BLAS thread too.
 
-``tinygrad_rnn.set_num_threads(n)`` sets all of them to ``n`` threads (Numba's only once a
-parallel kernel has started it; tinygrad_rnn has none), and SciPy's BLAS too when it is
-loaded. The environment variable ``TINYGRAD_RNN_NUM_THREADS`` does the same at import.
-Without either, the pools keep their defaults: ``OMP_NUM_THREADS`` when that is set, else
-the number of CPUs this process may run on, which is also what ``get_num_threads`` reports.
+Three properties follow, which a BLAS's own threads do not give:
 
-It needs ``threadpoolctl``; without it, ``set_num_threads`` changes nothing.
+* **The same bits at every thread count.** A tile is the same computation whichever thread
+  runs it; OpenBLAS's threads instead split a product by a rule of the thread count, and
+  the edges of the split change the order of some sums.
+* **No spinning.** A worker with no tile waits on a lock, which costs no CPU time; the
+  calling thread, when the last tiles are being finished, waits the same way. OpenBLAS's
+  threads spin for a while after each product, and its calling thread spins until every
+  part is done, which makes a step wait for a thread that another process has pushed off
+  its core.
+* **Load balancing.** A thread that loses its core for a while holds up one tile; the
+  others take the rest.
+
+So NumPy's BLAS is set to one thread (:func:`blas_on_one_thread`, when tinygrad_rnn first
+multiplies and again whenever something has changed it), and SciPy's, where loaded, too:
+a NumPy product of the user's own code then runs on one thread as well.
+
+``tinygrad_rnn.set_num_threads(n)`` sets the number of threads of the pool; the
+environment variable ``TINYGRAD_RNN_NUM_THREADS``, read when no ``set_num_threads`` was
+called, does the same, then ``OMP_NUM_THREADS``, else the number of CPUs this process may
+run on. tinygrad_rnn starts no Numba pool (it has no parallel kernel).
 """
 
+from __future__ import annotations
+
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 ENVIRONMENT = "TINYGRAD_RNN_NUM_THREADS"
-_state = {"requested": None}
+_state = {"requested": None, "pool": None, "workers": 0, "pid": None, "blas_checked": False}
 
 
 def _from_environment() -> int | None:
@@ -35,9 +51,9 @@ def _from_environment() -> int | None:
 
 
 def get_num_threads() -> int:
-    """The number of threads each pool gets: the last ``set_num_threads(n)``, else the
-    environment's ``TINYGRAD_RNN_NUM_THREADS`` or ``OMP_NUM_THREADS``, else the number of
-    CPUs this process may use."""
+    """The number of threads that run tinygrad_rnn's products: the last
+    ``set_num_threads(n)``, else the environment's ``TINYGRAD_RNN_NUM_THREADS`` or
+    ``OMP_NUM_THREADS``, else the number of CPUs this process may use."""
     if _state["requested"] is not None:
         return _state["requested"]
     if (n := _from_environment()) is not None:
@@ -46,7 +62,8 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads in NumPy's and SciPy's BLAS and in Numba's pool (when started).
+    """Run tinygrad_rnn's products on ``n`` threads (the results are the same bits at
+    every ``n``).
 
     >>> import tinygrad_rnn as tg
     >>> previous = tg.get_num_threads()
@@ -58,25 +75,50 @@ def set_num_threads(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     _state["requested"] = n
-    _apply()
 
 
-def _apply() -> None:
-    """Set every BLAS and OpenMP pool loaded now, and Numba's if started, to the setting."""
-    n = get_num_threads()
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """The pool of ``workers`` threads, made again when the setting has changed or the
+    process is a fork of the one that made it (whose threads a fork does not copy)."""
+    if (_state["workers"], _state["pid"]) != (workers, os.getpid()):
+        if _state["pool"] is not None and _state["pid"] == os.getpid():
+            _state["pool"].shutdown(wait=True)
+        _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="tinygrad_rnn")
+        _state["workers"], _state["pid"] = workers, os.getpid()
+    return _state["pool"]
+
+
+def run_tiles(tiles: list) -> None:
+    """Call every function of ``tiles`` (no arguments, no result) once, on up to
+    ``get_num_threads()`` threads, the calling thread included; return when all are done."""
+    threads = min(get_num_threads(), len(tiles))
+    remaining = iter(tiles)   # NOTE: next() on a list iterator is atomic under the GIL
+
+    def work():
+        for tile in remaining:
+            tile()
+
+    if threads <= 1:
+        work()
         return
-    for library in ThreadpoolController().lib_controllers:
-        if library.user_api in ("blas", "openmp"):
-            library.set_num_threads(n)
-    import numba
-    from numba.np.ufunc import parallel
-
-    if parallel._is_initialized:  # NOTE: starting Numba's pool only to size it would load OpenMP
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    helpers = [_pool(threads - 1).submit(work) for _ in range(threads - 1)]
+    work()
+    for helper in helpers:
+        helper.result()
 
 
-if os.environ.get(ENVIRONMENT, "").strip():  # an explicit request governs from the start
-    _apply()
+def blas_on_one_thread() -> None:
+    """Set NumPy's BLAS to one thread if it is not (the first time: every BLAS loaded, by
+    threadpoolctl when installed)."""
+    from .blas import numpy_blas_threads, set_numpy_blas_threads
+
+    if not _state["blas_checked"]:
+        _state["blas_checked"] = True
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            pass
+        else:
+            threadpool_limits(1, user_api="blas")
+    if numpy_blas_threads() != 1:
+        set_numpy_blas_threads(1)

@@ -13,7 +13,12 @@ A cell is one time step of a recurrence. It subclasses :class:`RecurrentCell` an
   the step's output (N, output_size) and ``new_state`` a tuple like ``state``. Written with
   engine ops, so autograd derives the backward;
 * optionally ``sequence(self, x, state, lengths, reverse) -> (output, final_state)``: the
-  whole sequence at once, for speed (see "A whole-sequence path" below).
+  whole sequence at once, for speed (see "A whole-sequence path" below);
+* optionally ``fused_step(self, x, state) -> (h, new_state)``: what ``step`` computes, as
+  one graph node, for a cell called step by step (``cell(x, hx)``). A cell whose
+  ``sequence`` is a :class:`~tinygrad_rnn.nn.fused.FusedRecurrence` writes it as
+  ``return run_step(Subclass, self, x, state, **options)``
+  (:func:`tinygrad_rnn.nn.cell_step.run_step`); without it, ``step`` runs op by op.
 
 Everything else (stacking, both directions, ``lengths``, ``batch_first``, dropout between
 layers, PyTorch's state-dict names) is the recurrent layer's job, not the cell's. The layer
@@ -152,10 +157,13 @@ class RecurrentCell(Module):
     Calling a cell runs one step with PyTorch's single-step API: ``cell(x, hx=None)``
     returns the new state (a tensor when the cell has one state, else a tuple), with ``hx``
     defaulting to zeros; ``x`` may be batched (N, input_size) or unbatched (input_size,).
+    The step is the cell's ``fused_step`` when it has one (one graph node per step, see
+    :mod:`tinygrad_rnn.nn.cell_step`), else its ``step``.
     """
 
     state_names: tuple[str, ...] = ("h",)
     sequence = None
+    fused_step = None
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  dtype=np.float32):
@@ -188,11 +196,13 @@ class RecurrentCell(Module):
     def step(self, x: Tensor, state: tuple[Tensor, ...]) -> tuple[Tensor, tuple[Tensor, ...]]:
         raise NotImplementedError
 
-    def check_sequence(self, x: Tensor, state: tuple[Tensor, ...], lengths=None) -> None:
+    def check_sequence(self, x: Tensor, state: tuple[Tensor, ...], lengths=None,
+                       where: str | None = None) -> None:
         """Raise a ValueError (TypeError for a dtype) naming the argument unless ``x`` is
         (T, N, input_size) with T, N >= 1, ``state`` holds one (N, size) tensor per state
-        name and ``lengths`` is None or N integers in [1, T]; all of the cell's dtype."""
-        name = f"{type(self).__name__}.sequence"
+        name and ``lengths`` is None or N integers in [1, T]; all of the cell's dtype. The
+        message starts with ``where`` (default: ``CellName.sequence``)."""
+        name = where or f"{type(self).__name__}.sequence"
         if not isinstance(state, (tuple, list)):
             raise TypeError(f"{name}: state must be a tuple of tensors {self.state_names}, "
                             f"got {type(state).__name__}")
@@ -251,7 +261,7 @@ class RecurrentCell(Module):
         else:
             state = (hx,) if isinstance(hx, Tensor) else tuple(hx)
             state = state if batched else tuple(s.reshape(1, -1) for s in state)
-        _, state = self.step(x, state)
+        _, state = (self.fused_step or self.step)(x, state)
         state = state if batched else tuple(s.reshape(-1) for s in state)
         return state[0] if len(state) == 1 else state
 

@@ -29,8 +29,10 @@ form multiplies part of ``W_hh`` by ``r ⊙ h``) overrides :meth:`hidden_weight_
 Every array reaches the loop C-contiguous (a copy only when it is not), whatever the layout
 of the tensors given, so a Fortran-ordered or strided state, input, weight or upstream
 gradient gives bit for bit the result of a contiguous one. The time loops' per-step
-products go through ``_kernels.products``: NumPy's BLAS, as every other product, under the
-thread setting of ``_kernels.threads``. ``lengths`` is always an int64 array (T for every
+products go through ``_kernels.products.step_product`` (NumPy's BLAS on one thread, see
+``_kernels.threads``); the large products here through ``_kernels.products.matmul``
+(tinygrad_rnn's threads, the same bits at every thread count), and so should a subclass's.
+``lengths`` is always an int64 array (T for every
 sequence when none is given); a step ``t >= lengths[n]`` must leave sequence n's state
 unchanged and output zero. ``reverse`` runs from step T - 1 down to 0.
 
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.products import matmul
 from ..function import Function
 from ..tensor import Tensor
 
@@ -65,20 +68,26 @@ class FusedRecurrence(Function):
     def hidden_weight_gradient(cls, dgh, h_prev, saved, **options):
         """dW_hh = Σ_t dghᵀ_t h_{t-1}: one product over all T·N rows."""
         rows = dgh.reshape(-1, dgh.shape[-1])
-        return rows.T @ h_prev.reshape(rows.shape[0], -1)
+        return matmul(rows.T, h_prev.reshape(rows.shape[0], -1))
 
-    @classmethod
-    def run(cls, cell, x, state, lengths=None, reverse=False, **options):
-        """Check the arguments against ``cell`` (:meth:`RecurrentCell.check_sequence`), then
-        apply to its weights (zero constants for its biases when it has none); return
-        ``(output, final_state)`` as the cell contract's ``sequence`` does."""
-        cell.check_sequence(x, state, lengths)
+    @staticmethod
+    def parameters(cell) -> tuple:
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of ``cell``, with zero constants for
+        the biases when it has none."""
         if cell.bias_ih is None:
             b_ih = b_hh = Tensor(np.zeros(cell.weight_ih.shape[0], cell.dtype))
         else:
             b_ih, b_hh = cell.bias_ih, cell.bias_hh
-        output, *finals = cls.apply(x, cell.weight_ih, cell.weight_hh, b_ih, b_hh, *state,
-                                    lengths=lengths, reverse=reverse, **options)
+        return cell.weight_ih, cell.weight_hh, b_ih, b_hh
+
+    @classmethod
+    def run(cls, cell, x, state, lengths=None, reverse=False, **options):
+        """Check the arguments against ``cell`` (:meth:`RecurrentCell.check_sequence`), then
+        apply to its weights (:meth:`parameters`); return ``(output, final_state)`` as the
+        cell contract's ``sequence`` does."""
+        cell.check_sequence(x, state, lengths)
+        output, *finals = cls.apply(x, *cls.parameters(cell), *state, lengths=lengths,
+                                    reverse=reverse, **options)
         return output, tuple(finals)
 
     @classmethod
@@ -88,7 +97,7 @@ class FusedRecurrence(Function):
         T, N, _ = x.shape
         lengths = np.full(N, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
         # The input projection for all T·N rows as one matrix product.
-        xp = (x.reshape(T * N, -1) @ w_ih.T).reshape(T, N, -1)
+        xp = matmul(x.reshape(T * N, -1), w_ih.T).reshape(T, N, -1)
         xp += b_ih
         output, finals, h_prev, saved = cls.recurrence_forward(xp, w_hh, b_hh, tuple(states),
                                                                lengths, reverse, **options)
@@ -106,8 +115,8 @@ class FusedRecurrence(Function):
         T, N, I = x.shape
         rows = dxp.reshape(T * N, -1)
         needs = ctx.needs_input_grad
-        dx = (rows @ w_ih).reshape(T, N, I) if needs[0] else None
-        dw_ih = rows.T @ x.reshape(T * N, I) if needs[1] else None
+        dx = matmul(rows, w_ih).reshape(T, N, I) if needs[0] else None
+        dw_ih = matmul(rows.T, x.reshape(T * N, I)) if needs[1] else None
         dw_hh = cls.hidden_weight_gradient(dgh, h_prev, saved, **options) if needs[2] else None
         db_ih = rows.sum(axis=0) if needs[3] else None
         db_hh = dgh.reshape(T * N, -1).sum(axis=0) if needs[4] else None

@@ -4,8 +4,8 @@ A module finds its parameters and sub-modules by attribute assignment: ``self.we
 Parameter(...)`` registers a parameter, ``self.encoder = Linear(...)`` a sub-module, each in
 an ordered dict. Every walk over the tree (``named_parameters``, ``state_dict``, ``train``)
 follows that registration order, and asks each child through its own methods, so a
-subclass that overrides ``named_parameters`` renames its entries in its parents' walks and
-in every state dict too.
+subclass that overrides ``named_parameters`` (taking ``prefix``, ``recurse`` and
+``remove_duplicate``) renames its entries in its parents' walks and in every state dict too.
 """
 
 from __future__ import annotations
@@ -44,6 +44,16 @@ IncompatibleKeys.__doc__ = ("What ``load_state_dict`` left out: names the state 
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
+
+
+def unique_parameters(pairs) -> Iterator[tuple[str, Parameter]]:
+    """The ``(name, parameter)`` pairs whose parameter was not met before: each once, under
+    its first name."""
+    seen = set()
+    for name, param in pairs:
+        if id(param) not in seen:
+            seen.add(id(param))
+            yield name, param
 
 
 def _check_name(owner: str, name) -> None:
@@ -97,9 +107,11 @@ class Module:
         registered = name in parameters or name in modules
         if not registered and not replace_attribute and hasattr(self, name):
             raise KeyError(f"{type(self).__name__}.{owner}: attribute {name!r} already exists")
-        parameters.pop(name, None)
-        modules.pop(name, None)
-        (parameters if kind is Parameter else modules)[name] = value
+        # NOTE: a name re-registered in its own registry keeps its place (PyTorch's order:
+        # ``decoder.weight = encoder.weight`` leaves decoder.weight before decoder.bias).
+        registry, other = (parameters, modules) if kind is Parameter else (modules, parameters)
+        other.pop(name, None)
+        registry[name] = value
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a Parameter, or None) under ``name``."""
@@ -151,16 +163,15 @@ class Module:
 
     # ------------------------------------------------------------ walking the tree
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` pairs: this module's own in registration order, then
         each child's (asked through the child's own ``named_parameters``). A parameter
-        shared by several modules appears once, under its first name."""
-        seen = set()
-        for name, param in self._named_parameters_with_repeats(prefix, recurse):
-            if id(param) not in seen:
-                seen.add(id(param))
-                yield name, param
+        shared by several modules (tied weights, or one module registered twice) appears
+        once, under its first name; with ``remove_duplicate=False``, under every name, as
+        the state dict lists it (PyTorch's ``remove_duplicate``)."""
+        pairs = self._named_parameters_with_repeats(prefix, recurse)
+        return unique_parameters(pairs) if remove_duplicate else pairs
 
     def _named_parameters_with_repeats(self, prefix, recurse):
         for name, param in self._parameters.items():
@@ -169,7 +180,8 @@ class Module:
         if recurse:
             for name, child in self._modules.items():
                 if child is not None:
-                    yield from child.named_parameters(_join(prefix, name))
+                    yield from child.named_parameters(_join(prefix, name),
+                                                      remove_duplicate=False)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """The parameters of ``named_parameters``, without their names."""
@@ -252,8 +264,15 @@ class Module:
     # ------------------------------------------------------------ state dict
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Dotted name → a copy of the parameter's array, in ``named_parameters`` order."""
-        return {name: param.data.copy() for name, param in self.named_parameters()}
+        """Dotted name → a copy of the parameter's array, under every name of
+        ``named_parameters(remove_duplicate=False)`` in its order, as PyTorch's: a shared
+        (tied) parameter is copied once, and each of its names holds that one array."""
+        state, copies = {}, {}
+        for name, param in self.named_parameters(remove_duplicate=False):
+            if id(param) not in copies:
+                copies[id(param)] = param.data.copy()
+            state[name] = copies[id(param)]
+        return state
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy arrays from ``state_dict`` (name → array or Tensor) into the parameters.
@@ -271,7 +290,7 @@ class Module:
         if not hasattr(state_dict, "items"):
             raise TypeError(f"{owner}: expected a mapping of names to arrays, "
                             f"got {type(state_dict).__name__}")
-        params = dict(self.named_parameters())
+        params = dict(self.named_parameters(remove_duplicate=False))   # tied: every name
         missing = [name for name in params if name not in state_dict]
         unexpected = [name for name in state_dict if name not in params]
         problems = []

@@ -20,7 +20,7 @@ from .. import ops, plugins
 from ..tensor import Tensor, as_tensor
 from .cell import (RecurrentCell, check_declarations, check_lengths, check_step_result,
                    checked_step)
-from .module import Module, ModuleList
+from .module import Module, ModuleList, unique_parameters
 from .utils.rnn import PackedSequence, run_packed
 
 STEPWISE_ENV = "TINYGRAD_RNN_STEPWISE"
@@ -192,15 +192,17 @@ class Recurrent(Module):
         """Every cell, layer-major then direction: the order of the state tensors."""
         return [cell for layer in self.layers for cell in layer.cells]
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True):
         """PyTorch's names, in PyTorch's order: ``weight_ih_l{k}``, ``weight_hh_l{k}``,
         ``bias_ih_l{k}``, ``bias_hh_l{k}`` (and a cell's own extras), with ``_reverse`` added
-        for the reverse direction."""
+        for the reverse direction. ``remove_duplicate`` as :meth:`Module.named_parameters`."""
         prefix = f"{prefix}." if prefix else ""
-        for k, layer in enumerate(self.layers):
-            for direction, cell in enumerate(layer.cells):
-                for name, parameter in cell.named_parameters():
-                    yield f"{prefix}{name}_l{k}{_DIRECTION_SUFFIXES[direction]}", parameter
+        pairs = ((f"{prefix}{name}_l{k}{_DIRECTION_SUFFIXES[direction]}", parameter)
+                 for k, layer in enumerate(self.layers)
+                 for direction, cell in enumerate(layer.cells)
+                 for name, parameter in cell.named_parameters(remove_duplicate=False))
+        return unique_parameters(pairs) if remove_duplicate else pairs
 
     def __getattr__(self, name):
         """``layer.weight_ih_l0`` and the like, as on a PyTorch recurrent layer."""

@@ -2,10 +2,13 @@
 
 For C = A @ B with upstream gradient G: dA = G @ Bᵀ and dB = Aᵀ @ G, each summed over the
 batch axes that were broadcast. A 1-D A is treated as a row (1, k), a 1-D B as a column.
+Every product goes through ``_kernels.products.matmul``: tinygrad_rnn's threads, and the
+same bits at every thread count.
 """
 
 import numpy as np
 
+from .._kernels.products import matmul as product
 from ..function import Function
 from ..tensor import Tensor, as_tensor
 from ._common import broadcast_shapes, unbroadcast
@@ -15,7 +18,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a @ b
+        return product(a, b)
 
     @staticmethod
     def backward(ctx, gy):
@@ -29,13 +32,17 @@ class MatMul(Function):
             g = g[..., None, :]
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
-        if ctx.needs_input_grad[1] and a.ndim == b.ndim == 2 and not b.flags.c_contiguous:
-            # NOTE: b is a view such as W.T in x @ W.T: dB computed as (Gᵀ A)ᵀ has b's layout,
-            # so W's gradient comes back contiguous and adds into W.grad several times faster.
-            gb = (gy.T @ a).T
+            ga = unbroadcast(product(g, b2.swapaxes(-1, -2)), a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1] and a2.ndim >= 2 and b.ndim == 2:
+            # A stack of matrices by one matrix: dB sums Aᵀ G over the stack, one product
+            # of all rows. NOTE: b is often a view such as W.T in x @ W.T: dB computed as
+            # (Gᵀ A)ᵀ has b's layout, so W's gradient comes back contiguous and adds into
+            # W.grad several times faster.
+            rows, g_rows = a2.reshape(-1, a2.shape[-1]), g.reshape(-1, g.shape[-1])
+            gb = (product(g_rows.T, rows).T if not b.flags.c_contiguous
+                  else product(rows.T, g_rows))
         elif ctx.needs_input_grad[1]:
-            gb = unbroadcast(a2.swapaxes(-1, -2) @ g, b2.shape).reshape(b.shape)
+            gb = unbroadcast(product(a2.swapaxes(-1, -2), g), b2.shape).reshape(b.shape)
         return ga, gb
 
 

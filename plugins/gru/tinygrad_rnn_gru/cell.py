@@ -6,6 +6,7 @@ import numpy as np
 
 from tinygrad_rnn import ops
 from tinygrad_rnn.nn.cell import RecurrentCell
+from tinygrad_rnn.nn.cell_step import run_step
 
 from .fused import GRUSequence
 
@@ -110,6 +111,10 @@ class GRUCell(RecurrentCell):
         """All steps at once through the fused kernels (see ``kernels.py``)."""
         return GRUSequence.run(self, x, state, lengths, reverse,
                                reset_after=self.reset == "after")
+
+    def fused_step(self, x, state):
+        """One step as one graph node through the fused kernels (``tinygrad_rnn.nn.cell_step``)."""
+        return run_step(GRUSequence, self, x, state, reset_after=self.reset == "after")
 
     @staticmethod
     def _affine(v, W, b):

@@ -3,6 +3,7 @@ the time loop from the kernels in ``kernels.py``."""
 
 import numpy as np
 
+from tinygrad_rnn._kernels.products import matmul
 from tinygrad_rnn.nn.fused import FusedRecurrence
 
 from . import kernels
@@ -35,4 +36,4 @@ class GRUSequence(FusedRecurrence):
         gates, H = saved[0], h_prev.shape[-1]
         rows, h_rows = dgh.reshape(-1, 3 * H), h_prev.reshape(-1, H)
         rh_rows = gates[..., :H].reshape(-1, H) * h_rows
-        return np.concatenate([rows[:, :2 * H].T @ h_rows, rows[:, 2 * H:].T @ rh_rows])
+        return np.concatenate([matmul(rows[:, :2 * H].T, h_rows), matmul(rows[:, 2 * H:].T, rh_rows)])

@@ -6,6 +6,7 @@ import numpy as np
 
 from tinygrad_rnn import ops
 from tinygrad_rnn.nn.cell import RecurrentCell
+from tinygrad_rnn.nn.cell_step import run_step
 
 from .fused import LSTMSequence
 
@@ -80,7 +81,8 @@ class LSTMCell(RecurrentCell):
         extra = {"weight_hr": (self.proj_size, hidden_size)} if self.proj_size else {}
         self.create_parameters(4, **extra)
         if self.proj_size:
-            self.sequence = None  # NOTE: the fused kernel has no projection; step by step
+            # NOTE: the fused kernel has no projection; step by step
+            self.sequence = self.fused_step = None
 
     @property
     def state_sizes(self) -> tuple[int, int]:
@@ -106,6 +108,10 @@ class LSTMCell(RecurrentCell):
     def sequence(self, x, state, lengths=None, reverse=False):
         """All steps at once through the fused kernels (see ``kernels.py``)."""
         return LSTMSequence.run(self, x, state, lengths, reverse)
+
+    def fused_step(self, x, state):
+        """One step as one graph node through the fused kernels (``tinygrad_rnn.nn.cell_step``)."""
+        return run_step(LSTMSequence, self, x, state)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + (f", proj_size={self.proj_size}" if self.proj_size else "")

@@ -6,6 +6,7 @@ import numpy as np
 
 from tinygrad_rnn import ops
 from tinygrad_rnn.nn.cell import RecurrentCell
+from tinygrad_rnn.nn.cell_step import run_step
 
 from .fused import RNNSequence
 
@@ -77,6 +78,10 @@ class ElmanCell(RecurrentCell):
     def sequence(self, x, state, lengths=None, reverse=False):
         """All steps at once through the fused kernels (see ``kernels.py``)."""
         return RNNSequence.run(self, x, state, lengths, reverse, relu=self.nonlinearity == "relu")
+
+    def fused_step(self, x, state):
+        """One step as one graph node through the fused kernels (``tinygrad_rnn.nn.cell_step``)."""
+        return run_step(RNNSequence, self, x, state, relu=self.nonlinearity == "relu")
 
     def extra_repr(self) -> str:
         extra = "" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}"
