@@ -36,4 +36,5 @@ class GRUSequence(FusedRecurrence):
         gates, H = saved[0], h_prev.shape[-1]
         rows, h_rows = dgh.reshape(-1, 3 * H), h_prev.reshape(-1, H)
         rh_rows = gates[..., :H].reshape(-1, H) * h_rows
-        return np.concatenate([matmul(rows[:, :2 * H].T, h_rows), matmul(rows[:, 2 * H:].T, rh_rows)])
+        return np.concatenate([matmul(rows[:, :2 * H].T, h_rows),
+                               matmul(rows[:, 2 * H:].T, rh_rows)])
