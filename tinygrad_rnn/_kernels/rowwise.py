@@ -6,7 +6,7 @@ entries are at most ``shift`` (what the softmax family needs: the shift is the r
 maximum, or the entries are log-probabilities and the shift is 0). In float64 it is libm's
 exp, exact to IEEE rounding, which the float64 gradient checks rely on. A call of libm per
 element keeps a loop scalar, so in float32 it is instead Cephes' ``expf``, made only of
-multiplications, additions, ``floor`` and integer shifts, which LLVM vectorises::
+multiplications, additions, conversions and integer shifts, which LLVM vectorises::
 
     v = x - shift,  k = floor(v log2(e) + 1/2),  r = v - k ln 2        (1)
     e^r ≈ 1 + r + r² P(r),   |r| ≤ ln(2)/2                               (2)
@@ -21,7 +21,9 @@ bits of a float through an array view is what lets the step vectorise.
 
 ``row_sum(a)`` sums a row in float64, in 16 interleaved partial sums: a fixed order (the
 same result in every run), which a loop vectorises without reassociating floating-point
-additions (a single running sum cannot vectorise under IEEE arithmetic).
+additions (a single running sum cannot vectorise under IEEE arithmetic). ``row_max(a)``
+takes the maximum the same way. It skips a NaN after the first entry; the softmax family
+needs no more, since such a row's exps then hold the NaN and so does everything after.
 
 As plain Python (``NUMBA_DISABLE_JIT=1``) the same functions run element by element.
 """
@@ -36,8 +38,8 @@ _LOWEST = _f(-87.33654)   # ln of the smallest normal float32
 _P = (_f(1.9875691500e-4), _f(1.3981999507e-3), _f(8.3334519073e-3), _f(4.1665795894e-2),
       _f(1.6666665459e-1), _f(5.0000001201e-1))
 _P0, _P1, _P2, _P3, _P4, _P5 = _P
-_HALF, _ONE, _ZERO = _f(0.5), _f(1.0), _f(0.0)
-_BIAS, _MANTISSA_BITS = np.int32(127), np.int32(23)
+_HALF_PLUS_128, _ONE, _ZERO = _f(128.5), _f(1.0), _f(0.0)
+_128, _BIAS, _TWO_TO_23 = _f(128.0), _f(127.0), _f(2.0 ** 23)
 LANES = 16
 
 
@@ -48,10 +50,13 @@ def exp_shifted_f32(x, shift, out, bits):
     for c in range(n):
         v = x[c] - shift
         clamped = v if v > _LOWEST else _LOWEST   # NOTE: also a NaN, so that k is a number
-        k = np.floor(clamped * _LOG2E + _HALF)                                # (1)
+        # NOTE: floor(y) as the truncation of y + 128 > 0 (y >= -126 here), and the bits of
+        # 2^k as the float (k + 127) 2^23 made an int32: np.floor, and integer arithmetic
+        # (which Numba widens to int64), would keep the loop from vectorising well.
+        k = np.float32(np.int32(clamped * _LOG2E + _HALF_PLUS_128)) - _128   # (1)
         r = (v - k * _LN2_HIGH) - k * _LN2_LOW
         p = (((((_P0 * r + _P1) * r + _P2) * r + _P3) * r + _P4) * r + _P5) * (r * r) + r + _ONE
-        bits[c] = (np.int32(k) + _BIAS) << _MANTISSA_BITS                     # (3)
+        bits[c] = np.int32((k + _BIAS) * _TWO_TO_23)                           # (3)
         out[c] = p                                                            # (2)
     power = bits.view(np.float32)
     for c in range(n):
@@ -97,3 +102,22 @@ def row_sum(a):
     for c in range(whole, n):
         total += a[c]
     return total
+
+
+@register_jitable
+def row_max(a):
+    """The largest entry of the non-empty 1-D ``a``, in ``LANES`` interleaved partial maxima
+    (a NaN after the first entry is skipped)."""
+    n = a.shape[0]
+    partial = np.full(LANES, a[0])
+    whole = n - n % LANES
+    for start in range(0, whole, LANES):
+        for lane in range(LANES):
+            v = a[start + lane]
+            partial[lane] = v if v > partial[lane] else partial[lane]
+    m = partial[0]
+    for lane in range(1, LANES):
+        m = partial[lane] if partial[lane] > m else m
+    for c in range(whole, n):
+        m = a[c] if a[c] > m else m
+    return m

@@ -13,8 +13,8 @@ Backward, with upstream gy for a row and the forward's output y:
     log_softmax: gx_i = gy_i - exp(y_i) * sum_j gy_j
 
 Each row is read from memory once: its maximum, its exps (into a scratch row, which stays
-in the cache) and its sum, then the output. The exps and sums are ``rowwise``'s: libm's exp
-in float64, a vectorised one in float32; sums in float64.
+in the cache) and its sum, then the output. The maxima, exps and sums are ``rowwise``'s:
+libm's exp in float64, a vectorised one in float32; sums in float64.
 
 Infinities and NaN follow PyTorch. A row whose maximum is +inf or -inf would give
 inf - inf = NaN in x - m: the softmax family (and cross-entropy) keeps that NaN, as
@@ -28,7 +28,7 @@ import numpy as np
 
 from . import _checks
 from ._jit import kernel
-from .rowwise import exp_shifted, row_sum
+from .rowwise import exp_shifted, row_max, row_sum
 
 
 @kernel
@@ -38,9 +38,7 @@ def _shift_and_log_sum(x, shift, log_sum, infinite_max_to_zero, exps, bits):
     rows, cols = x.shape
     zero = np.zeros(1, x.dtype)[0]
     for r in range(rows):
-        m = x[r, 0]
-        for c in range(1, cols):
-            m = max(m, x[r, c])
+        m = row_max(x[r])
         if infinite_max_to_zero and np.isinf(m):
             # NOTE: logsumexp's rule for a row with an infinite maximum, see above; exp_shifted
             # takes no entry above the shift, so this rare row is summed by libm's exp.
