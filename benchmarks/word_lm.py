@@ -100,7 +100,7 @@ def training_step(lib, shape: dict):
         lib.nn.utils.clip_grad_norm_(model.parameters(), shape["clip"])
         optimizer.step()
         hidden[0] = state
-        return loss
+        return loss.item()
 
     return step
 

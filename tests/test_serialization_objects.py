@@ -9,6 +9,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import safetensors.numpy
 
 import tinygrad_rnn as tg
@@ -295,3 +297,25 @@ def test_a_text_file_object_is_refused_clearly(path):
     save(nn.Linear(2, 1), path)
     with open(path, encoding="latin-1") as text, pytest.raises(TypeError, match="binary mode"):
         load(text)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False) | st.sampled_from(
+        ["list", "tuple", "dict", "array", "tensor", "object", "float", "scalar", "dtype", "inf",
+         "f4", "O", "tinygrad_rnn.nn.layers:Linear", "_parameters", "_modules", "training"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["list", "tuple", "dict", "array", "tensor", "object", "float", "scalar",
+                         "dtype", "root", "tensors", "objects", "class", "state", "parameter",
+                         "requires_grad"]), children, max_size=3),
+    max_leaves=12)
+
+
+@settings(deadline=None, max_examples=150)
+@given(tree=JSON | st.fixed_dictionaries({"root": JSON, "tensors": JSON, "objects": JSON}))
+def test_any_object_description_loads_or_is_a_checkpoint_error(tmp_path_factory, tree):
+    path = tmp_path_factory.mktemp("hostile") / "model.safetensors"
+    write_object(path, tree, {"a": np.arange(3.0)})
+    try:
+        load(path)
+    except CheckpointError as error:
+        assert str(error).startswith(f"{path}: ")

@@ -17,7 +17,7 @@ PyTorch's ways work too. ``save(model.state_dict(), path)`` writes the state dic
 ``model.load_state_dict(load(path))`` reads it back (a :class:`Checkpoint` is a mapping of
 the model's names to arrays). ``save(model, f)`` stores the whole module tree and
 ``load(f)`` returns it rebuilt, without pickle: the tree is JSON in the header
-(``tinygrad_rnn.object``, see :mod:`tinygrad_rnn._object_tree`), the arrays are the
+(``tinygrad_rnn.object``, described in ``tinygrad_rnn/_object_tree.py``), the arrays are the
 model's, under their state-dict names. The same holds for an array, a tensor, or dicts,
 lists and tuples of them and of numbers and strings (``{"model": model.state_dict(),
 "epoch": 3}``). Loading rebuilds the classes of tinygrad_rnn and of its registered
@@ -503,7 +503,7 @@ def _load_object(path: str, tree: str, arrays: dict[str, np.ndarray], trust_defi
     except _object_tree.UntrustedClass as error:
         raise UntrustedClassError(f"{path}: {error}") from None
     except (KeyError, ValueError, TypeError, AttributeError, IndexError, RuntimeError,
-            RecursionError) as error:
+            OverflowError, RecursionError) as error:
         raise CheckpointError(f"{path}: the saved object is malformed "
                               f"({type(error).__name__}: {error})") from None
 
