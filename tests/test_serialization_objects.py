@@ -319,3 +319,9 @@ def test_any_object_description_loads_or_is_a_checkpoint_error(tmp_path_factory,
         load(path)
     except CheckpointError as error:
         assert str(error).startswith(f"{path}: ")
+
+
+def test_save_of_an_object_takes_nothing_beside_it(path):
+    with pytest.raises(TypeError, match=r"save\(obj, f\) stores obj alone; to save more, put it"):
+        save(nn.Linear(2, 1), path, metadata={"epoch": 3})
+    assert not path.exists()

@@ -265,19 +265,19 @@ def save(obj, f=None, optimizer=None, metadata: dict | None = None, *, model=Non
     else:
         if f is None or not (isinstance(f, (str, os.PathLike)) or _is_file(f)):
             raise TypeError(f"save: save(obj, f) needs f, a path or a binary file, got {f!r}")
-        if optimizer is not None or model is not None or tensors is not None:
-            raise TypeError("save: save(obj, f) stores obj alone; to save a model and an "
-                            "optimizer together, use save(path, model=..., optimizer=...) or "
-                            "save({'model': model, 'optimizer': optimizer.state_dict()}, f)")
-        _save_object(obj, f, metadata)
+        if any(part is not None for part in (optimizer, metadata, model, tensors)):
+            raise TypeError("save: save(obj, f) stores obj alone; to save more, put it in obj: "
+                            "save({'model': model, 'optimizer': optimizer.state_dict(), "
+                            "'epoch': 3}, f)")
+        _save_object(obj, f)
 
 
-def _save_object(obj, f, metadata) -> None:
+def _save_object(obj, f) -> None:
     """``obj`` as the header's ``tinygrad_rnn.object``; a module's parameters under its
     state-dict names, so that the file is also its checkpoint."""
     named = dict(obj.named_parameters()) if isinstance(obj, Module) else {}
     tree, arrays = _object_tree.encode(obj, {id(p): name for name, p in named.items()})
-    _write(f, arrays, list(named), {_KEY + "object": _dumps(tree)}, metadata)
+    _write(f, arrays, list(named), {_KEY + "object": _dumps(tree)}, None)
 
 
 def _save_checkpoint(path, model, optimizer, metadata, tensors) -> None:
