@@ -111,11 +111,29 @@ def test_tinygrad_rnns_own_modules_and_plugin_cells_load_by_themselves(make):
     assert_same_module(module, round_trip(module))
 
 
-@pytest.mark.parametrize("layer", [nn.LSTM(3, 4, 2), nn.GRU(3, 4, bidirectional=True)],
-                         ids=["lstm", "gru-bi"])
+@pytest.mark.parametrize("layer", [nn.LSTM(3, 4, 2), nn.GRU(3, 4, bidirectional=True),
+                                   nn.Recurrent("mgu", 3, 4)], ids=["lstm", "gru-bi", "mgu"])
 def test_a_rebuilt_recurrent_layer_computes_the_same(layer):
     x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
     np.testing.assert_array_equal(round_trip(layer)(x)[0].numpy(), layer(x)[0].numpy())
+
+
+def test_a_cell_registered_in_this_process_loads_by_itself():
+    from tinygrad_rnn import plugins
+    from tinygrad_rnn.nn.rnn import builtin
+    from tinygrad_rnn.nn.recurrent import resolve_cell
+
+    class Doubled(resolve_cell(builtin("rnn"))):
+        pass
+
+    plugins.register("doubled-for-save", Doubled)
+    try:
+        layer = nn.Recurrent("doubled-for-save", 3, 4)
+        assert type(round_trip(layer).cells[0]) is Doubled
+    finally:
+        plugins.unregister("doubled-for-save")
+    with pytest.raises(UntrustedClassError, match="Doubled"):
+        round_trip(layer)
 
 
 @pytest.mark.parametrize("array", [np.arange(6, dtype=np.int32).reshape(2, 3), np.float64(2.5) *
@@ -269,7 +287,8 @@ def test_a_file_naming_any_other_callable_is_refused_and_nothing_is_imported(pat
 ])
 def test_a_malformed_object_is_a_checkpoint_error_naming_the_file(path, tree, message):
     write_object(path, tree)
-    with pytest.raises(CheckpointError, match=rf"^{path}: the saved object is malformed.*{message}"):
+    with pytest.raises(CheckpointError,
+                       match=rf"^{path}: the saved object is malformed.*{message}"):
         load(path)
 
 

@@ -28,9 +28,10 @@ attribute.
 **Which classes load.** A file names classes, so it could name any; only these are rebuilt:
 
 - the modules of ``tinygrad_rnn`` itself (its own code, from its modules already imported);
-- the cells and wrappers of the registered plugins: code the user installed, which
-  ``nn.LSTM(...)`` runs anyway, found through the plugin registry (so a disabled plugin
-  stays disabled), never by importing a module the file names;
+- the cells and wrappers of the registered plugins (installed distributions' entry points,
+  and classes handed to ``plugins.register`` in this process): code the user installed or
+  wrote, which ``nn.LSTM(...)`` runs anyway, found through the plugin registry (so a
+  disabled plugin stays disabled), never by importing a module the file names;
 - the classes on the allow-list (:func:`add_safe_globals`, :func:`safe_globals`), which
   the user has imported and vouches for;
 - with ``weights_only=False`` (PyTorch's way of saying "I trust this file"), also any
@@ -108,7 +109,7 @@ class _Encoder:
         self.array_names = dict(array_names)   # id(tensor) -> the name its array gets
         self.arrays: dict[str, np.ndarray] = {}
         self.tensors, self.objects = [], []
-        self.rows: dict[int, tuple[str, int]] = {}
+        self.rows: dict[int, int] = {}   # id(tensor or object) -> its row
         self.kept = []   # NOTE: what ``rows`` refers to by id stays alive while encoding
 
     def value(self, value, where: str):
@@ -116,7 +117,7 @@ class _Encoder:
             return value
         if type(value) is float:
             return value if math.isfinite(value) else {"float": repr(value)}
-        if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+        if type(value) in (list, tuple):
             return {type(value).__name__: [self.value(v, f"{where}[{i}]")
                                            for i, v in enumerate(value)]}
         if type(value) is dict:
@@ -152,16 +153,16 @@ class _Encoder:
 
     def _row(self, value, kind: str, where: str) -> int:
         if id(value) in self.rows:
-            return self.rows[id(value)][1]
+            return self.rows[id(value)]
         table = self.tensors if kind == "tensor" else self.objects
-        self.rows[id(value)] = (kind, len(table))
+        self.rows[id(value)] = len(table)
         self.kept.append(value)
         table.append(None)
         index = len(table) - 1
         if kind == "tensor":
-            table[index] = {"array": self._array(np.asarray(value), self.array_names.get(id(value))),
-                            "requires_grad": bool(value.requires_grad and value.is_leaf),
-                            "parameter": isinstance(value, Parameter)}
+            name = self._array(np.asarray(value), self.array_names.get(id(value)))
+            table[index] = {"array": name, "parameter": isinstance(value, Parameter),
+                            "requires_grad": bool(value.requires_grad and value.is_leaf)}
         else:
             cls = type(value)
             attributes = vars(value)
@@ -311,8 +312,8 @@ def _check_module(module: Module, name: str) -> None:
     state = vars(module)
     for registry, kind in (("_parameters", Parameter), ("_modules", Module)):
         entries = state.get(registry)
-        if not isinstance(entries, dict) or not all(
-                isinstance(k, str) and (v is None or isinstance(v, kind)) for k, v in entries.items()):
+        if not isinstance(entries, dict) or not all(isinstance(k, str) and (
+                v is None or isinstance(v, kind)) for k, v in entries.items()):
             raise ValueError(f"{name}.{registry} is not a dict of names to {kind.__name__}s")
     if not isinstance(state.get("training"), bool):
         raise ValueError(f"{name}.training is not a bool")

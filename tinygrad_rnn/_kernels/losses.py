@@ -105,7 +105,8 @@ def _normalizers(op, x, targets, normalizers):
         return np.zeros(x.shape[0], x.dtype), np.zeros(x.shape[0])
     shift, log_sum = normalizers
     for name, array, dtype in (("m", shift, x.dtype), ("log(s)", log_sum, np.dtype(np.float64))):
-        if not isinstance(array, np.ndarray) or array.dtype != dtype or not array.flags.c_contiguous:
+        if not (isinstance(array, np.ndarray) and array.dtype == dtype
+                and array.flags.c_contiguous):
             raise TypeError(f"{op}: normalizers' {name} must be a contiguous {dtype} array")
         _checks.same_shape(op, f"normalizers' {name}", array, "targets", targets.shape)
     return shift, log_sum
