@@ -6,6 +6,7 @@ import io
 import json
 import os
 import struct
+import sys
 
 import numpy as np
 import pytest
@@ -269,7 +270,17 @@ def write_object(path, tree, arrays=None):
 def test_a_file_naming_any_other_callable_is_refused_and_nothing_is_imported(path, name):
     write_object(path, {"root": {"object": 0}, "tensors": [],
                         "objects": [{"class": name, "state": {"dict": []}}]})
-    with pytest.raises(UntrustedClassError, match="not a tinygrad_rnn class"):
+    with pytest.raises(UntrustedClassError, match=f"^{path}: the file holds an object of class"):
+        load(path)
+    assert "tinygrad_rnn.__main__" not in sys.modules
+
+
+def test_a_tinygrad_rnn_class_whose_module_is_not_imported_asks_for_the_import(path):
+    write_object(path, {"root": {"object": 0}, "tensors": [], "objects": [
+        {"class": "tinygrad_rnn.not_imported_here:Model", "state": {"dict": []}}]})
+    with pytest.raises(UntrustedClassError, match=(
+            r"whose module is not imported \(loading imports nothing the file names\): if you "
+            r"trust the file, import tinygrad_rnn.not_imported_here first")):
         load(path)
 
 

@@ -235,6 +235,10 @@ def resolve_class(name: str, weights_only: bool) -> type:
         cls = next((c for c in _defined_modules() if class_name(c) == name), None)
     if cls is not None and class_name(cls) == name:
         return cls
+    if module.startswith(_PACKAGE + ".") and module not in sys.modules:
+        raise UntrustedClass(f"the file holds an object of class {module}.{qualname}, whose "
+                             f"module is not imported (loading imports nothing the file names): "
+                             f"if you trust the file, import {module} first")
     short = qualname.rpartition(".")[2] or name
     raise UntrustedClass(
         f"the file holds an object of class {module}.{qualname}, which is not a tinygrad_rnn "
