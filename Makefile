@@ -77,6 +77,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/recurrent_step.py
 	$(BIN)/python benchmarks/product_orientation.py
 	$(BIN)/python benchmarks/tasks.py
+	$(BIN)/python benchmarks/word_lm.py
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_teaching .coverage .hypothesis

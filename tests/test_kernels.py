@@ -4,13 +4,15 @@ float64, on C- and Fortran-ordered inputs, and returns the dtype it was given.
 Run with the JIT on and off (``NUMBA_DISABLE_JIT=1``): both paths must agree with the reference.
 """
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_rnn._kernels import activations, losses, scatter, softmax
+from tinygrad_rnn._kernels import activations, losses, rowwise, scatter, softmax
 from tinygrad_rnn.testing.strategies import floats_arrays
 
 import naive
@@ -317,3 +319,35 @@ def test_a_cached_kernel_is_recompiled_when_a_helper_it_inlines_changes(tmp_path
     assert run_with_helper_returning(1.5) == (1.5, True)    # compiled, cached
     assert run_with_helper_returning(1.5) == (1.5, False)   # loaded from the cache
     assert run_with_helper_returning(2.5) == (2.5, True)    # the helper changed: compiled again
+
+
+# ---------------------------------------------------------------- row building blocks
+
+def test_float32_exp_is_within_two_units_in_the_last_place_down_to_the_smallest_normal():
+    v = np.linspace(-87.33, 0.0, 200_001, dtype=np.float32)
+    out, bits = np.empty_like(v), np.empty(v.shape, np.int32)
+    rowwise.exp_shifted(v, np.float32(0.0), out, bits)
+    exact = np.exp(v.astype(np.float64))
+    ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(out - exact) / ulp) <= 2.0
+
+
+def test_float32_exp_is_zero_below_the_smallest_normal_and_keeps_nan():
+    v = np.array([-87.34, -100.0, -np.inf, np.nan, 0.0], np.float32)
+    out = np.empty_like(v)
+    rowwise.exp_shifted(v + np.float32(3.0), np.float32(3.0), out, np.empty(5, np.int32))
+    assert out[:3].tolist() == [0.0, 0.0, 0.0] and np.isnan(out[3]) and out[4] == 1.0
+
+
+def test_float64_exp_is_libms():
+    v = np.random.default_rng(0).uniform(-700, 0, 1000)
+    out = np.empty_like(v)
+    rowwise.exp_shifted(v + 2.5, 2.5, out, np.empty(0, np.int32))
+    assert np.array_equal(out, np.exp((v + 2.5) - 2.5))
+
+
+@settings(deadline=None)
+@given(floats_arrays(st.integers(0, 70).map(lambda n: (n,)), np.float32, -1e3, 1e3))
+def test_row_sum_is_the_sum_to_float64_rounding(a):
+    assert abs(rowwise.row_sum(a) - math.fsum(a.astype(np.float64))) <= 1e-12 * max(
+        1.0, math.fsum(np.abs(a.astype(np.float64))))

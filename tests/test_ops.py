@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_rnn as tg
+import tinygrad_rnn.nn.functional as F
 from tinygrad_rnn import Tensor
 from tinygrad_rnn.testing.ops import op_property_test
 from tinygrad_rnn.testing.strategies import (floats_arrays, index_expressions, matmul_shapes,
@@ -252,6 +253,42 @@ test_pow_array_base = op_property_test(left(operator.pow), left(operator.pow),
 test_matmul = op_property_test(operator.matmul, np.matmul, arity=2, shapes=matmul_shapes())
 
 
+@st.composite
+def linear_shapes(draw):
+    """(input (..., in), weight (out, in), bias (out,)) with 0 to 3 leading axes."""
+    leading = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3))
+    features, out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return leading + (features,), (out, features), (out,)
+
+
+test_linear = op_property_test(
+    F.linear, lambda x, w, b: np.einsum("...i,oi->...o", x, w) + b, arity=3,
+    shapes=linear_shapes())
+test_linear_without_bias = op_property_test(
+    F.linear, lambda x, w: np.einsum("...i,oi->...o", x, w), arity=2,
+    shapes=linear_shapes().map(lambda s: s[:2]))
+
+
+@pytest.mark.parametrize("product", [lambda x, w: x @ w.T, F.linear], ids=["matmul", "linear"])
+def test_a_product_with_leading_axes_never_builds_a_weight_gradient_per_batch(product):
+    # x (64, 1, 64) by W (256, 64): a weight gradient per step would be (64, 256, 64), 8 MB;
+    # folded, the backward needs arrays of about W's size (131 kB) and x's (32 kB).
+    import tracemalloc
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((64, 1, 64)), requires_grad=True)
+    w = Tensor(rng.standard_normal((256, 64)), requires_grad=True)
+    y = product(x, w)
+    g = rng.standard_normal(y.shape)
+    tracemalloc.start()
+    try:
+        y.backward(g)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000, f"the backward held {peak} bytes at its peak"
+    np.testing.assert_allclose(w.grad, g.reshape(64, 256).T @ x.data.reshape(64, 64), rtol=1e-10)
+
+
 @pytest.mark.parametrize("shape, view", [((5, 4), lambda w: w.T), ((4, 10), lambda w: w[:, ::2])],
                          ids=["transposed", "strided"])
 def test_matmul_by_a_view_of_a_weight_gives_both_gradients(shape, view):
@@ -410,6 +447,27 @@ test_logsumexp = op_property_test(tg.logsumexp, naive.logsumexp, min_dims=1, kwa
 test_cross_entropy = op_property_test(
     lambda x, **kw: tg.cross_entropy(classes_on_axis_1(x), **kw), naive.cross_entropy,
     min_dims=1, kwargs=cross_entropy_args)
+test_nll_loss_of_log_softmax = op_property_test(   # the fused way for 2-D and one row
+    lambda x, **kw: F.nll_loss(tg.log_softmax(classes_on_axis_1(x), min(x.ndim - 1, 1)), **kw),
+    naive.cross_entropy, min_dims=1, kwargs=cross_entropy_args)
+test_nll_loss_of_a_log_softmax_used_twice = op_property_test(
+    lambda x, **kw: F.nll_loss(lp := tg.log_softmax(x, -1), **kw) + (lp * lp).sum(),
+    lambda x, **kw: naive.cross_entropy(x, **kw) + (naive.log_softmax(x) ** 2).sum(),
+    min_dims=1, max_dims=2,
+    kwargs=lambda s: cross_entropy_args(s).map(lambda kw: {**kw, "reduction": "mean"}))
+
+
+def test_nll_loss_of_a_log_softmax_takes_the_cross_entropys_backward():
+    x = Tensor(np.random.default_rng(0).standard_normal((3, 5)), requires_grad=True)
+    loss = F.nll_loss(tg.log_softmax(x, 1), np.array([0, 4, 2]))
+    names, stack = set(), [loss._node]
+    while stack:
+        node = stack.pop()
+        names.add(node.name)
+        stack.extend(t._node for t in node.inputs if t._node is not None)
+    assert "CrossEntropy" in names and "LogSoftmax" not in names
+
+
 test_mse_loss = op_property_test(tg.mse_loss, naive.mse_loss, arity=2, shapes="same",
                                  kwargs={"reduction": REDUCTIONS})
 test_binary_cross_entropy_with_logits = op_property_test(

@@ -179,6 +179,8 @@ def test_a_failure_midway_leaves_the_previous_checkpoint_and_no_temp_file(path, 
     monkeypatch.setattr(serialization, "_write_all", write_half_then_fail)
     with pytest.raises(OSError, match="disk full"):
         save(path, other_net(1), metadata={"version": "new"})
+    with pytest.raises(OSError, match="disk full"):
+        save(other_net(1), path)   # the whole model, PyTorch's way
     assert path.read_bytes() == previous
     assert load(path).metadata == {"version": "old"}
     assert os.listdir(path.parent) == [path.name]

@@ -13,13 +13,22 @@ arrays under their state-dict names, ready for a PyTorch ``load_state_dict``. La
   every array's bytes) and ``tinygrad_rnn.header_sha256`` (the SHA-256 of everything else
   in the header: each array's name, dtype and shape and every other metadata entry).
 
-PyTorch's way works too: ``save(model.state_dict(), path)`` writes the state dict, and
+PyTorch's ways work too. ``save(model.state_dict(), path)`` writes the state dict, and
 ``model.load_state_dict(load(path))`` reads it back (a :class:`Checkpoint` is a mapping of
-the model's names to arrays).
+the model's names to arrays). ``save(model, f)`` stores the whole module tree and
+``load(f)`` returns it rebuilt, without pickle: the tree is JSON in the header
+(``tinygrad_rnn.object``, described in ``tinygrad_rnn/_object_tree.py``), the arrays are the
+model's, under their state-dict names. The same holds for an array, a tensor, or dicts,
+lists and tuples of them and of numbers and strings (``{"model": model.state_dict(),
+"epoch": 3}``). Loading rebuilds the classes of tinygrad_rnn and of its registered
+plugins by itself, and any other class only once it is allow-listed with
+:func:`add_safe_globals` or :func:`safe_globals` (PyTorch's names); no code of the class
+runs while loading. ``f`` is a path or a binary file object.
 
 The checksums make corruption visible: safetensors checks the header's structure but not
 the bytes of the arrays, so a flipped bit would otherwise load silently. Nothing is ever
-unpickled. Writes are atomic: a crash mid-save leaves the previous file intact.
+unpickled. Writes to a path are atomic: a crash mid-save leaves the previous file intact
+(a file object gets the bytes as they come).
 
 A plain safetensors file written by another tool has no checksums, so its bytes cannot be
 verified: :func:`load` reads it all the same and says so in what it returns
@@ -44,6 +53,10 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
+from . import _object_tree
+from ._object_tree import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
+from .dtypes import check_device
+from .nn.module import Module
 from .tensor import Tensor
 
 FORMAT_VERSION = 1
@@ -52,11 +65,18 @@ _OPTIMIZER_PREFIX = "optimizer.state."
 # The safetensors dtypes that have a NumPy type (not BF16, F8_*).
 _NUMPY_DTYPES = ("F64", "F32", "F16", "I64", "U64", "I32", "U32", "I16", "U16", "I8", "U8", "BOOL")
 
-__all__ = ["Checkpoint", "CheckpointError", "FORMAT_VERSION", "load", "save"]
+__all__ = ["Checkpoint", "CheckpointError", "FORMAT_VERSION", "UntrustedClassError",
+           "add_safe_globals", "clear_safe_globals", "get_safe_globals", "load",
+           "safe_globals", "save"]
 
 
 class CheckpointError(ValueError):
     """A checkpoint file is truncated, corrupted, not a safetensors file, or does not fit."""
+
+
+class UntrustedClassError(CheckpointError):
+    """The file holds an object of a class that is neither tinygrad_rnn's, a registered
+    plugin's, nor on the allow-list (:func:`add_safe_globals`)."""
 
 
 @dataclass
@@ -187,39 +207,93 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def save(path, model=None, optimizer=None, metadata: dict | None = None, *,
-         tensors: dict | None = None) -> None:
-    """Write a checkpoint to ``path`` atomically (safetensors format; see the module doc).
+def _is_file(f) -> bool:
+    return hasattr(f, "write") or hasattr(f, "read")
 
-    ``save(state_dict, path)`` (PyTorch's order: a flat mapping of names to tensors or
-    arrays, then the path) is ``save(path, tensors=state_dict)``.
+
+def _is_state_dict(obj) -> bool:
+    """A flat mapping of names to arrays or tensors (what ``state_dict()`` returns)."""
+    return isinstance(obj, collections.abc.Mapping) and all(
+        isinstance(name, str) and isinstance(value, (np.ndarray, Tensor))
+        for name, value in obj.items())
+
+
+def save(obj, f=None, optimizer=None, metadata: dict | None = None, *, model=None,
+         tensors: dict | None = None) -> None:
+    """Write ``obj`` to ``f``, or a checkpoint to a path (safetensors format; see the
+    module doc). Three forms:
+
+    - ``save(path, model, optimizer, metadata)`` (each optional, also as keywords; or
+      ``tensors=`` a state dict in place of ``model``): a checkpoint, that
+      ``load(path, model, optimizer)`` reads back into them;
+    - ``save(state_dict, f)``, PyTorch's order: a flat mapping of names to tensors or
+      arrays, which ``load(f)`` returns as a :class:`Checkpoint`;
+    - ``save(obj, f)`` for anything else: a module (its whole tree), an array, a tensor,
+      or dicts, lists and tuples of them and of numbers, str and None; ``load(f)``
+      returns it rebuilt. (A str first is read as a path, the first form.)
 
     Args:
-        path: the file to write (str or path-like); its directory must exist.
+        f: where to write: a path (str or path-like, whose directory must exist) or a
+            binary file object.
         model: a Module whose ``state_dict()`` is saved.
         optimizer: an optimizer whose ``state_dict()`` is saved (or such a dict).
         metadata: a JSON-serializable dict (str keys, lists, str, finite numbers, bool,
             None), e.g. ``{"epoch": 3}``.
         tensors: a state dict (name → array) to save in place of ``model``'s.
 
-    The bytes go to a temporary file in the same directory, which is flushed, synced and
-    then renamed over ``path``; if anything fails, the temporary file is removed and a
-    previous file at ``path`` is left as it was.
+    To a path, the bytes go to a temporary file in the same directory, which is flushed,
+    synced and then renamed over the path; if anything fails, the temporary file is removed
+    and a previous file at the path is left as it was.
 
     Raises:
-        TypeError: metadata or optimizer options are not JSON-serializable, or a value is
-            not an array.
+        TypeError: metadata or optimizer options are not JSON-serializable, a value is not
+            an array, or a part of ``obj`` is of a class that cannot be stored (the error
+            names it).
         ValueError: a name is used twice, both ``model`` and ``tensors`` are given, or
             ``metadata`` is nested too deeply for JSON.
     """
-    if isinstance(path, collections.abc.Mapping):
-        if not isinstance(model, (str, os.PathLike)) or tensors is not None:
+    if isinstance(obj, (str, os.PathLike)):
+        if f is not None and model is not None:
+            raise TypeError("save: the model was given twice, as the second argument and as model=")
+        _save_checkpoint(obj, model if f is None else f, optimizer, metadata, tensors)
+    elif _is_state_dict(obj):
+        if not (isinstance(f, (str, os.PathLike)) or _is_file(f)) or tensors is not None:
             raise TypeError("save: with a state dict first, as save(state_dict, path), the second "
-                            "argument must be the path and tensors= must not be given")
-        path, model, tensors = model, None, path
-    arrays = _model_arrays(model, tensors)
+                            "argument must be the path (or a binary file) and tensors= must not "
+                            "be given")
+        _save_checkpoint(f, None, optimizer, metadata, obj)
+    else:
+        if f is None or not (isinstance(f, (str, os.PathLike)) or _is_file(f)):
+            raise TypeError(f"save: save(obj, f) needs f, a path or a binary file, got {f!r}")
+        if any(part is not None for part in (optimizer, metadata, model, tensors)):
+            raise TypeError("save: save(obj, f) stores obj alone; to save more, put it in obj: "
+                            "save({'model': model, 'optimizer': optimizer.state_dict(), "
+                            "'epoch': 3}, f)")
+        _save_object(obj, f)
+
+
+def _save_object(obj, f) -> None:
+    """``obj`` as the header's ``tinygrad_rnn.object``; a module's parameters under its
+    state-dict names, so that the file is also its checkpoint."""
+    named = dict(obj.named_parameters()) if isinstance(obj, Module) else {}
+    tree, arrays = _object_tree.encode(obj, {id(p): name for name, p in named.items()})
+    _write(f, arrays, list(named), {_KEY + "object": _dumps(tree)}, None)
+
+
+def _save_checkpoint(path, model, optimizer, metadata, tensors) -> None:
+    if isinstance(model, Module) or model is None or tensors is not None:
+        _write(path, _model_arrays(model, tensors), None, {}, metadata, optimizer)
+    else:
+        raise TypeError(f"save: model must be a Module, got {type(model).__name__} (to save "
+                        "any other object, write save(obj, f))")
+
+
+def _write(f, arrays, model_keys, header, metadata, optimizer=None) -> None:
+    """Write ``arrays`` (the first ``model_keys`` of them the model's; all when None) with
+    ``header``, the optimizer's state and ``metadata``, and the checksums."""
+    model_keys = list(arrays) if model_keys is None else model_keys
     header = {_KEY + "format_version": str(FORMAT_VERSION),
-              _KEY + "model_keys": _dumps(list(arrays))}
+              _KEY + "model_keys": _dumps(model_keys), **header}
     if optimizer is not None:
         optimizer_arrays, described = _optimizer_parts(optimizer)
         clash = sorted(set(arrays) & set(optimizer_arrays))
@@ -241,7 +315,10 @@ def save(path, model=None, optimizer=None, metadata: dict | None = None, *,
     header[_KEY + "checksums"] = _dumps({name: _array_sha256(a) for name, a in arrays.items()})
     header[_KEY + "header_sha256"] = _header_sha256(arrays, header)
     data = safetensors.numpy.save(arrays, metadata=header)
-    _atomic_write(os.fspath(path), data)
+    if _is_file(f):
+        _write_all(f, data)
+    else:
+        _atomic_write(os.fspath(f), data)
 
 
 def _atomic_write(path: str, data: bytes) -> None:
@@ -272,10 +349,21 @@ def _atomic_write(path: str, data: bytes) -> None:
 
 # ---------------------------------------------------------------- load
 
-def _read_arrays(path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """The arrays and the ``__metadata__`` of a safetensors file, or a CheckpointError."""
+def _read_bytes(f) -> tuple[bytes, str]:
+    """The bytes of ``f`` (a path or a binary file object) and the name errors give it."""
+    if _is_file(f):
+        data = f.read()
+        if not isinstance(data, bytes):
+            raise TypeError(f"load: the file object must be opened in binary mode ('rb'), "
+                            f"its read() gave {type(data).__name__}")
+        return data, str(getattr(f, "name", None) or f"<{type(f).__name__}>")
+    path = os.fspath(f)
     with open(path, "rb") as file:
-        data = file.read()
+        return file.read(), path
+
+
+def _read_arrays(data: bytes, path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays and the ``__metadata__`` of a safetensors file, or a CheckpointError."""
     size = len(data)
     if size < 8:
         raise CheckpointError(f"{path}: the file has {size} bytes, fewer than the 8-byte "
@@ -339,24 +427,39 @@ def _optimizer_state(described: dict, arrays: dict[str, np.ndarray]) -> dict:
     return {"state": state, "param_groups": described["param_groups"]}
 
 
-def load(path, model=None, optimizer=None) -> Checkpoint:
-    """Read a checkpoint written by :func:`save` (or any safetensors file) and verify it.
+def load(f, model=None, optimizer=None, *, map_location=None, weights_only: bool | None = None):
+    """Read what :func:`save` wrote (or any safetensors file) from ``f``, a path or a binary
+    file object, and verify it.
 
     A file written by :func:`save` is verified against its checksums; a plain safetensors
     file from another tool has none and is read unverified (``verified`` is False in the
     returned :class:`Checkpoint`).
 
-    If ``model`` is given its parameters are loaded (strictly: names, shapes and dtypes must
-    match); if ``optimizer`` is given its ``load_state_dict`` gets the saved state. If the
-    optimizer rejects it, the model is put back as it was.
+    What comes back: the object of ``save(obj, f)`` rebuilt (a module with its whole tree,
+    an array, ...), unless ``model`` or ``optimizer`` is given; otherwise a
+    :class:`Checkpoint`. If ``model`` is given its parameters are loaded (strictly: names,
+    shapes and dtypes must match); if ``optimizer`` is given its ``load_state_dict`` gets
+    the saved state. If the optimizer rejects it, the model is put back as it was.
+
+    Only classes of tinygrad_rnn and of its registered plugins are rebuilt by themselves;
+    another class must be on the allow-list (:func:`add_safe_globals`,
+    :func:`safe_globals`). ``weights_only=False`` (PyTorch's "I trust this file") also
+    allows every module class already defined in this process; nothing is imported or run
+    either way. ``map_location`` is accepted for PyTorch's sake: everything loads to the
+    CPU, and a device other than the CPU is an error.
 
     Raises:
         CheckpointError (a ValueError): the file is truncated or corrupted (naming the file
             and what is wrong), or does not fit ``model``/``optimizer`` (listing every
-            mismatch).
+            mismatch); :class:`UntrustedClassError` (a CheckpointError) when it holds an
+            object of a class that is not allowed (naming it and the allow-list call).
     """
-    path = os.fspath(path)
-    arrays, metadata = _read_arrays(path)
+    if model is not None and not isinstance(model, Module):   # PyTorch's load(f, map_location)
+        model, map_location = None, model
+    if isinstance(map_location, (str, type(None))) or type(map_location).__name__ == "device":
+        check_device(map_location, "load: map_location")   # (a dict or a function maps to CPU)
+    data, path = _read_bytes(f)
+    arrays, metadata = _read_arrays(data, path)
     if _KEY + "format_version" not in metadata:   # a safetensors file from another tool
         if any(key.startswith(_KEY) for key in metadata):
             raise CheckpointError(f"{path}: the header has tinygrad_rnn entries but no format "
@@ -383,11 +486,26 @@ def load(path, model=None, optimizer=None) -> Checkpoint:
         except (KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
             raise CheckpointError(f"{path}: the tinygrad_rnn entries of the header are "
                                   f"malformed ({type(error).__name__}: {error})") from None
+    if model is None and optimizer is None and _KEY + "object" in metadata:
+        return _load_object(path, metadata[_KEY + "object"], arrays, weights_only is False)
     if optimizer is not None and checkpoint.optimizer_state is None:
         raise CheckpointError(f"{path}: an optimizer was given but the file holds no "
                               "optimizer state")
     _load_into(path, checkpoint, model, optimizer)
     return checkpoint
+
+
+def _load_object(path: str, tree: str, arrays: dict[str, np.ndarray], trust_defined: bool):
+    """The object that ``save(obj, f)`` described in ``tree``, rebuilt (the checksums were
+    verified)."""
+    try:
+        return _object_tree.decode(json.loads(tree), arrays, weights_only=not trust_defined)
+    except _object_tree.UntrustedClass as error:
+        raise UntrustedClassError(f"{path}: {error}") from None
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, RuntimeError,
+            OverflowError, RecursionError) as error:
+        raise CheckpointError(f"{path}: the saved object is malformed "
+                              f"({type(error).__name__}: {error})") from None
 
 
 def _load_into(path: str, checkpoint: Checkpoint, model, optimizer) -> None:

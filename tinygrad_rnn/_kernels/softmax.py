@@ -3,14 +3,18 @@
 For a row x with m = max(x) (subtracted first, so no exp overflows, and kept apart from the
 log of the sum, which a huge m would swallow)::
 
-    logsumexp(x)     = m + log(sum_j exp(x_j - m))
-    log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m))
-    softmax(x)_i     = exp(log_softmax(x)_i)
+    e_j              = exp(x_j - m),   s = sum_j e_j
+    logsumexp(x)     = m + log(s)
+    log_softmax(x)_i = (x_i - m) - log(s)
+    softmax(x)_i     = e_i / s
 
 Backward, with upstream gy for a row and the forward's output y:
     softmax:     gx_i = y_i * (gy_i - sum_j gy_j y_j)
     log_softmax: gx_i = gy_i - exp(y_i) * sum_j gy_j
-    logsumexp:   gx_i = gy * softmax(x)_i
+
+Each row is read from memory once: its maximum, its exps (into a scratch row, which stays
+in the cache) and its sum, then the output. The maxima, exps and sums are ``rowwise``'s:
+libm's exp in float64, a vectorised one in float32; sums in float64.
 
 Infinities and NaN follow PyTorch. A row whose maximum is +inf or -inf would give
 inf - inf = NaN in x - m: the softmax family (and cross-entropy) keeps that NaN, as
@@ -24,58 +28,77 @@ import numpy as np
 
 from . import _checks
 from ._jit import kernel
+from .rowwise import exp_shifted, row_max, row_sum
 
 
 @kernel
-def _shift_and_log_sum(x, shift, log_sum, infinite_max_to_zero):
-    """Per row r: shift[r] = m = max(x_r) and log_sum[r] = log(sum_j exp(x_rj - m))."""
+def _shift_and_log_sum(x, shift, log_sum, infinite_max_to_zero, exps, bits):
+    """Per row r: shift[r] = m = max(x_r), log_sum[r] = log(sum_j exp(x_rj - m)), and
+    exps = the row's exp(x_rj - m) for the last row (scratch rows of x's width)."""
     rows, cols = x.shape
     zero = np.zeros(1, x.dtype)[0]
     for r in range(rows):
-        m = x[r, 0]
-        for c in range(1, cols):
-            m = max(m, x[r, c])
+        m = row_max(x[r])
         if infinite_max_to_zero and np.isinf(m):
-            m = zero   # NOTE: logsumexp's rule for a row with an infinite maximum, see above
-        total = 0.0
-        for c in range(cols):
-            total += np.exp(x[r, c] - m)
+            # NOTE: logsumexp's rule for a row with an infinite maximum, see above; exp_shifted
+            # takes no entry above the shift, so this rare row is summed by libm's exp.
+            m, total = zero, 0.0
+            for c in range(cols):
+                total += np.exp(x[r, c])
+        else:
+            exp_shifted(x[r], m, exps, bits)
+            total = row_sum(exps)
         shift[r] = m
         log_sum[r] = np.log(total)
 
 
 @kernel
+def scratch(x):
+    """The per-row scratch of the kernels above for rows like ``x``'s: the exps and the
+    int32 bits of ``rowwise.exp_shifted``."""
+    return np.empty(x.shape[1], x.dtype), np.empty(x.shape[1], np.int32)
+
+
+@kernel
 def _logsumexp_rows(x, out):
     shift, log_sum = np.empty(x.shape[0], x.dtype), np.empty(x.shape[0])
-    _shift_and_log_sum(x, shift, log_sum, True)
+    exps, bits = scratch(x)
+    _shift_and_log_sum(x, shift, log_sum, True, exps, bits)
     for r in range(x.shape[0]):
         out[r] = shift[r] + log_sum[r]
 
 
 @kernel
 def _log_softmax_rows(x, out):
-    shift, log_sum = np.empty(x.shape[0], x.dtype), np.empty(x.shape[0])
-    _shift_and_log_sum(x, shift, log_sum, False)
-    for r in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            out[r, c] = (x[r, c] - shift[r]) - log_sum[r]
+    rows, cols = x.shape
+    shift, log_sum = np.empty(1, x.dtype), np.empty(1)
+    exps, bits = scratch(x)
+    for r in range(rows):
+        _shift_and_log_sum(x[r:r + 1], shift, log_sum, False, exps, bits)
+        m, ls = shift[0], log_sum[0]
+        for c in range(cols):
+            out[r, c] = (x[r, c] - m) - ls
 
 
 @kernel
 def _softmax_rows(x, out):
-    _log_softmax_rows(x, out)
-    for r in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            out[r, c] = np.exp(out[r, c])
+    rows, cols = x.shape
+    shift, log_sum = np.empty(1, x.dtype), np.empty(1)
+    _, bits = scratch(x)
+    for r in range(rows):
+        _shift_and_log_sum(x[r:r + 1], shift, log_sum, False, out[r], bits)
+        scale = np.exp(-log_sum[0])
+        for c in range(cols):
+            out[r, c] *= scale
 
 
 @kernel
 def _softmax_backward_rows(y, gy, gx):
     rows, cols = y.shape
     for r in range(rows):
-        dot = 0.0
         for c in range(cols):
-            dot += gy[r, c] * y[r, c]
+            gx[r, c] = gy[r, c] * y[r, c]
+        dot = row_sum(gx[r])
         for c in range(cols):
             gx[r, c] = y[r, c] * (gy[r, c] - dot)
 
@@ -83,12 +106,13 @@ def _softmax_backward_rows(y, gy, gx):
 @kernel
 def _log_softmax_backward_rows(y, gy, gx):
     rows, cols = y.shape
+    zero = np.zeros(1, y.dtype)[0]
+    _, bits = scratch(y)
     for r in range(rows):
-        total = 0.0
+        total = row_sum(gy[r])
+        exp_shifted(y[r], zero, gx[r], bits)
         for c in range(cols):
-            total += gy[r, c]
-        for c in range(cols):
-            gx[r, c] = gy[r, c] - np.exp(y[r, c]) * total
+            gx[r, c] = gy[r, c] - gx[r, c] * total
 
 
 def _rows_out(op, loop, x, shape):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..ops import linalg
 from ..ops.nn import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                       l1_loss, mse_loss, nll_loss, one_hot, pad)
 from ..tensor import Tensor, as_tensor
@@ -88,5 +89,4 @@ def embedding(input, weight, padding_idx: int | None = None) -> Tensor:  # noqa:
 
 def linear(input, weight, bias=None) -> Tensor:  # noqa: A002
     """x Wᵀ + b over the last axis of ``input``; ``weight`` is (out_features, in_features)."""
-    y = ops.matmul(input, ops.swapaxes(weight, 0, 1))
-    return y if bias is None else y + bias
+    return linalg.linear(input, weight, bias)

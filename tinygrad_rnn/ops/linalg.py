@@ -2,9 +2,18 @@
 
 For C = A @ B with upstream gradient G: dA = G @ Bᵀ and dB = Aᵀ @ G, each summed over the
 batch axes that were broadcast. A 1-D A is treated as a row (1, k), a 1-D B as a column.
+
+When B is a matrix (or a vector) and A has leading axes, as in a linear layer applied to
+a (T, N, k) sequence, the leading axes are folded into the rows of one 2-D product:
+A (..., k) as A' (M, k), so C' = A' B, dA' = G' Bᵀ and dB = A'ᵀ G'. That is one large
+product instead of a batch of thin ones, and dB comes out summed over every row, never as
+a per-batch (..., k, n) stack that a later sum would reduce.
+
 Every product goes through ``_kernels.products.matmul``: tinygrad_rnn's threads, and the
 same bits at every thread count.
 """
+
+import math
 
 import numpy as np
 
@@ -14,15 +23,24 @@ from ..tensor import Tensor, as_tensor
 from ._common import broadcast_shapes, unbroadcast
 
 
+def _rows(x: np.ndarray) -> np.ndarray:
+    """``x`` (..., k) as a 2-D (M, k) array: its leading axes folded (a view when they can be)."""
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+
+
 class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a.ndim > 2 and b.ndim <= 2:
+            return product(_rows(a), b).reshape(a.shape[:-1] + b.shape[1:])
         return product(a, b)
 
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
+        if a.ndim >= 2 and b.ndim <= 2:   # a matrix, or leading axes folded into its rows
+            return _folded_backward(ctx, a, b, gy)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = gy
@@ -33,17 +51,25 @@ class MatMul(Function):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = unbroadcast(product(g, b2.swapaxes(-1, -2)), a2.shape).reshape(a.shape)
-        if ctx.needs_input_grad[1] and a2.ndim >= 2 and b.ndim == 2:
-            # A stack of matrices by one matrix: dB sums Aᵀ G over the stack, one product
-            # of all rows. NOTE: b is often a view such as W.T in x @ W.T: dB computed as
-            # (Gᵀ A)ᵀ has b's layout, so W's gradient comes back contiguous and adds into
-            # W.grad several times faster.
-            rows, g_rows = a2.reshape(-1, a2.shape[-1]), g.reshape(-1, g.shape[-1])
-            gb = (product(g_rows.T, rows).T if not b.flags.c_contiguous
-                  else product(rows.T, g_rows))
-        elif ctx.needs_input_grad[1]:
+        if ctx.needs_input_grad[1]:
             gb = unbroadcast(product(a2.swapaxes(-1, -2), g), b2.shape).reshape(b.shape)
         return ga, gb
+
+
+def _folded_backward(ctx, a, b, gy):
+    """dA and dB of (M, k) @ (k, n) or (k,), with A's leading axes folded into M."""
+    a2, b2 = _rows(a), (b[:, None] if b.ndim == 1 else b)
+    g = gy.reshape(a2.shape[0], b2.shape[1])
+    ga = gb = None
+    if ctx.needs_input_grad[0]:
+        ga = product(g, b2.T).reshape(a.shape)
+    if ctx.needs_input_grad[1] and not b2.flags.c_contiguous:
+        # NOTE: b is a view such as W.T in x @ W.T: dB computed as (Gᵀ A)ᵀ has b's layout,
+        # so W's gradient comes back contiguous and adds into W.grad several times faster.
+        gb = product(g.T, a2).T.reshape(b.shape)
+    elif ctx.needs_input_grad[1]:
+        gb = product(a2.T, g).reshape(b.shape)
+    return ga, gb
 
 
 def matmul(a, b) -> Tensor:
@@ -60,3 +86,42 @@ def matmul(a, b) -> Tensor:
     if a.ndim > 2 and b.ndim > 2:
         broadcast_shapes("matmul (batch dimensions)", a.shape[:-2], b.shape[:-2])
     return MatMul.apply(a, b)
+
+
+class Linear(Function):
+    """y = x Wᵀ + b over the last axis of x, its leading axes folded into the rows of one
+    product (as MatMul's): dx = G W, dW = Gᵀ x, db = the sum of G's rows. The bias is added
+    into the product's own output, so the layer makes one output array, not two."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight, bias is not None)
+        y = product(_rows(x), weight.T)
+        if bias is not None:
+            y += bias
+        return y.reshape(x.shape[:-1] + weight.shape[:1])
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, weight, has_bias = ctx.saved_tensors
+        g = _rows(gy)
+        gx = product(g, weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
+        gw = product(g.T, _rows(x)) if ctx.needs_input_grad[1] else None
+        gb = g.sum(axis=0) if has_bias and ctx.needs_input_grad[2] else None
+        return (gx, gw, gb) if has_bias else (gx, gw)
+
+
+def linear(x, weight, bias=None) -> Tensor:
+    """x Wᵀ + b over the last axis of ``x`` (..., in): ``weight`` (out, in), ``bias`` (out,)
+    or None; the result is (..., out)."""
+    x, weight = as_tensor(x), as_tensor(weight)
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input {x.shape} and weight {weight.shape}: expected input "
+                         f"(..., in_features) and weight (out_features, in_features)")
+    if bias is None:
+        return Linear.apply(x, weight)
+    bias = as_tensor(bias)
+    if bias.shape != weight.shape[:1]:
+        raise ValueError(f"linear: bias must have shape {weight.shape[:1]} (out_features,), "
+                         f"got {bias.shape}")
+    return Linear.apply(x, weight, bias)

@@ -69,17 +69,27 @@ class LogSumExp(Function):
 
 class CrossEntropy(Function):
     @staticmethod
-    def forward(ctx, logits, *, target, ignore_index):
-        ctx.save_for_backward(logits, target, ignore_index)
-        return losses.cross_entropy_rows(_as_rows(logits), target.reshape(-1), ignore_index
-                                         ).reshape(target.shape)
+    def forward(ctx, logits, *, target, ignore_index, log_probs=None):
+        flat = target.reshape(-1)
+        if log_probs is None:
+            rows = _as_rows(logits)
+            normalizers = (np.empty(len(rows), rows.dtype), np.empty(len(rows)))
+            loss = losses.cross_entropy_rows(rows, flat, ignore_index, normalizers)
+        else:
+            # NOTE: log_softmax(logits) is already known (nll_loss of a log_softmax): the loss
+            # is -log_probs[target], and softmax(logits) = exp(log_probs), so the backward
+            # kernel reads the rows of log_probs with m = 0 and log(s) = 0.
+            rows = _as_rows(log_probs)
+            normalizers = (np.zeros(len(rows), rows.dtype), np.zeros(len(rows)))
+            loss = losses.negative_picked_rows(rows, flat, ignore_index)
+        ctx.save_for_backward(logits.shape, rows, flat, ignore_index, normalizers)
+        return loss.reshape(target.shape)
 
     @staticmethod
     def backward(ctx, gy):
-        logits, target, ignore_index = ctx.saved_tensors
-        return losses.cross_entropy_backward_rows(
-            _as_rows(logits), target.reshape(-1), ignore_index, gy.reshape(-1)
-        ).reshape(logits.shape)
+        shape, rows, target, ignore_index, normalizers = ctx.saved_tensors
+        return losses.cross_entropy_backward_rows(rows, target, ignore_index, gy.reshape(-1),
+                                                  normalizers).reshape(shape)
 
 
 class Embedding(Function):
@@ -232,23 +242,44 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,  # noqa:
     each one-hot target with the uniform distribution: (1 - ε) of this loss plus ε / C of
     ``-Σ_c w_c log softmax(input)_c``, as PyTorch.
     """
+    return _cross_entropy("cross_entropy", input, target, weight, ignore_index, reduction,
+                          label_smoothing)
+
+
+def _cross_entropy(op, input, target, weight, ignore_index, reduction,  # noqa: A002
+                   label_smoothing, log_probs=None):
+    """:func:`cross_entropy`, reported as ``op``; ``log_probs``: the array
+    log_softmax(input, 1) where the caller already has it."""
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
-    logits, target, valid = _classes_last("cross_entropy", input, target, ignore_index)
-    weight, per_entry, count = _class_weights("cross_entropy", target, valid, weight,
-                                              logits.shape[-1], logits.dtype)
-    loss = CrossEntropy.apply(logits, target=target, ignore_index=ignore_index)
+        raise ValueError(f"{op}: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    logits, target, valid = _classes_last(op, input, target, ignore_index)
+    weight, per_entry, count = _class_weights(op, target, valid, weight, logits.shape[-1],
+                                              logits.dtype)
+    loss = CrossEntropy.apply(logits, target=target, ignore_index=ignore_index,
+                              log_probs=log_probs)
     if per_entry is not None:
         loss = ew.mul(loss, Tensor._from_op(per_entry, None, 0))
     if label_smoothing:
         loss = _smoothed(loss, logits, valid, weight, label_smoothing)
-    return _reduce("cross_entropy", loss, reduction, count)
+    return _reduce(op, loss, reduction, count)
 
 
 def nll_loss(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
              reduction: str = "mean") -> Tensor:
     """-input[target]: the loss for log-probabilities (``log_softmax``'s output), with the
-    shapes, ``weight``, ``ignore_index`` and reductions of :func:`cross_entropy`."""
+    shapes, ``weight``, ``ignore_index`` and reductions of :func:`cross_entropy`.
+
+    When ``input`` is the output of :func:`log_softmax` over its classes (2-D or one row),
+    this is :func:`cross_entropy` of that log-softmax's input, which it computes instead:
+    the same value, and a backward that never builds the dense gradient of ``input``.
+    """
+    input = as_tensor(input)
+    source = input._node
+    if source is not None and source.function is LogSoftmax and input.ndim <= 2:
+        # NOTE: the log-softmax node stays in the graph for any other use of its output;
+        # only this loss's gradient takes the shorter way, and the two add up at the logits.
+        return _cross_entropy("nll_loss", source.inputs[0], target, weight, ignore_index,
+                              reduction, 0.0, log_probs=np.asarray(input))
     logp, target, valid = _classes_last("nll_loss", input, target, ignore_index)
     _, per_entry, count = _class_weights("nll_loss", target, valid, weight, logp.shape[-1],
                                          logp.dtype)
