@@ -6,12 +6,12 @@ Run by hand, with PyTorch installed, from the repository root::
     .venv/bin/python tests/programs/make_program_golden.py
 """
 
-import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))  # run as a script from anywhere
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # run as a script from anywhere
+from golden_json import write_golden_json  # noqa: E402
 from programs import PROGRAMS  # noqa: E402
 
 GOLDEN = HERE / "golden.json"
@@ -26,8 +26,4 @@ def torch_results() -> dict:
 
 
 if __name__ == "__main__":
-    text = json.dumps(torch_results(), indent=1, sort_keys=True) + "\n"
-    temporary = GOLDEN.with_suffix(".tmp")
-    temporary.write_text(text)
-    temporary.replace(GOLDEN)
-    print(f"wrote {GOLDEN} ({len(text)} bytes)")
+    write_golden_json(GOLDEN, torch_results())
