@@ -4,6 +4,7 @@ framework's random stream)."""
 
 import charlm
 import classifier
+import sine_lbfgs
 import tagger
 
 
@@ -18,4 +19,5 @@ PROGRAMS = {
     "classifier_gru_bidirectional": lambda M: classifier.run(M, "GRU", bidirectional=True),
     "classifier_rnn": lambda M: classifier.run(M, "RNN", bidirectional=False),
     "charlm": _charlm,
+    "sine_lbfgs": sine_lbfgs.run,
 }

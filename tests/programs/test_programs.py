@@ -1,4 +1,5 @@
-"""The three PyTorch-style programs (``tagger.py``, ``classifier.py``, ``charlm.py``), each
+"""The PyTorch-style programs of ``programs.py`` (``tagger.py``, ``classifier.py``,
+``charlm.py``, ``sine_lbfgs.py``), each
 written once against a framework module ``M``, give PyTorch's numbers when ``M`` is
 ``tinygrad_rnn``: against ``golden.json`` (PyTorch's, written by
 ``make_program_golden.py``) always, and against PyTorch run live where it is installed."""
