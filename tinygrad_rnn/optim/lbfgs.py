@@ -42,7 +42,8 @@ class LBFGS(Optimizer):
     with :math:`t_0 = \gamma \min(1, 1 / \lVert g_0 \rVert_1)`; later ones take
     :math:`t_k = \gamma` (``lr``). With ``line_search_fn="strong_wolfe"`` that step is
     only the first trial of a search for a step satisfying the strong Wolfe conditions
-    (see :mod:`tinygrad_rnn.optim.line_search`).
+    (see :mod:`tinygrad_rnn.optim.line_search`), which may spend the evaluations left of
+    ``max_eval``.
 
     ``step(closure)`` runs up to ``max_iter`` iterations and stops early when the
     gradient is small (:math:`\lVert g \rVert_\infty \le` ``tolerance_grad``), when the loss
@@ -121,7 +122,8 @@ class LBFGS(Optimizer):
         return [p.data for p in self.param_groups[0]["params"]]
 
     def _flat_grad(self) -> np.ndarray:
-        """:math:`g`: every parameter's gradient, flattened and joined (zeros where None)."""
+        """:math:`g`: every parameter's gradient, flattened and joined (zeros where None);
+        the one place this optimizer reaches the gradients' arrays."""
         params = self.param_groups[0]["params"]
         return np.concatenate([np.zeros(p.numel(), p.dtype) if p.grad is None
                                else np.ravel(p.grad.data) for p in params])

@@ -76,8 +76,10 @@ def strong_wolfe(evaluate: Callable[[float], tuple[float, np.ndarray]], d: np.nd
         f, g: the loss and the flat gradient at ``t = 0``.
         c1, c2: the constants of (W1) and (W2).
         tolerance_change: the zoom stops once the bracket, measured along ``d`` in the max
-            norm, is shorter than this.
-        max_ls: the most evaluations.
+            norm, is shorter than this. (``LBFGS`` leaves it at 1e-9 whatever its own
+            ``tolerance_change``, as PyTorch's does.)
+        max_ls: how many evaluations may follow the first. With none left the search
+            returns the better of ``t = 0`` and the first trial.
 
     Returns:
         ``(f_t, g_t, t, evaluations)``: the loss and gradient at the chosen step, the step,
