@@ -346,16 +346,15 @@ class OneCycleLR(LRScheduler):
         super().__init__(optimizer)
 
     def _at(self, epoch: int, anchors: list[float]) -> float:
-        """The value at ``epoch`` on the piecewise annealing through ``anchors``."""
-        start = 0.0
-        for k, end in enumerate(self.phase_ends):
-            if epoch <= end or k == len(self.phase_ends) - 1:
-                x, a, b = (epoch - start) / (end - start), anchors[k], anchors[k + 1]
-                if self.anneal_strategy == "cos":
-                    return b + (a - b) / 2.0 * (math.cos(math.pi * x) + 1)
-                return (b - a) * x + a
-            start = end
-        raise AssertionError("unreachable: the last phase always matches")
+        """The value at ``epoch`` on the piecewise annealing through ``anchors``: in the
+        first phase that ends at or after ``epoch`` (the last one past its end)."""
+        last = len(self.phase_ends) - 1
+        k = next((k for k, end in enumerate(self.phase_ends) if epoch <= end), last)
+        start, end = (self.phase_ends[k - 1] if k else 0.0), self.phase_ends[k]
+        x, a, b = (epoch - start) / (end - start), anchors[k], anchors[k + 1]
+        if self.anneal_strategy == "cos":
+            return b + (a - b) / 2.0 * (math.cos(math.pi * x) + 1)
+        return (b - a) * x + a
 
     def _lrs_at(self, epoch):
         if epoch > self.total_steps:
@@ -364,9 +363,8 @@ class OneCycleLR(LRScheduler):
         return [self._at(epoch, self._lr_anchors(k)) for k in range(len(self.max_lrs))]
 
     def _lr_anchors(self, k: int) -> list[float]:
-        lows, highs = self.initial_lrs, self.max_lrs
-        middle = [lows[k]] if len(self.phase_ends) == 3 else []
-        return [lows[k], highs[k], *middle, self.min_lrs[k]]
+        start, peak, end = self.initial_lrs[k], self.max_lrs[k], self.min_lrs[k]
+        return [start, peak, start, end] if len(self.phase_ends) == 3 else [start, peak, end]
 
     def _momentum_anchors(self, k: int) -> list[float]:
         high, low = self.max_momentums[k], self.base_momentums[k]
