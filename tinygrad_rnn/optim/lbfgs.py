@@ -181,7 +181,8 @@ class LBFGS(Optimizer):
                 d = _two_loop(g, state["old_stps"], state["old_dirs"], state["ro"],
                               state["H_diag"])
             state.update(prev_flat_grad=g, prev_loss=loss)
-            t = group["lr"] * (min(1.0, 1.0 / np.abs(g).sum()) if state["n_iter"] == 1 else 1)
+            t = group["lr"] * (min(1.0, 1.0 / float(np.abs(g).sum()))
+                               if state["n_iter"] == 1 else 1)
             if g @ d > -tolerance_change:
                 break   # not a descent direction
             loss, g, t, used = self._advance(closure, group, loss, g, d, t,
