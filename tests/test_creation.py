@@ -32,6 +32,15 @@ def test_tensor_dtype_argument_converts_and_requires_grad_makes_a_leaf():
     assert t.dtype == np.float64 and t.requires_grad and t.is_leaf
 
 
+def test_python_floats_with_a_float64_dtype_are_not_rounded_through_float32():
+    # NumPy's float64 parse of 0.1 and -1.2 is the reference (as torch.tensor(..., dtype=double))
+    for make in (tg.tensor, tg.as_tensor):
+        t = make([[0.1, -1.2]], dtype=tg.float64)
+        assert t.dtype == np.float64
+        np.testing.assert_array_equal(t.data, np.array([[0.1, -1.2]], dtype=np.float64))
+    assert tg.tensor([0.1]).dtype == np.float32   # without dtype, PyTorch's default
+
+
 def test_tensor_refuses_what_is_not_numbers():
     with pytest.raises(TypeError, match="expected numbers, bools or \\(nested\\) lists"):
         tg.tensor(["a"])

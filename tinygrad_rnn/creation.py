@@ -56,9 +56,10 @@ def _sizes(where: str, size) -> tuple[int, ...]:
     return tuple(int(n) for n in size)
 
 
-def _inferred(data) -> np.ndarray:
+def _inferred(data, dtype=None) -> np.ndarray:
     """PyTorch's dtype inference: a Tensor or array keeps its dtype; Python data gives int64,
-    float32 or bool by its kind."""
+    float32 or bool by its kind, or is left as parsed when ``dtype`` is given (so that
+    ``tensor([0.1], dtype=float64)`` is not rounded through float32 first)."""
     if isinstance(data, Tensor):
         return data.data
     if isinstance(data, (np.ndarray, np.generic)):
@@ -68,12 +69,13 @@ def _inferred(data) -> np.ndarray:
     if array.dtype.kind not in kinds:
         raise TypeError(f"tensor: expected numbers, bools or (nested) lists of them, got "
                         f"{type(data).__name__} holding {array.dtype} values")
-    return array.astype(kinds[array.dtype.kind])
+    return array if dtype is not None else array.astype(kinds[array.dtype.kind])
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new leaf holding a copy of ``data``, with PyTorch's dtype inference."""
-    return _make(np.array(_inferred(data), copy=True), dtype, requires_grad, device, "tensor")
+    return _make(np.array(_inferred(data, dtype), copy=True), dtype, requires_grad, device,
+                 "tensor")
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -82,7 +84,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor) and (dtype is None or as_dtype(dtype, "as_tensor") == data.dtype):
         check_device(device, "as_tensor")
         return data
-    return _make(_inferred(data), dtype, False, device, "as_tensor")
+    return _make(_inferred(data, dtype), dtype, False, device, "as_tensor")
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

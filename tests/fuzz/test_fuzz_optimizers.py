@@ -22,6 +22,11 @@ OPTIONS = {
                   eps=NONNEGATIVE, weight_decay=NONNEGATIVE),
     "Adagrad": dict(lr=NONNEGATIVE, eps=NONNEGATIVE, weight_decay=NONNEGATIVE,
                     initial_accumulator_value=NONNEGATIVE),
+    # NOTE: not alpha = 0 with centered: the variance estimate g^2 - g*g is then exactly 0
+    # here, and a rounding error below 0 in PyTorch's fused multiply-add (sqrt gives NaN).
+    "RMSprop": dict(lr=NONNEGATIVE, alpha=st.sampled_from([0.1, 0.9, 0.99, -0.1, float("nan")]),
+                    eps=NONNEGATIVE,
+                    weight_decay=NONNEGATIVE, momentum=NONNEGATIVE, centered=st.booleans()),
 }
 STEPS = 4
 

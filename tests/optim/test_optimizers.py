@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_rnn.optim import SGD, Adagrad, Adam, AdamW, Optimizer
+from tinygrad_rnn.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from tinygrad_rnn.tensor import Tensor
 
 # Three steps of fixed gradients for a two-element parameter; the expected values below
@@ -172,6 +172,50 @@ def test_adagrad_initial_accumulator_and_weight_decay():
     assert_steps(actual, [p1, p2])
 
 
+# ---------------------------------------------------------------- RMSprop by hand
+
+def rmsprop_by_hand(lr, alpha, eps, momentum=0.0, centered=False, decay=0.0):
+    """Three RMSprop steps unrolled from the update equations."""
+    p, v, mean, b, out = P0, 0.0, 0.0, 0.0, []
+    for g in G:
+        g = g + decay * p
+        v = alpha * v + (1 - alpha) * g ** 2
+        mean = alpha * mean + (1 - alpha) * g
+        scale = np.sqrt(v - mean ** 2 if centered else v) + eps
+        b = momentum * b + g / scale
+        p = p - lr * (b if momentum else g / scale)
+        out.append(p)
+    return out
+
+
+def test_rmsprop_first_step_divides_by_the_root_of_one_minus_alpha():
+    # v1 = (1 - alpha) g^2, so the step is lr * g / (sqrt(1 - alpha) |g|)
+    (p1,) = trajectory(lambda ps: RMSprop(ps, lr=0.01, eps=0.0), grads=G[:1])
+    np.testing.assert_allclose(p1, P0 - 0.01 / math.sqrt(0.01) * np.sign(G[0]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("options", [
+    dict(), dict(momentum=0.9), dict(centered=True), dict(centered=True, momentum=0.5),
+    dict(weight_decay=0.1, alpha=0.9, eps=1e-3)], ids=repr)
+def test_rmsprop_steps_against_the_equations(options):
+    expected = rmsprop_by_hand(lr=0.05, alpha=options.get("alpha", 0.99),
+                               eps=options.get("eps", 1e-8), momentum=options.get("momentum", 0),
+                               centered=options.get("centered", False),
+                               decay=options.get("weight_decay", 0.0))
+    assert_steps(trajectory(lambda ps: RMSprop(ps, lr=0.05, **options)), expected)
+
+
+def test_rmsprop_centered_divides_by_the_deviation_not_the_root_mean_square():
+    # two steps of opposite gradients +-1 with alpha = 0.5: v = 0.75, mean = -0.25
+    p = Tensor(np.array([0.0]), requires_grad=True)
+    optimizer = RMSprop([p], lr=1.0, alpha=0.5, eps=0.0, centered=True)
+    for g in (1.0, -1.0):
+        p.grad = np.array([g])
+        optimizer.step()
+    first = -1.0 / math.sqrt(0.5 - 0.25)
+    np.testing.assert_allclose(p.data, [first + 1.0 / math.sqrt(0.75 - 0.0625)], rtol=1e-14)
+
+
 # ---------------------------------------------------------------- contracts of every optimizer
 
 OPTIMIZERS = {
@@ -181,6 +225,8 @@ OPTIMIZERS = {
     "adam": lambda ps: Adam(ps, lr=0.1, weight_decay=0.01),
     "adamw": lambda ps: AdamW(ps, lr=0.1),
     "adagrad": lambda ps: Adagrad(ps, lr=0.1, weight_decay=0.01),
+    "rmsprop": lambda ps: RMSprop(ps, lr=0.1, weight_decay=0.01),
+    "rmsprop_centered_momentum": lambda ps: RMSprop(ps, lr=0.1, momentum=0.9, centered=True),
 }
 each_optimizer = pytest.mark.parametrize("make", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
 
@@ -249,6 +295,9 @@ def test_params_may_be_a_generator():
     (lambda: AdamW([Tensor([1.0])], eps=-1e-8), "AdamW: eps"),
     (lambda: Adagrad([Tensor([1.0])], initial_accumulator_value=-1), "initial_accumulator"),
     (lambda: Adagrad([Tensor([1.0])], lr=-1), "lr"),
+    (lambda: RMSprop([Tensor([1.0])], alpha=1.5), "RMSprop: alpha must be >= 0.0 and <= 1.0"),
+    (lambda: RMSprop([Tensor([1.0])], momentum=-0.9), "RMSprop: momentum"),
+    (lambda: RMSprop([Tensor([1.0])], eps=-1.0), "RMSprop: eps"),
     (lambda: SGD([], lr=0.1), "empty parameter list"),
     (lambda: SGD([{"params": [Tensor([1.0])], "betas": 1}], lr=0.1), "unknown options"),
 ])
@@ -369,6 +418,9 @@ TORCH_CASES = {
     "adamw": ("AdamW", AdamW, dict(lr=0.01, weight_decay=0.1)),
     "adagrad": ("Adagrad", Adagrad, dict(lr=0.1, weight_decay=0.01,
                                          initial_accumulator_value=0.1)),
+    "rmsprop": ("RMSprop", RMSprop, dict(lr=0.01, alpha=0.9, weight_decay=0.01)),
+    "rmsprop_centered_momentum": ("RMSprop", RMSprop, dict(lr=0.01, momentum=0.9,
+                                                           centered=True)),
 }
 
 

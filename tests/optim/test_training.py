@@ -10,7 +10,8 @@ import pytest
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn
 from tinygrad_rnn.data import batches
-from tinygrad_rnn.optim import (SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, clip_grad_norm_)
+from tinygrad_rnn.optim import (SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, RMSprop,
+                                clip_grad_norm_)
 
 V, SHIFT = 8, 3
 
@@ -56,6 +57,8 @@ OPTIMIZERS = {
     "adam": lambda ps: Adam(ps, lr=0.03),
     "adamw": lambda ps: AdamW(ps, lr=0.03, weight_decay=0.01),
     "adagrad": lambda ps: Adagrad(ps, lr=0.3),
+    "rmsprop": lambda ps: RMSprop(ps, lr=0.01),
+    "rmsprop_centered_momentum": lambda ps: RMSprop(ps, lr=0.003, momentum=0.9, centered=True),
 }
 
 

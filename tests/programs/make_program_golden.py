@@ -1,33 +1,30 @@
 """Write ``tests/programs/golden.json``: the numbers of every program in ``programs.py``
-run under PyTorch, for ``test_programs.py`` to check against where PyTorch is not installed.
+(``PROGRAMS`` and ``AWAITING_NAMES``) run under PyTorch, for ``test_programs.py`` to check
+against where PyTorch is not installed.
 
 Run by hand, with PyTorch installed, from the repository root::
 
     .venv/bin/python tests/programs/make_program_golden.py
 """
 
-import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))  # run as a script from anywhere
-from programs import PROGRAMS  # noqa: E402
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # run as a script from anywhere
+from golden_json import write_golden_json  # noqa: E402
+from programs import AWAITING_NAMES, PROGRAMS  # noqa: E402
 
 GOLDEN = HERE / "golden.json"
 
 
 def torch_results() -> dict:
-    """Every program's numbers under PyTorch."""
+    """Every program's numbers under PyTorch (those awaiting names here too)."""
     import torch
 
     torch.set_num_threads(1)   # tiny models: threads only add overhead on a shared machine
-    return {name: program(torch) for name, program in PROGRAMS.items()}
+    return {name: program(torch) for name, program in {**PROGRAMS, **AWAITING_NAMES}.items()}
 
 
 if __name__ == "__main__":
-    text = json.dumps(torch_results(), indent=1, sort_keys=True) + "\n"
-    temporary = GOLDEN.with_suffix(".tmp")
-    temporary.write_text(text)
-    temporary.replace(GOLDEN)
-    print(f"wrote {GOLDEN} ({len(text)} bytes)")
+    write_golden_json(GOLDEN, torch_results())

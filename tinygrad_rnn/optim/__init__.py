@@ -16,11 +16,15 @@ from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .clip import clip_grad_norm_, clip_grad_value_
-from .lr_scheduler import CosineAnnealingLR, StepLR
+from .lbfgs import LBFGS
+from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR, OneCycleLR,
+                           ReduceLROnPlateau, StepLR)
 from .optimizer import Optimizer
+from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
-    "Adagrad", "Adam", "AdamW", "CosineAnnealingLR", "Optimizer", "SGD", "StepLR",
+    "Adagrad", "Adam", "AdamW", "CosineAnnealingLR", "ExponentialLR", "LBFGS", "LambdaLR",
+    "OneCycleLR", "Optimizer", "RMSprop", "ReduceLROnPlateau", "SGD", "StepLR",
     "clip_grad_norm_", "clip_grad_value_", "lr_scheduler",
 ]

@@ -149,20 +149,24 @@ class Optimizer:
         for i, values in state_dict["state"].items():
             if i not in param_of:
                 raise ValueError(f"{name}.load_state_dict: state for unknown parameter {i}")
-            param = param_of[i]
-            for key, value in values.items():
-                if isinstance(value, np.ndarray) and value.shape != param.shape:
-                    raise ValueError(
-                        f"{name}.load_state_dict: state {key!r} of parameter {i} has shape "
-                        f"{value.shape}, the parameter has shape {param.shape}"
-                    )
-            state[param] = {k: (v.astype(param.dtype) if isinstance(v, np.ndarray) else v)
-                            for k, v in copy.deepcopy(values).items()}
+            state[param_of[i]] = self._restored_state(param_of[i], i, values)
         for saved, group in zip(groups, self.param_groups):
             options = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
             self._check_group({**group, **options})
             group.update(options)
         self.state = state
+
+    def _restored_state(self, param: Tensor, index: int, values: dict) -> dict:
+        """A copy of one parameter's saved state, its arrays in the parameter's dtype, after
+        checking that each array has the parameter's shape."""
+        for key, value in values.items():
+            if isinstance(value, np.ndarray) and value.shape != param.shape:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: state {key!r} of parameter "
+                    f"{index} has shape {value.shape}, the parameter has shape {param.shape}"
+                )
+        return {k: (v.astype(param.dtype) if isinstance(v, np.ndarray) else v)
+                for k, v in copy.deepcopy(values).items()}
 
     def _check_same_kind(self, groups) -> None:
         """Raise ValueError, naming both classes, unless every saved group has exactly this
