@@ -74,4 +74,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "min_reported_time": 1,
     "write_computation_times": False,
+    # Only what a script prints is shown, not the repr of a block's last expression (a
+    # matplotlib call's return value would appear as "Text(...)").
+    "capture_repr": (),
 }
