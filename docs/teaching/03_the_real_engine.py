@@ -5,7 +5,13 @@ r"""
 The library's engine is step 2's, with NumPy arrays in place of numbers. Here are its
 pieces, included from the source files that run.
 
-A :class:`~tinygrad_rnn.Tensor` is an array plus the record of the operation that made it.
+A :class:`~tinygrad_rnn.Tensor` is an array plus the record of the operation that made it,
+step 1's ``inputs`` and ``op`` gathered in one ``Node``; an operation's result is wrapped
+like this:
+
+.. literalinclude:: ../../tinygrad_rnn/tensor.py
+   :pyobject: Tensor._from_op
+
 An operation is a :class:`~tinygrad_rnn.Function`: a ``forward`` over arrays and a
 ``backward`` that receives ``gy``, the gradient of the result, and returns ``gx``, one per
 input: the local derivative multiplied in, as ``local * node.grad`` did in step 2, but for
@@ -22,8 +28,12 @@ gradient, records a ``Node`` (the function, its saved values and its inputs): st
 .. literalinclude:: ../../tinygrad_rnn/function.py
    :pyobject: Function.apply
 
-``Tensor.backward`` checks its argument and hands over to ``autograd.backward``, step 2's
-two phases: a topological order by an iterative depth-first search, then the chain rule
+``Tensor.backward`` checks its argument and hands over to ``autograd.backward``:
+
+.. literalinclude:: ../../tinygrad_rnn/tensor.py
+   :pyobject: Tensor.backward
+
+``autograd.backward`` is step 2's two phases: a topological order by an iterative depth-first search, then the chain rule
 node by node, adding the gradients that reach each output (``pending``) before the node
 passes them on:
 
