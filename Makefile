@@ -66,8 +66,9 @@ docs: $(INSTALLED)
 doctest: $(INSTALLED)
 	MPLBACKEND=Agg $(BIN)/python -m sphinx -W --keep-going -q -b doctest -d docs/_build/doctrees docs docs/_build/doctest
 
-# Opens every built page with math in headless Chromium (apt-get install chromium) and fails
-# on any unrendered TeX: the site's math must work with no network. Run after `make docs`.
+# Opens every built page in headless Chromium at 1280 px (apt-get install chromium) and fails
+# on any unrendered TeX (the site's math must work with no network) and on any equation, code
+# block, output, table or image wider than the content column. Run after `make docs`.
 docs-browser-check:
 	$(BIN)/python docs/_ext/math_rendered.py docs/_build/html
 

@@ -50,15 +50,10 @@ math_numfig = True
 numfig_secnum_depth = 1
 math_eqref_format = "({number})"
 
-# Every page's doctests share this set-up. ``grad_of`` reads a gradient as a NumPy array
-# whether ``.grad`` holds an array or a tensor.
+# Every page's doctests share this set-up.
 doctest_global_setup = """
 import numpy as np
 import tinygrad_rnn as tg
-
-def grad_of(tensor):
-    g = tensor.grad
-    return g if isinstance(g, np.ndarray) else g.numpy()
 """
 
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
@@ -79,4 +74,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "min_reported_time": 1,
     "write_computation_times": False,
+    # Only what a script prints is shown, not the repr of a block's last expression (a
+    # matplotlib call's return value would appear as "Text(...)").
+    "capture_repr": (),
 }

@@ -36,6 +36,17 @@ CASES = [
     ("lib.tensor([-3591.5, -3388.25, -24185.0, -762.0, 2500.0], requires_grad=True) * 1.0",
      "tensor([ -3591.5000,  -3388.2500, -24185.0000,   -762.0000,   2500.0000],\n"
      "       grad_fn=<MulBackward>)"),
+    # The values of max, min, sort and topk along a dim are recorded under the op's name.
+    ("lib.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], requires_grad=True).max(1)[0]",
+     "tensor([5., 7.], grad_fn=<MaxBackward>)"),
+    ("lib.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]], requires_grad=True).min(1)[0]",
+     "tensor([1., 0.], grad_fn=<MinBackward>)"),
+    ("lib.tensor([3.0, 1.0, 2.0], requires_grad=True).sort()[0]",
+     "tensor([1., 2., 3.], grad_fn=<SortBackward>)"),
+    ("lib.tensor([3.0, 1.0, 2.0], requires_grad=True).topk(2)[0]",
+     "tensor([3., 2.], grad_fn=<TopkBackward>)"),
+    ("lib.tensor([[1.0, 5.0], [7.0, 0.0]], requires_grad=True).amax(1)",
+     "tensor([5., 7.], grad_fn=<AmaxBackward>)"),
 ]
 
 

@@ -309,3 +309,26 @@ def test_render_draws_an_svg_with_graphviz(tmp_path):
     path = render(loss, tmp_path / "graph.svg")
     text = path.read_text()
     assert "<svg" in text and "Tanh" in text
+
+
+def test_draw_places_leaves_left_of_what_uses_them_and_labels_every_tensor():
+    import matplotlib
+    matplotlib.use("Agg")
+    a, b, c, loss = small_graph()
+    ax = viz.draw(loss)
+    labels = [text for text in ax.texts if text.get_text()]
+    boxes = {text.get_text(): text.get_position() for text in labels}
+    assert len(labels) == 7 and "Sum\n()" in boxes and "leaf\n(3,)" in boxes
+    assert boxes["Sum\n()"][0] == max(x for x, _ in boxes.values())        # root on the right
+    assert boxes["Tanh\n(2, 3)"][0] == boxes["Sum\n()"][0] - 1
+    assert boxes["leaf\n(3,)"][0] < boxes["Add\n(2, 3)"][0]
+
+
+def test_draw_takes_any_graph_and_puts_a_node_left_of_its_leftmost_user():
+    import matplotlib
+    matplotlib.use("Agg")
+    graph = {"y": ["u", "x"], "u": ["x"], "x": []}        # x feeds y directly and through u
+    ax = viz.draw("y", inputs=graph.__getitem__)
+    columns = {text.get_text(): text.get_position()[0] for text in ax.texts if text.get_text()}
+    assert columns == {"y": 2, "u": 1, "x": 0}
+    assert sum(not text.get_text() for text in ax.texts) == 3  # one arrow per edge

@@ -3,7 +3,9 @@
 :func:`to_dot` needs nothing beyond this package: it walks the recorded graph from a tensor
 back to its leaves and returns DOT text, which any Graphviz viewer (or an online one) can
 draw. :func:`render` turns that text into an SVG, PNG or PDF file with the ``graphviz``
-Python package and the Graphviz ``dot`` program.
+Python package and the Graphviz ``dot`` program. :func:`draw` needs neither: it draws a
+graph with matplotlib, the engine's or any other (the teaching path draws its own scalar
+engine's graphs with it).
 
 The drawing shows data flowing from the leaves down to the tensor:
 
@@ -152,7 +154,86 @@ def render(tensor: Tensor, path, format: str = "svg",  # noqa: A002  (graphviz's
     return path
 
 
+def draw(root, inputs=None, label=None, ax=None):
+    """Draw the graph that made ``root`` with matplotlib (no Graphviz needed) and return
+    the axes: a box per node, an arrow from each input to the node computed from it, the
+    leaves in the left column and ``root`` in the right one, each node one column left of
+    the leftmost node that uses it.
+
+    For a :class:`Tensor` the nodes are the tensors, each labelled with the operation that
+    made it (or "leaf") and its shape. Any other graph is drawn through ``inputs(node)``,
+    the nodes it was computed from, and ``label(node)``, its text.
+    """
+    import matplotlib.pyplot as plt
+
+    if inputs is None:
+        inputs = (lambda t: () if t._node is None else t._node.inputs)
+        label = label or (lambda t: f"{t.op or 'leaf'}\n{tuple(t.shape)}")
+    label = label or str
+    nodes, depth = _by_depth(root, inputs)
+    columns = max(depth.values())
+    sizes = _column_sizes(depth)
+    if ax is None:
+        ax = plt.subplots(figsize=(1.7 * columns + 1.8, 0.9 * max(sizes.values()) + 0.8),
+                          layout="constrained")[1]
+    place, filled = {}, {}
+    for node in nodes:                     # each column's nodes centred on the middle row
+        d = depth[id(node)]
+        row = filled.get(d, 0)
+        filled[d] = row + 1
+        place[id(node)] = (columns - d, (sizes[d] - 1) / 2 - row)
+    for node in nodes:
+        for source in inputs(node):
+            (x0, y0), (x1, y1) = place[id(source)], place[id(node)]
+            # NOTE: an arrow that skips columns would cross the boxes between: it bends.
+            bend = 0.0 if x1 - x0 == 1 else -0.25
+            ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                        arrowprops=dict(arrowstyle="-|>", color="0.35", shrinkA=20, shrinkB=20,
+                                        connectionstyle=f"arc3,rad={bend}"))
+    for node in nodes:
+        leaf = not tuple(inputs(node))
+        ax.text(*place[id(node)], label(node), ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="round", facecolor="#cfe2f3" if leaf else "#f2f2f2"))
+    spread = max(sizes.values()) / 2
+    ax.set_xlim(-0.6, columns + 0.6)
+    ax.set_ylim(-spread - 0.1, spread + 0.1)
+    ax.set_axis_off()
+    return ax
+
+
 # ---------------------------------------------------------------- helpers
+
+def _by_depth(root, inputs) -> tuple[list, dict]:
+    """The nodes reachable from ``root`` (each once, breadth first) and, by ``id``, each
+    node's depth: the length of the longest path from it to ``root``."""
+    nodes, seen, queue = [], {id(root)}, deque([root])
+    while queue:
+        node = queue.popleft()
+        nodes.append(node)
+        for source in inputs(node):
+            if id(source) not in seen:
+                seen.add(id(source))
+                queue.append(source)
+    depth = {id(root): 0}
+    for _ in nodes:                                   # relax until the longest paths settle
+        changed = False
+        for node in nodes:
+            for source in inputs(node):
+                if depth.get(id(source), -1) < depth[id(node)] + 1:
+                    depth[id(source)] = depth[id(node)] + 1
+                    changed = True
+        if not changed:
+            break
+    return nodes, depth
+
+
+def _column_sizes(depth: dict) -> dict:
+    """How many nodes have each depth."""
+    counts: dict = {}
+    for d in depth.values():
+        counts[d] = counts.get(d, 0) + 1
+    return counts
+
 
 def _walk(root: Tensor) -> tuple[list, list]:
     """Every tensor and op node reachable from ``root``, breadth first, and the edges.

@@ -26,11 +26,9 @@ def numeric_vjp(f, args, dy, eps=1e-6):
     return grads
 
 
-def _values(tensor_or_grad):
-    """A copy of the NumPy array behind a gradient, whether ``.grad`` holds an array or a
-    tensor."""
-    g = tensor_or_grad
-    return np.array(g if isinstance(g, np.ndarray) else g.numpy(), copy=True)
+def _values(grad):
+    """A copy of the NumPy array behind a gradient (``.grad`` is a tensor)."""
+    return np.array(grad.numpy(), copy=True)
 
 
 def layer_gradients(layer, x, state, g_output, g_state, lengths=None):

@@ -1,8 +1,9 @@
 """The five lecture notes the docs derive from, cited by a readable name.
 
-``:note:`3``` renders as "lecture note 3 (autoregressive models, the GRU),
-``003_0615cf6610feb24d.md``", linked to the table that ``.. source-notes::`` draws (on the
-index page). The names and subjects live here only, so every page cites a note the same way.
+``:note:`3``` renders as "lecture note 3, “RNN (Recurrent Neural Network)” (autoregressive
+models, the GRU)", linked to the table that ``.. source-notes::`` draws (on the index page):
+each note by its own title and its subject, never by a file name a reader cannot open. The
+titles and subjects live here only, so every page cites a note the same way.
 """
 
 from __future__ import annotations
@@ -14,27 +15,27 @@ from sphinx import addnodes
 
 TABLE_LABEL = "source-material"
 
-# number: (file, short name, what the note covers)
+# number: (the note's own title, its subject in short, what the note covers)
 NOTES = {
-    0: ("000_e71db143e4f3f288.md", "sequence data, the RNN as memory, LSTM gates",
+    0: ("순환신경망 (RNN - Recurrent Neural Network)", "sequence data, the RNN as memory, LSTM gates",
         "What makes data sequential; many-to-one, many-to-many and one-to-many tasks; the "
         "RNN as a memory that mixes each input with the previous output; early inputs fading "
         "(the vanishing gradient); the LSTM's cell state and its forget, input and output "
         "gates."),
-    1: ("001_5d6c6b924329e8c5.md", "the LSTM in Olah's notation",
+    1: ("Deep learning: RNN, LSTM", "the LSTM in Olah's notation",
         "The hidden state as a summary of the inputs so far; five input/output structures; "
         "long-term dependencies; the LSTM's six equations with the concatenation "
         "[h(t-1), x(t)]; a gate as a sigmoid layer and a pointwise product."),
-    2: ("002_1ddc3fc33e30e5c4.md", "the \"hello\" model and BPTT",
+    2: ("Recurrent Neural Networks", "the \"hello\" model and BPTT",
         "The state update from h(t-1) and x(t); the character model on \"hello\" with one-hot "
         "inputs; weights shared across time steps; backpropagation through time, its "
         "vanishing gradient and its truncation; the cell state as a conveyor belt; the gates' "
         "ranges."),
-    3: ("003_0615cf6610feb24d.md", "autoregressive models, the GRU",
+    3: ("RNN (Recurrent Neural Network)", "autoregressive models, the GRU",
         "Autoregressive, Markov and latent autoregressive models, the RNN as the recursive "
         "form of the last; vanishing and exploding gradients; the LSTM's parts; the GRU: no "
         "cell state, no output gate, two gates."),
-    4: ("004_b458bdf2b022d4e7.md", "vanilla RNN sizes, stacking, bidirectional RNNs",
+    4: ("순환 신경망 (Recurrent Neural Network, RNN)", "vanilla RNN sizes, stacking, bidirectional RNNs",
         "h(t) = tanh(W_x x(t) + W_h h(t-1) + b) and its output layer, with worked sizes; "
         "tagging and other many-to-many tasks; stacked RNNs with a set of weights per layer; "
         "bidirectional RNNs; the LSTM's gates; the GRU's two gates, its speed, and when to "
@@ -43,14 +44,15 @@ NOTES = {
 
 
 def readable_name(number: int) -> str:
-    return f"lecture note {number} ({NOTES[number][1]})"
+    title, subject, _ = NOTES[number]
+    return f"lecture note {number}, “{title}” ({subject})"
 
 
 def note_role(name, rawtext, text, lineno, inliner, options=None, content=()):
-    """``:note:`N```: the readable name of note N, linked to the table, then its file."""
+    """``:note:`N```: the title and subject of note N, linked to the table."""
     try:
         number = int(text)
-        file = NOTES[number][0]
+        name = readable_name(number)
     except (ValueError, KeyError):
         message = inliner.reporter.error(
             f":note: expects a lecture note number from {min(NOTES)} to {max(NOTES)}, "
@@ -58,20 +60,20 @@ def note_role(name, rawtext, text, lineno, inliner, options=None, content=()):
         return [inliner.problematic(rawtext, rawtext, message)], [message]
     link = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=TABLE_LABEL,
                                  refexplicit=True, refwarn=True)
-    link += nodes.inline(readable_name(number), readable_name(number))
-    return [link, nodes.Text(", "), nodes.literal(file, file)], []
+    link += nodes.inline(name, name)
+    return [link], []
 
 
 class SourceNotes(Directive):
-    """``.. source-notes::``: the table of the five notes, their files and subjects."""
+    """``.. source-notes::``: the table of the five notes, their titles and subjects."""
 
     has_content = False
 
     def run(self):
-        lines = [".. list-table::", "   :header-rows: 1", "   :widths: 18 22 60", "",
-                 "   * - Note", "     - File", "     - What it covers"]
-        for number, (file, short, covers) in NOTES.items():
-            lines += [f"   * - {readable_name(number)}", f"     - ``{file}``", f"     - {covers}"]
+        lines = [".. list-table::", "   :header-rows: 1", "   :widths: 12 28 60", "",
+                 "   * - Note", "     - Title", "     - What it covers"]
+        for number, (title, _, covers) in NOTES.items():
+            lines += [f"   * - {number}", f"     - {title}", f"     - {covers}"]
         container = nodes.container()
         self.state.nested_parse(StringList(lines), self.content_offset, container)
         return container.children

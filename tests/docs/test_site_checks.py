@@ -36,3 +36,15 @@ def test_raw_tex_outside_rendered_math_and_code_is_counted():
            '<pre>\\begin{aligned}</pre><script>"\\\\("</script>')
     assert math_rendered.unrendered(dom) == (1, 2)
     assert math_rendered.unrendered("<mjx-container>y</mjx-container><p>fine</p>") == (1, 0)
+
+
+def test_the_layout_report_names_each_wide_element_and_covered_equation_number():
+    report = ('<pre id="layout-report">{&quot;wide&quot;: [&quot;pre: x = 1 (800px in 736px)'
+              '&quot;], &quot;overlap&quot;: [&quot;(3.5): a &lt; b&quot;]}</pre>')
+    assert math_rendered.layout_problems(report) == [
+        "wider than the column: pre: x = 1 (800px in 736px)",
+        "equation number on its formula: (3.5): a < b"]
+    assert math_rendered.layout_problems('<pre id="layout-report">{"wide": [], "overlap": []}'
+                                         '</pre>') == []
+    assert math_rendered.layout_problems("<p>no report</p>") == [
+        "the layout script did not report (the page did not finish loading)"]

@@ -29,6 +29,23 @@ def test_the_plain_rnns_gradient_vanishes_geometrically_back_in_time():
     assert np.all(np.diff(np.log(norms[::8])) > np.log(3))   # > 3x stronger every 8 steps
 
 
+def test_the_per_step_factor_of_a_geometric_decay_is_its_ratio():
+    norms = 3.0 * 0.7 ** np.arange(20)[::-1]          # t = 0 is 19 steps from the loss
+    assert list(gradflow.steps_to_loss(norms)[[0, -1]]) == [19, 0]
+    assert gradflow.per_step_factor(norms) == pytest.approx(0.7, rel=1e-12)
+
+
+def test_the_plain_rnns_factor_per_step_is_near_the_spectral_radius_of_its_weights():
+    # At initialisation the states are small, so each Jacobian is close to W_hh: the decay
+    # follows rho(W_hh), not the larger singular value sigma_1 (see docs/bptt/vanishing).
+    sizes = dict(seq_len=60, hidden=32, batch=16)
+    norms = gradflow.measure(["rnn"], steps=0, **sizes)["rnn"]["init"]
+    W_hh = gradflow.initial_model("rnn", **sizes).rnn.weight_hh_l0.numpy()
+    rho, sigma_1 = max(abs(np.linalg.eigvals(W_hh))), np.linalg.norm(W_hh, 2)
+    factor = gradflow.per_step_factor(norms)
+    assert 0.85 * rho < factor <= rho < 1 < sigma_1
+
+
 def test_the_command_writes_a_png_and_a_csv(tmp_path, capsys):
     out = tmp_path / "flow.png"
     assert cli.main(["gradflow", "--cells", "rnn,gru", "--seq-len", "6", "--steps", "2",

@@ -3,7 +3,9 @@ NumPy's ``axis``/``keepdims`` are accepted as aliases), and the reductions that 
 indices: ``max``/``min`` along a dim, ``argmax``, ``argmin``, ``topk``, ``sort``.
 
 Primitives: sum, amax. Composed: mean = sum / count, amin = -amax(-x); the values of
-max/min along a dim, of topk and of sort are ``gather(x, dim, indices)``.
+max/min along a dim, of topk and of sort are the input read at the chosen indices, by
+``GetItem`` under the op's own name (so ``grad_fn`` prints ``MaxBackward`` for ``max(dim)``,
+as PyTorch's ``MaxBackward0``).
 """
 
 from collections import namedtuple
@@ -13,7 +15,7 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor, as_tensor
 from ._common import dim_args, normalize_axes
-from .shape import gather, squeeze
+from .shape import GetItem
 
 
 def _kept_shape(shape, axes):
@@ -37,7 +39,7 @@ class Sum(Function):
         return gx
 
 
-class Max(Function):
+class Amax(Function):
     @staticmethod
     def forward(ctx, x, *, axes, keepdims):
         y = x.max(axis=axes, keepdims=True)
@@ -62,7 +64,7 @@ def _reduced_axes(op, dim, x):
 def _reduce(function, op, x, dim, keepdim):
     x = as_tensor(x)
     axes = _reduced_axes(op, dim, x)
-    if function is Max:
+    if function is Amax:
         empty = [a for a in axes if x.shape[a] == 0]
         if empty:
             raise ValueError(f"{op}: cannot reduce over dim {empty[0]}, which has length 0 "
@@ -71,11 +73,11 @@ def _reduce(function, op, x, dim, keepdim):
 
 
 def _largest(op, x, dim=None, keepdim=False) -> Tensor:
-    return _reduce(Max, op, x, dim, keepdim)
+    return _reduce(Amax, op, x, dim, keepdim)
 
 
 def _smallest(op, x, dim=None, keepdim=False) -> Tensor:
-    return -_reduce(Max, op, -as_tensor(x), dim, keepdim)
+    return -_reduce(Amax, op, -as_tensor(x), dim, keepdim)
 
 
 def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
@@ -107,6 +109,35 @@ def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "The ``(values, indices)`` pair of max, min, topk and sort."
+
+
+# The values at chosen indices: GetItem (whose backward sends each gradient to the index it
+# came from), named after the op that chose them.
+class Max(GetItem):
+    pass
+
+
+class Min(GetItem):
+    pass
+
+
+class Sort(GetItem):
+    pass
+
+
+class Topk(GetItem):
+    pass
+
+
+def _values_at(function, x: Tensor, dim: int, indices: np.ndarray, keepdim: bool = True):
+    """``x`` read at ``indices`` along ``dim`` (``indices`` has ``x``'s dims, or all but
+    ``dim`` when ``keepdim`` is false), recorded as ``function``."""
+    where = list(np.indices(indices.shape, sparse=True))
+    if keepdim:
+        where[dim] = indices
+    else:
+        where.insert(dim, indices)
+    return function.apply(x, index=tuple(where))
 
 
 def _indices(array: np.ndarray) -> Tensor:
@@ -144,7 +175,7 @@ def argmin(x, dim=None, keepdim=False) -> Tensor:
     return _arg("argmin", np.argmin, x, dim, keepdim)
 
 
-def _extreme(op, reduce, pick, x, dim, keepdim, axis, keepdims):
+def _extreme(op, reduce, pick, along, x, dim, keepdim, axis, keepdims):
     dim, keepdim = dim_args(op, dim, keepdim, axis, keepdims)
     if dim is None:
         return reduce(op, x, None, keepdim)
@@ -155,23 +186,20 @@ def _extreme(op, reduce, pick, x, dim, keepdim, axis, keepdims):
     dim = _one_dim(op, x, dim)
     if x.ndim == 0:   # NOTE: dim 0 of a 0-d tensor is allowed, as in PyTorch: the value itself
         return ValuesIndices(x.reshape(()), _indices(np.zeros((), np.int64)))
-    indices = pick(x, dim, keepdim=True)
-    values = gather(x, dim, indices)
-    if not keepdim:
-        values, indices = squeeze(values, dim), squeeze(indices, dim)
-    return ValuesIndices(values, indices)
+    indices = pick(x, dim, keepdim=keepdim)
+    return ValuesIndices(_values_at(along, x, dim, indices.numpy(), keepdim), indices)
 
 
 def max(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
     """Without ``dim``, the maximum (0-d; ties share the gradient). With ``dim``, the named
     tuple ``(values, indices)`` of the maxima along it and their first indices (int64), as
     PyTorch; the values' gradient goes to those indices."""
-    return _extreme("max", _largest, argmax, x, dim, keepdim, axis, keepdims)
+    return _extreme("max", _largest, argmax, Max, x, dim, keepdim, axis, keepdims)
 
 
 def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
     """As :func:`max`, for the minimum."""
-    return _extreme("min", _smallest, argmin, x, dim, keepdim, axis, keepdims)
+    return _extreme("min", _smallest, argmin, Min, x, dim, keepdim, axis, keepdims)
 
 
 def sort(x, dim=-1, descending=False, stable=False) -> ValuesIndices:
@@ -182,7 +210,7 @@ def sort(x, dim=-1, descending=False, stable=False) -> ValuesIndices:
         return ValuesIndices(x, _indices(np.zeros((), np.int64)))
     dim = _one_dim("sort", x, dim)
     order = np.argsort(-x.data if descending else x.data, axis=dim, kind="stable")
-    return ValuesIndices(gather(x, dim, order), _indices(order))
+    return ValuesIndices(_values_at(Sort, x, dim, order), _indices(order))
 
 
 def topk(x, k: int, dim=-1, largest=True, sorted=True) -> ValuesIndices:  # noqa: A002
@@ -193,4 +221,4 @@ def topk(x, k: int, dim=-1, largest=True, sorted=True) -> ValuesIndices:  # noqa
         raise ValueError(f"topk: k={k} is out of range for dim {dim} of shape {x.shape}")
     order = sort(x, dim, descending=largest).indices.data
     chosen = np.take(order, np.arange(k), axis=dim) if x.ndim else order
-    return ValuesIndices(gather(x, dim, chosen), _indices(chosen))
+    return ValuesIndices(_values_at(Topk, x, dim, chosen), _indices(chosen))

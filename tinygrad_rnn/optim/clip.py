@@ -39,13 +39,15 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
 
     .. math::
 
-        N = \Big(\sum_{\text{grads}} \sum_i |g_i|^p\Big)^{1/p}
-            \quad (N = \max |g_i| \text{ for } p = \infty), \qquad
-        c = \frac{\text{max\_norm}}{N + 10^{-6}}, \qquad
-        g \leftarrow c \, g \ \text{ when } c < 1
+        \begin{aligned}
+        N &= \Big(\sum_{\text{grads}} \sum_i |g_i|^p\Big)^{1/p}
+             \quad (N = \max |g_i| \text{ for } p = \infty), \\
+        \kappa &= \frac{\text{max\_norm}}{N + 10^{-6}}, \qquad
+        g \leftarrow \kappa \, g \ \text{ when } \kappa < 1
+        \end{aligned}
 
-    One norm :math:`N` over every gradient (as if concatenated) and one factor :math:`c` for
-    all, so the direction of the whole update is unchanged. Gradients change in place;
+    One norm :math:`N` over every gradient (as if concatenated) and one factor
+    :math:`\kappa` for all, so the direction of the whole update is unchanged. Gradients change in place;
     parameters whose ``.grad`` is None are skipped.
 
     Args:
@@ -53,7 +55,7 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
         max_norm: the largest total norm allowed, >= 0.
         norm_type: :math:`p > 0`, or ``math.inf`` for the largest absolute value.
         error_if_nonfinite: raise ``RuntimeError`` when :math:`N` is NaN or infinite.
-            NOTE: otherwise an infinite :math:`N` gives :math:`c = 0`, which turns the
+            NOTE: otherwise an infinite :math:`N` gives :math:`\kappa = 0`, which turns the
             infinite entries into NaN (0 · inf), as PyTorch does.
 
     Returns:

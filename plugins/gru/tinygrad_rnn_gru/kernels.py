@@ -91,7 +91,7 @@ def _backward_gates(g_output, gates, a_n, h_prev, dh, reset_after, dh_prev, dxp,
     H = dh.shape[0]
     for j in range(H):
         r, z, n_j = gates[j], gates[H + j], gates[2 * H + j]
-        dh_t = dh[j] + g_output[j]
+        dh_t = dh[j] + g_output[j]                            # (dh)
         dn = dh_t * (ONE - z)                                 # (4)
         dz = dh_t * (h_prev[j] - n_j) * z * (ONE - z)         # (4), (2)
         dh_prev[j] = dh_t * z                                 # (4)
@@ -133,7 +133,7 @@ def _backward(g_output, dh, gates, a_n, h_prev, weights, lengths, reverse, reset
                 _backward_gates(g_output[t, n], gates[t, n], a_n[t, n], h_prev[t, n], dh[n],
                                 reset_after, dh_prev[n], dxp[t, n], dgh[t, n])
         if reset_after:
-            step_product(dgh[t], w_a, a_transposed, product)    # dgh W_h
+            step_product(dgh[t], w_a, a_transposed, product)    # (dh) dgh W_h
         else:
             dgh_n[:] = dgh[t, :, 2 * H:]
             step_product(dgh_n, w_n, n_transposed, d_rh)        # (3)
@@ -142,10 +142,10 @@ def _backward(g_output, dh, gates, a_n, h_prev, weights, lengths, reverse, reset
                     _backward_reset(d_rh[n], gates[t, n, :H], h_prev[t, n], dh_prev[n],
                                     dxp[t, n, :H], dgh[t, n, :H])
             dgh_rz[:] = dgh[t, :, :2 * H]
-            step_product(dgh_rz, w_a, a_transposed, product)
+            step_product(dgh_rz, w_a, a_transposed, product)    # (dh) dgh_rz W_hrz
         for n in range(N):
             if t < lengths[n]:
-                dh[n] = dh_prev[n] + product[n]
+                dh[n] = dh_prev[n] + product[n]                  # (dh)
 
 
 def _hidden_weights(w_hh, reset_after, rows, forward):

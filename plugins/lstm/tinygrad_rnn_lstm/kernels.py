@@ -74,10 +74,10 @@ def _backward_gates(g_output, gates, c, dh, dc):
         i, f = gates[j], gates[H + j]
         g, o = gates[2 * H + j], gates[3 * H + j]
         tanh_c = tanh(f * c[j] + i * g)                  # (5) c' recomputed
-        dh_t = dh[j] + g_output[j]
+        dh_t = dh[j] + g_output[j]                       # (dh)
         do = dh_t * tanh_c                               # (6)
-        dc_t = dc[j] + dh_t * o * (ONE - tanh_c * tanh_c)
-        dc[j] = dc_t * f                                 # (5) dc_prev
+        dc_t = dc[j] + dh_t * o * (ONE - tanh_c * tanh_c)  # (dc)
+        dc[j] = dc_t * f                                 # (5), (dc) dc_prev
         gates[3 * H + j] = do * o * (ONE - o)            # (4)
         gates[2 * H + j] = dc_t * i * (ONE - g * g)      # (3)
         gates[H + j] = dc_t * c[j] * f * (ONE - f)       # (2)
@@ -97,7 +97,7 @@ def _backward(g_output, dh, dc, da, c_prev, w_hh, transposed, lengths, reverse):
                 da[t, n] = 0.0
             else:
                 _backward_gates(g_output[t, n], da[t, n], c_prev[t, n], dh[n], dc[n])
-        step_product(da[t], w_hh, transposed, dh_prev)   # dh_prev = da W_h
+        step_product(da[t], w_hh, transposed, dh_prev)   # (dh) dh_prev = da W_h
         for n in range(N):
             if t < lengths[n]:
                 dh[n] = dh_prev[n]

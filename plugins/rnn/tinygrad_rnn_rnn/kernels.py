@@ -52,7 +52,7 @@ def _backward_units(g_output, output, dh, relu, da):
     for j in range(dh.shape[0]):
         h = output[j]
         slope = (ONE if h > ZERO else ZERO) if relu else ONE - h * h
-        da[j] = (dh[j] + g_output[j]) * slope                          # (1)
+        da[j] = (dh[j] + g_output[j]) * slope                          # (1), (dh)
 
 
 @kernel
@@ -63,13 +63,13 @@ def _backward(g_output, dh, output, w_hh, transposed, lengths, reverse, relu, da
         t = step if reverse else T - 1 - step
         for n in range(N):
             if t >= lengths[n]:
-                da[t, n] = 0.0
+                da[t, n] = 0.0                                         # (mask)
             else:
                 _backward_units(g_output[t, n], output[t, n], dh[n], relu, da[t, n])
-        step_product(da[t], w_hh, transposed, dh_prev)                 # dh_prev = da W_hh
+        step_product(da[t], w_hh, transposed, dh_prev)                 # (dh) dh_prev = da W_hh
         for n in range(N):
             if t < lengths[n]:
-                dh[n] = dh_prev[n]
+                dh[n] = dh_prev[n]                                     # (mask) else dh stays
 
 
 def rnn_forward(xp, w_hh, b_hh, h0, lengths, reverse, relu):
