@@ -22,13 +22,13 @@ import numpy as np
 
 from . import dtypes
 from .dtypes import as_dtype, check_device
-from .random import default_generator
+from .random import numpy_generator
 from .tensor import Tensor, _check_can_require_grad
 
 __all__ = [
     "DoubleTensor", "FloatTensor", "LongTensor", "arange", "as_tensor", "empty", "eye",
     "from_numpy", "full", "full_like", "linspace", "ones", "ones_like", "rand", "randint", "randn",
-    "randn_like", "tensor", "zeros", "zeros_like",
+    "randn_like", "randperm", "tensor", "zeros", "zeros_like",
 ]
 
 
@@ -169,7 +169,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
 
 def _random(where, size, draw, dtype, requires_grad, device, generator) -> Tensor:
     dtype = as_dtype(dtype if dtype is not None else np.float32, where)
-    array = draw(generator or default_generator(), _sizes(where, size), dtype)
+    array = draw(numpy_generator(generator), _sizes(where, size), dtype)
     return _make(array, dtype, requires_grad, device, where)
 
 
@@ -198,8 +198,59 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: missing the size, e.g. randint(0, 10, (3,))")
-    array = (generator or default_generator()).integers(low, high, _sizes("randint", (size,)))
+    array = numpy_generator(generator).integers(low, high, _sizes("randint", (size,)))
     return _make(array.astype(np.int64), dtype, requires_grad, device, "randint")
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype``)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    array = numpy_generator(generator).permutation(int(n)).astype(np.int64)
+    return _make(array, dtype, requires_grad, device, "randperm")
+
+
+# ---------------------------------------------------------------- new_* methods
+
+def _new(where: str, x: Tensor, size, value, dtype, device, requires_grad) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{where}: expected a Tensor, got {type(x).__name__}")
+    return _filled(where, size, value, dtype if dtype is not None else x.dtype,
+                   requires_grad, device)
+
+
+def new_tensor(self: Tensor, data, dtype=None, device=None,
+               requires_grad: bool = False) -> Tensor:
+    """A new leaf holding a copy of ``data``, in ``self``'s dtype unless ``dtype`` (as
+    PyTorch's ``Tensor.new_tensor``)."""
+    return tensor(data, dtype=dtype if dtype is not None else self.dtype, device=device,
+                  requires_grad=requires_grad)
+
+
+def new_zeros(self: Tensor, *size, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    """Zeros of ``size``, in ``self``'s dtype unless ``dtype``."""
+    return _new("new_zeros", self, size, 0, dtype, device, requires_grad)
+
+
+def new_ones(self: Tensor, *size, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """Ones of ``size``, in ``self``'s dtype unless ``dtype``."""
+    return _new("new_ones", self, size, 1, dtype, device, requires_grad)
+
+
+def new_empty(self: Tensor, *size, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` in ``self``'s dtype unless ``dtype``; its values are
+    unspecified (here zeros, as :func:`empty`)."""
+    return _new("new_empty", self, size, 0, dtype, device, requires_grad)
+
+
+def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``fill_value`` in ``size``, in ``self``'s dtype unless ``dtype``."""
+    return _new("new_full", self, (size,), fill_value, dtype, device, requires_grad)
 
 
 # ---------------------------------------------------------------- the legacy types

@@ -12,14 +12,17 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..ops.elementwise import gelu
 from ..ops.nn import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                      l1_loss, mse_loss, nll_loss, one_hot, pad)
+                      huber_loss, kl_div, l1_loss, layer_norm, mse_loss, nll_loss, one_hot, pad,
+                      smooth_l1_loss)
 from ..tensor import Tensor, as_tensor
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
     "embedding", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "pad",
-    "relu", "sigmoid", "softmax", "tanh",
+    "relu", "sigmoid", "softmax", "tanh", "gelu", "huber_loss", "kl_div", "layer_norm",
+    "leaky_relu", "smooth_l1_loss", "softplus",
 ]
 
 
@@ -33,6 +36,17 @@ def relu(input, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(x, 0), elementwise."""
     _not_inplace("relu", inplace)
     return ops.relu(input)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > 0, else negative_slope * x."""
+    _not_inplace("leaky_relu", inplace)
+    return ops.leaky_relu(input, negative_slope)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
+    return ops.softplus(input, beta, threshold)
 
 
 def tanh(input) -> Tensor:  # noqa: A002

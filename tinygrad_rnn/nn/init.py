@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ..random import default_generator
+from ..random import numpy_generator
 from ..tensor import Tensor
 
 __all__ = [
@@ -45,7 +45,7 @@ def _fill(t, name: str, values) -> Tensor:
 
 
 def _rng(generator) -> np.random.Generator:
-    return default_generator() if generator is None else generator
+    return numpy_generator(generator)
 
 
 # ---------------------------------------------------------------- fans and gains

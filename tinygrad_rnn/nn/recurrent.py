@@ -212,6 +212,12 @@ class Recurrent(Module):
 
     # ------------------------------------------------------------ forward
 
+    def flatten_parameters(self) -> None:
+        """Does nothing, on purpose: PyTorch's call packs the weights into one block of
+        GPU memory for cuDNN; here the weights are NumPy arrays on the CPU already in the
+        layout the kernels read, so there is nothing to pack. Kept so that PyTorch
+        programs, which call it before each forward, run unchanged."""
+
     def forward(self, x, state=None, lengths=None):
         if isinstance(x, PackedSequence):
             return run_packed(self, x, state, lengths)

@@ -1,15 +1,18 @@
 """The differentiable operations, as functions; ``Tensor``'s methods call these."""
 
-from .elementwise import (abs, add, cast, clamp, clip, clone, div, exp, log, masked_fill, maximum,
-                          minimum, mul, neg, pow, relu, sigmoid, sqrt, sub, tanh, where)
-from .linalg import matmul
+from .einsum import einsum
+from .elementwise import (abs, add, allclose, cast, clamp, clip, clone, div, erf, exp, gelu,
+                          isfinite, isinf, isnan, leaky_relu, log, masked_fill, maximum,
+                          minimum, mul, neg, pow, relu, sigmoid, softplus, sqrt, sub, tanh,
+                          where)
+from .linalg import baddbmm, bmm, matmul
 from .nn import (binary_cross_entropy_with_logits, cross_entropy, dropout, embedding,
                  log_softmax, logsumexp, mse_loss, softmax)
-from .reduce import (ValuesIndices, amax, amin, argmax, argmin, max, mean, min, sort, sum,
-                     topk)
+from .reduce import (ValuesIndices, amax, amin, argmax, argmin, cumsum, max, mean, min, norm,
+                     prod, sort, std, sum, topk, var)
 from .shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, flip, gather,
-                    getitem, permute, repeat, reshape, split, squeeze, stack, swapaxes,
-                    transpose, unsqueeze, unstack)
+                    getitem, index_select, masked_select, narrow, permute, repeat, reshape,
+                    split, squeeze, stack, swapaxes, transpose, unbind, unsqueeze, unstack)
 
 __all__ = [
     "abs", "add", "cast", "clamp", "clip", "clone", "div", "exp", "log", "masked_fill",
@@ -19,4 +22,7 @@ __all__ = [
     "argmin", "max", "mean", "min", "sort", "sum", "topk", "broadcast_to", "cat", "chunk",
     "concatenate", "expand", "flatten", "flip", "gather", "getitem", "permute", "repeat",
     "reshape", "split", "squeeze", "stack", "swapaxes", "transpose", "unsqueeze", "unstack",
+    "allclose", "baddbmm", "bmm", "cumsum", "einsum", "erf", "gelu", "index_select",
+    "isfinite", "isinf", "isnan", "leaky_relu", "masked_select", "narrow", "norm", "prod",
+    "softplus", "std", "unbind", "var",
 ]

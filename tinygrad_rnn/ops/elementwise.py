@@ -2,9 +2,12 @@
 back to each input's shape (``unbroadcast``).
 
 Primitives (a forward and a backward each): add, mul, neg, pow, exp, log, abs, tanh,
-sigmoid, relu, maximum, where, cast. Composed from them: sub, div, sqrt, minimum, clip,
-masked_fill.
+sigmoid, relu, erf, softplus, maximum, where, cast. Composed from them: sub, div, sqrt,
+minimum, clip, masked_fill, leaky_relu, gelu. Without gradient: isnan, isinf, isfinite,
+allclose.
 """
+
+import math
 
 import numpy as np
 
@@ -208,6 +211,33 @@ class Relu(Function):
         return activations.relu_backward(x, gy)
 
 
+class Erf(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return activations.erf(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * (2 / math.sqrt(math.pi)) * np.exp(-x * x)
+
+
+class Softplus(Function):
+    @staticmethod
+    def forward(ctx, x, *, beta, threshold):
+        z = x * beta
+        ctx.save_for_backward(z, threshold)
+        # NOTE: the identity where beta * x > threshold, as PyTorch (log(1 + e^z) = z there
+        # to float precision); logaddexp(0, z) = log(1 + e^z) without overflow.
+        return np.where(z > threshold, x, np.logaddexp(0, z) / beta).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        z, threshold = ctx.saved_tensors
+        return np.where(z > threshold, gy, gy * activations.sigmoid(z))
+
+
 # ---------------------------------------------------------------- functional API
 
 def add(a, b) -> Tensor:
@@ -278,6 +308,66 @@ def sigmoid(x) -> Tensor:
 def relu(x) -> Tensor:
     """max(x, 0)."""
     return Relu.apply(x)
+
+
+def erf(x) -> Tensor:
+    """The error function, 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt."""
+    return Erf.apply(x)
+
+
+def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold (as
+    ``torch.nn.functional.softplus``)."""
+    x = as_tensor(x)
+    return Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
+    x = as_tensor(x)
+    # NOTE: at x == 0 the gradient is negative_slope, as PyTorch's.
+    return where(x.data > 0, x, mul(x, negative_slope))
+
+
+def gelu(x, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
+    ``approximate="tanh"``, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    x = as_tensor(x)
+    if approximate == "none":
+        inner = erf(mul(x, 1 / math.sqrt(2)))
+    elif approximate == "tanh":
+        inner = tanh(mul(add(x, mul(pow(x, 3.0), 0.044715)), math.sqrt(2 / math.pi)))
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return mul(mul(x, 0.5), add(inner, 1.0))
+
+
+def _test(ufunc, x) -> Tensor:
+    x = as_tensor(x)
+    return Tensor._from_op(ufunc(x.data), None, 0)
+
+
+def isnan(x) -> Tensor:
+    """A boolean tensor, true where ``x`` is NaN."""
+    return _test(np.isnan, x)
+
+
+def isinf(x) -> Tensor:
+    """A boolean tensor, true where ``x`` is +inf or -inf."""
+    return _test(np.isinf, x)
+
+
+def isfinite(x) -> Tensor:
+    """A boolean tensor, true where ``x`` is neither NaN nor infinite."""
+    return _test(np.isfinite, x)
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+             equal_nan: bool = False) -> bool:
+    """Whether |input - other| <= atol + rtol * |other| everywhere (broadcasting), as
+    ``torch.allclose``: a Python bool."""
+    a, b = _operands("allclose", input, other)
+    return bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def maximum(a, b) -> Tensor:

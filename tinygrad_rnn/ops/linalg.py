@@ -53,3 +53,27 @@ def matmul(a, b) -> Tensor:
     if a.ndim > 2 and b.ndim > 2:
         broadcast_shapes("matmul (batch dimensions)", a.shape[:-2], b.shape[:-2])
     return MatMul.apply(a, b)
+
+
+def bmm(input, mat2) -> Tensor:  # noqa: A002
+    """The batched product of (b, n, m) and (b, m, p) tensors: (b, n, p), as ``torch.bmm``
+    (no broadcasting: both must be 3-D with the same batch size)."""
+    input, mat2 = as_tensor(input), as_tensor(mat2)
+    if input.ndim != 3 or mat2.ndim != 3 or input.shape[0] != mat2.shape[0] or \
+            input.shape[2] != mat2.shape[1]:
+        raise ValueError(f"bmm: expected (b, n, m) and (b, m, p) tensors, got {input.shape} "
+                         f"and {mat2.shape}")
+    return MatMul.apply(input, mat2)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * bmm(batch1, batch2), ``input`` broadcasting to the product's
+    shape (as ``torch.baddbmm``; with beta = 0 ``input`` is ignored, NaN included)."""
+    product = bmm(batch1, batch2)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    input = as_tensor(input)  # noqa: A001
+    broadcast_shapes("baddbmm", input.shape, product.shape)
+    return product + (input if beta == 1 else input * beta)

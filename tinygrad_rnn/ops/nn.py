@@ -2,7 +2,8 @@
 
 Primitives (kernels in ``_kernels.softmax``, ``_kernels.losses``, ``_kernels.scatter``):
 softmax, log_softmax, logsumexp, cross_entropy, embedding; binary_cross_entropy (NumPy).
-Composed: nll_loss, mse_loss, l1_loss, binary_cross_entropy_with_logits, pad, dropout.
+Composed: nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss, kl_div,
+binary_cross_entropy_with_logits, layer_norm, pad, dropout.
 Not differentiable: one_hot. The losses follow PyTorch: classes on axis 1, ``weight``,
 ``ignore_index`` and ``reduction``.
 """
@@ -14,7 +15,7 @@ import numpy as np
 from ..function import Function
 from .._kernels import losses, softmax as rows
 from .._kernels.scatter import scatter_add_rows
-from ..random import default_generator
+from ..random import numpy_generator
 from ..tensor import Tensor, as_tensor
 from . import elementwise as ew
 from ._common import normalize_axes
@@ -285,6 +286,71 @@ def l1_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
     return _reduce("l1_loss", ew.abs(ew.sub(input, target)), reduction)
 
 
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
+    """0.5 d² / beta where |d| < beta, else |d| - 0.5 beta, with d = input - target (as
+    PyTorch's; ``beta=0`` is the L1 loss)."""
+    input, target = _same_shape("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = ew.sub(input, target)
+    a = ew.abs(d)
+    if beta == 0:
+        return _reduce("smooth_l1_loss", a, reduction)
+    quadratic = ew.mul(ew.mul(d, d), 0.5 / beta)
+    return _reduce("smooth_l1_loss", ew.where(a.data < beta, quadratic, ew.sub(a, 0.5 * beta)),
+                   reduction)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
+    """0.5 d² where |d| <= delta, else delta (|d| - 0.5 delta), with d = input - target:
+    delta * smooth_l1_loss(beta=delta)."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    input, target = _same_shape("huber_loss", input, target)
+    d = ew.sub(input, target)
+    a = ew.abs(d)
+    loss = ew.where(a.data <= delta, ew.mul(ew.mul(d, d), 0.5),
+                    ew.mul(ew.sub(a, 0.5 * delta), delta))
+    return _reduce("huber_loss", loss, reduction)
+
+
+def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> Tensor:  # noqa: A002
+    """The pointwise KL divergence of log-probabilities ``input`` from ``target``:
+    target (log target - input), 0 where target = 0 (``log_target``: ``target`` holds
+    log-probabilities, exp(target) (target - input)). ``reduction="batchmean"`` divides
+    the sum by the batch size input.size(0), which gives the true KL divergence; "mean"
+    divides by the number of elements, as PyTorch."""
+    input, target = _same_shape("kl_div", input, target)
+    if log_target:
+        loss = ew.mul(ew.exp(target), ew.sub(target, input))
+    else:
+        positive = target.data > 0
+        # NOTE: 0 log 0 is taken as 0 (PyTorch's xlogy), so target zeros add nothing.
+        safe = ew.where(positive, target, 1.0)
+        loss = ew.sub(ew.where(positive, ew.mul(target, ew.log(safe)), 0.0),
+                      ew.mul(target, input))
+    if reduction == "batchmean":
+        return sum(loss) * (1.0 / (input.shape[0] if input.ndim else 1))
+    return _reduce("kl_div", loss, reduction)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:  # noqa: A002
+    """(x - mean) / sqrt(var + eps) * weight + bias, the mean and the (biased) variance
+    taken over the last ``len(normalized_shape)`` dims, which must be ``normalized_shape``."""
+    x = as_tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
+        raise ValueError(f"layer_norm: expected an input ending in normalized_shape {shape}, "
+                         f"got shape {x.shape}")
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    centered = ew.sub(x, mean(x, dims, keepdim=True))
+    variance = mean(ew.mul(centered, centered), dims, keepdim=True)
+    y = ew.mul(centered, ew.pow(ew.add(variance, eps), -0.5))
+    if weight is not None:
+        y = ew.mul(y, weight)
+    return y if bias is None else ew.add(y, bias)
+
+
 def _elementwise_weight(op: str, loss: Tensor, weight) -> Tensor:
     weight = _constant(op, "weight", weight)
     if weight is None:
@@ -441,5 +507,5 @@ def dropout(x, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
         return x
     if p == 1.0:
         return ew.mul(x, 0.0)
-    keep = (generator or default_generator()).random(x.shape) >= p
+    keep = numpy_generator(generator).random(x.shape) >= p
     return ew.mul(x, Tensor._from_op((keep / (1.0 - p)).astype(x.dtype), None, 0))

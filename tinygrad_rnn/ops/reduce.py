@@ -1,9 +1,12 @@
 """Reductions over a dim, a tuple of dims, or all dims, with ``keepdim`` (PyTorch's names;
-NumPy's ``axis``/``keepdims`` are accepted as aliases), and the reductions that return
-indices: ``max``/``min`` along a dim, ``argmax``, ``argmin``, ``topk``, ``sort``.
+NumPy's ``axis``/``keepdims`` are accepted as aliases), the reductions that return
+indices: ``max``/``min`` along a dim, ``argmax``, ``argmin``, ``topk``, ``sort``, and the
+statistics ``var``, ``std``, ``norm``, ``prod`` and the running sum ``cumsum``.
 
-Primitives: sum, amax. Composed: mean = sum / count, amin = -amax(-x); the values of
-max/min along a dim, of topk and of sort are ``gather(x, dim, indices)``.
+Primitives: sum, amax, prod, cumsum, the p-norm. Composed: mean = sum / count,
+amin = -amax(-x), var = sum((x - mean)²) / (count - correction), std = sqrt(var), the
+∞-norm = amax(|x|); the values of max/min along a dim, of topk and of sort are
+``gather(x, dim, indices)``.
 """
 
 from collections import namedtuple
@@ -12,8 +15,9 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor, as_tensor
+from . import elementwise as ew
 from ._common import dim_args, normalize_axes
-from .shape import gather, squeeze
+from .shape import gather, reshape, squeeze
 
 
 def _kept_shape(shape, axes):
@@ -50,6 +54,60 @@ class Max(Function):
         # NOTE: elements tied for the maximum share its gradient equally (each gets 1/k).
         winners = x == y
         return winners * (gy.reshape(y.shape) / winners.sum(axis=axes, keepdims=True))
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, x, *, axis, keepdims):
+        ctx.save_for_backward(x, axis, keepdims)
+        return np.prod(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, axis, keepdims = ctx.saved_tensors
+        if x.shape[axis] == 0:
+            return np.zeros(x.shape, gy.dtype)
+        # NOTE: d(prod)/dx_i is the product of the other elements, taken as (product of
+        # those before i) * (product of those after i), not prod / x_i, so it is exact
+        # where x holds zeros.
+        moved = np.moveaxis(x, axis, -1)
+        one = np.ones(moved.shape[:-1] + (1,), x.dtype)
+        before = np.cumprod(np.concatenate([one, moved[..., :-1]], -1), -1)
+        after = np.cumprod(np.concatenate([one, moved[..., :0:-1]], -1), -1)[..., ::-1]
+        others = np.moveaxis(before * after, -1, axis)
+        return others * (gy if keepdims else np.expand_dims(gy, axis))
+
+
+class CumSum(Function):
+    @staticmethod
+    def forward(ctx, x, *, axis):
+        ctx.save_for_backward(axis)
+        return np.cumsum(x, axis)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (axis,) = ctx.saved_tensors
+        # y_j = sum_{i <= j} x_i, so gx_i = sum_{j >= i} gy_j: a cumsum from the end.
+        return np.flip(np.cumsum(np.flip(gy, axis), axis), axis)
+
+
+class Norm(Function):
+    @staticmethod
+    def forward(ctx, x, *, p, axes, keepdims):
+        a = np.abs(x)
+        y = np.sqrt((a * a).sum(axes, keepdims=True)) if p == 2 else \
+            ((a ** p).sum(axes, keepdims=True)) ** (1 / p)
+        ctx.save_for_backward(x, y, p)
+        return y if keepdims else np.squeeze(y, axes)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y, p = ctx.saved_tensors
+        # d||x||_p / dx = sign(x) |x|^(p-1) / ||x||_p^(p-1)
+        # NOTE: where the norm is 0 the gradient is taken as 0 (a subgradient), as PyTorch.
+        safe = np.where(y == 0, 1, y)
+        ratio = np.sign(x) if p == 1 else np.sign(x) * (np.abs(x) / safe) ** (p - 1)
+        return np.where(y == 0, 0, ratio * gy.reshape(y.shape)).astype(x.dtype)
 
 
 def _reduced_axes(op, dim, x):
@@ -194,3 +252,87 @@ def topk(x, k: int, dim=-1, largest=True, sorted=True) -> ValuesIndices:  # noqa
     order = sort(x, dim, descending=largest).indices.data
     chosen = np.take(order, np.arange(k), axis=dim) if x.ndim else order
     return ValuesIndices(gather(x, dim, chosen), _indices(chosen))
+
+
+# ---------------------------------------------------------------- products, sums, statistics
+
+def _in_dtype(x, dtype, op: str) -> Tensor:
+    x = as_tensor(x)
+    if dtype is None:
+        return x
+    from ..dtypes import as_dtype
+    return ew.cast(x, as_dtype(dtype, op))
+
+
+def prod(x, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+    """The product of all elements (0-d), or along the int ``dim`` (as ``torch.prod``);
+    integer and boolean tensors multiply as int64."""
+    x = _in_dtype(x, dtype, "prod")
+    if x.dtype.kind in "biu" and x.dtype != np.int64:
+        x = ew.cast(x, np.dtype(np.int64))
+    if dim is None:
+        return Prod.apply(reshape(x, -1), axis=0, keepdims=False)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"prod: dim must be an int, got {dim!r}")
+    (axis,) = normalize_axes("prod", dim, x.ndim)
+    if x.ndim == 0:
+        return reshape(x, (1,) * bool(keepdim)) if keepdim else x
+    return Prod.apply(x, axis=axis, keepdims=bool(keepdim))
+
+
+def cumsum(x, dim: int, *, dtype=None) -> Tensor:
+    """The running sum along ``dim``: ``y_j = x_0 + ... + x_j`` (as ``torch.cumsum``;
+    integer and boolean tensors add as int64)."""
+    x = _in_dtype(x, dtype, "cumsum")
+    (axis,) = normalize_axes("cumsum", dim, x.ndim)
+    if x.dtype.kind in "biu" and x.dtype != np.int64:
+        x = ew.cast(x, np.dtype(np.int64))
+    if x.ndim == 0:
+        return reshape(CumSum.apply(reshape(x, 1), axis=0), ())
+    return CumSum.apply(x, axis=axis)
+
+
+def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None) -> Tensor:
+    """The variance over ``dim`` (None: all): sum((x - mean)²) / (count - correction), with
+    ``correction`` 1 (Bessel's, the default), or 0 when ``unbiased=False``; NaN where
+    count <= correction (as ``torch.var``, which also accepts ``var(x, unbiased)``)."""
+    x = as_tensor(x)
+    if isinstance(dim, bool):   # torch.var(x, False): the old positional unbiased
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased else 0
+    count = int(np.prod([x.shape[a] for a in _reduced_axes("var", dim, x)]))
+    centered = ew.sub(x, mean(x, dim, keepdim=True))
+    # NOTE: no elements beyond the correction leave no spread to measure: NaN (as PyTorch).
+    scale = 1.0 / (count - correction) if count > correction else np.nan
+    return sum(ew.mul(centered, centered), dim, keepdim) * scale
+
+
+def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None) -> Tensor:
+    """The standard deviation, sqrt(var) (arguments as :func:`var`); its gradient is NaN
+    where the spread is 0, as PyTorch's."""
+    return ew.sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+    """The vector p-norm over ``dim`` (None: all elements), as ``torch.norm``:
+    (sum |x|^p)^(1/p) for a number p > 0 (``"fro"`` is p = 2), max |x| for ``inf``,
+    min |x| for ``-inf``, the count of nonzeros for 0 (without gradient). Elements tied
+    for the ∞-norm share its gradient."""
+    x = _in_dtype(x, dtype, "norm")
+    if x.dtype.kind != "f":
+        raise TypeError(f"norm: expected a float tensor, got {x.dtype}; convert it with .float()")
+    if p == "fro":
+        p = 2
+    if isinstance(p, str) or not isinstance(p, (int, float)) or p < 0 and p != -np.inf:
+        raise ValueError(f"norm: p must be 'fro', a number >= 0 or +-inf, got {p!r} "
+                         "(the nuclear norm is not supported)")
+    axes = _reduced_axes("norm", dim, x)
+    if p == np.inf:
+        return amax(ew.abs(x), axes, keepdim)
+    if p == -np.inf:
+        return amin(ew.abs(x), axes, keepdim)
+    if p == 0:
+        nonzero = Tensor._from_op((x.data != 0).astype(x.dtype), None, 0)
+        return sum(nonzero, axes, keepdim)
+    return Norm.apply(x, p=float(p), axes=axes, keepdims=bool(keepdim))

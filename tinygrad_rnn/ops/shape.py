@@ -3,8 +3,9 @@ gather, concatenate. Each backward moves the gradient back the same way. Dimensi
 named ``dim`` as in PyTorch; NumPy's ``axis`` is accepted as an alias.
 
 Primitives: reshape, permute, broadcast_to, flip, getitem, concatenate, stack, unstack.
-Composed: gather (an integer-array getitem), transpose, swapaxes, flatten, squeeze, unsqueeze, expand, repeat, split,
-chunk. (``stack`` could be unsqueezes and a concatenate; a recurrent loop stacks T steps, so
+Composed: gather, index_select and masked_select (getitems by integer or boolean arrays),
+narrow (a sliced getitem), unbind (an unstack), transpose, swapaxes, flatten, squeeze,
+unsqueeze, expand, repeat, split, chunk. (``stack`` could be unsqueezes and a concatenate; a recurrent loop stacks T steps, so
 it is one op, one node, as ``unstack`` is: each is the other's backward.)
 """
 
@@ -374,3 +375,59 @@ def chunk(x, chunks: int, dim: int = 0, *, axis=None) -> tuple[Tensor, ...]:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     (dim,) = normalize_axes("chunk", dim if axis is None else axis, x.ndim)
     return split(x, max(1, -(-x.shape[dim] // chunks)), dim)
+
+
+def unbind(x, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``x`` along ``dim``, that dim removed (as ``torch.unbind``; an empty
+    dim gives an empty tuple)."""
+    x = as_tensor(x)
+    (dim,) = normalize_axes("unbind", dim, x.ndim)
+    return () if x.shape[dim] == 0 else Unstack.apply(x, axis=dim)
+
+
+def narrow(x, dim: int, start, length: int) -> Tensor:
+    """Elements ``start`` to ``start + length - 1`` along ``dim`` (``start`` may be
+    negative, or a 0-d integer tensor), as ``torch.narrow``."""
+    x = as_tensor(x)
+    (dim,) = normalize_axes("narrow", dim, x.ndim)
+    size = x.shape[dim]
+    start = int(_index_value(start))
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start {start} is out of range for dim {dim} of size {size}")
+    start = start + size if start < 0 else start
+    if not 0 <= length <= size - start:
+        raise ValueError(f"narrow: start {start} + length {length} exceeds dim {dim} of size "
+                         f"{size}")
+    return getitem(x, (slice(None),) * dim + (slice(start, start + length),))
+
+
+def index_select(x, dim: int, index) -> Tensor:
+    """The entries of ``x`` at the positions ``index`` (a 1-D or 0-d integer tensor) along
+    ``dim``, as ``torch.index_select``; repeated positions receive the sum of their
+    gradients."""
+    x = as_tensor(x)
+    index = np.asarray(_index_value(index))
+    if index.dtype.kind not in "iu" or index.ndim > 1:
+        raise ValueError(f"index_select: index must be a 1-D integer tensor, got "
+                         f"{index.dtype} of shape {index.shape}")
+    (dim,) = normalize_axes("index_select", dim, x.ndim)
+    size = x.shape[dim] if x.ndim else 1
+    if index.size and not (0 <= index.min() and index.max() < size):
+        raise IndexError(f"index_select: index out of range [0, {size}) for dim {dim}")
+    index = index.reshape(-1).astype(np.int64)
+    if x.ndim == 0:
+        return reshape(getitem(reshape(x, 1), index), ())
+    return getitem(x, index if dim == 0 else (slice(None),) * dim + (index,))
+
+
+def masked_select(x, mask) -> Tensor:
+    """The entries of ``x`` where the boolean ``mask`` is true, as a 1-D tensor; ``x`` and
+    ``mask`` broadcast together (as ``torch.masked_select``)."""
+    x = as_tensor(x)
+    mask = np.asarray(_index_value(mask))
+    if mask.dtype != np.bool_:
+        raise TypeError(f"masked_select: mask must be a boolean tensor, got {mask.dtype}")
+    shape = broadcast_shapes("masked_select", x.shape, mask.shape)
+    if x.shape != shape:
+        x = broadcast_to(x, shape)
+    return getitem(x, np.broadcast_to(mask, shape))
