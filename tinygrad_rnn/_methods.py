@@ -6,7 +6,7 @@ indexing accept them. ``&``, ``|``, ``^`` and ``~`` work on boolean and integer 
 
 import numpy as np
 
-from . import ops
+from . import creation, in_place, ops
 from .ops.shape import _index_value
 from .random import multinomial
 from .tensor import Tensor
@@ -97,3 +97,25 @@ for _name in _METHODS:
 Tensor.__hash__ = object.__hash__  # __eq__ is elementwise; identity keeps tensors hashable
 Tensor.T = property(_transposed, doc="The tensor with its (at most 2) dims reversed.")
 Tensor.mT = property(_matrix_transposed, doc="The tensor with its last two dims swapped.")
+
+
+# ---------------------------------------------------------------- PyTorch-compatibility methods
+# One block, to move as a whole into the PyTorch-compatibility module of the new layout.
+
+_COMPATIBILITY = {
+    "add_": in_place.add_, "sub_": in_place.sub_, "mul_": in_place.mul_,
+    "div_": in_place.div_, "copy_": in_place.copy_, "clamp_": in_place.clamp_,
+    "clip_": in_place.clamp_, "masked_fill_": in_place.masked_fill_,
+    "uniform_": in_place.uniform_, "normal_": in_place.normal_,
+    "new_tensor": creation.new_tensor, "new_zeros": creation.new_zeros,
+    "new_ones": creation.new_ones, "new_full": creation.new_full,
+    "new_empty": creation.new_empty,
+    "type_as": lambda self, other: self.to(other.dtype),
+    "isnan": ops.isnan, "isinf": ops.isinf, "isfinite": ops.isfinite,
+    "allclose": ops.allclose, "narrow": ops.narrow, "unbind": ops.unbind,
+    "index_select": ops.index_select, "masked_select": ops.masked_select, "norm": ops.norm,
+    "std": ops.std, "var": ops.var, "prod": ops.prod, "cumsum": ops.cumsum, "bmm": ops.bmm,
+    "baddbmm": ops.baddbmm, "erf": ops.erf,
+}
+for _name, _function in _COMPATIBILITY.items():
+    setattr(Tensor, _name, _function)

@@ -47,7 +47,9 @@ class ParameterList(Module):
         return list(self._parameters.values())[self._position(index)]
 
     def __setitem__(self, index, value) -> None:
-        self.register_parameter(str(self._position(index)), self._as_parameter(value))
+        # NOTE: assigned in place, not re-registered: registering pops the name first, which
+        # would move the entry to the end of the (ordered) dict and reorder the list.
+        self._parameters[str(self._position(index))] = self._as_parameter(value)
 
     def __len__(self) -> int:
         return len(self._parameters)

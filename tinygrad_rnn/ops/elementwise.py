@@ -240,15 +240,20 @@ class Softplus(Function):
 
 # ---------------------------------------------------------------- functional API
 
-def add(a, b) -> Tensor:
-    """a + b, broadcasting."""
-    return Add.apply(*_operands("add", a, b))
+def _times(b: Tensor, alpha) -> Tensor:
+    return b if alpha == 1 else Mul.apply(b, as_tensor(alpha, like=b))
 
 
-def sub(a, b) -> Tensor:
-    """a - b = a + (-b), broadcasting."""
+def add(a, b, *, alpha=1) -> Tensor:
+    """a + alpha * b, broadcasting (``alpha`` as PyTorch's)."""
+    a, b = _operands("add", a, b)
+    return Add.apply(a, _times(b, alpha))
+
+
+def sub(a, b, *, alpha=1) -> Tensor:
+    """a - alpha * b = a + (-(alpha * b)), broadcasting."""
     a, b = _operands("sub", a, b)
-    return Add.apply(a, Neg.apply(b))
+    return Add.apply(a, Neg.apply(_times(b, alpha)))
 
 
 def mul(a, b) -> Tensor:
