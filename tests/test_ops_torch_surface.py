@@ -257,6 +257,8 @@ def test_einsum_errors_name_the_equation():
         tg.einsum("ij,jk->ik", tg.zeros(2, 3), tg.zeros(4, 2))
     with pytest.raises(ValueError, match="do not fit an operand of shape"):
         tg.einsum("ijk->i", tg.zeros(2, 3))
+    with pytest.raises(TypeError, match="the sublist form .* is not supported"):
+        tg.einsum(tg.ones(2), [0], tg.ones(2), [0])
     assert tg.einsum("ij,jk->ik", [tg.ones(2, 3), tg.ones(3, 1)]).shape == (2, 1)
 
 

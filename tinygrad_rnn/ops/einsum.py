@@ -85,6 +85,10 @@ def einsum(equation: str, *operands) -> Tensor:
     """The sum of products that ``equation`` names, e.g. ``einsum("bij,bjk->bik", a, b)``
     for a batched product or ``einsum("ii", a)`` for a trace (as ``torch.einsum``; the
     operands may also come as one list)."""
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: expected the equation string first, got "
+                        f"{type(equation).__name__} (the sublist form einsum(a, [0, 1], ...) "
+                        "is not supported; write einsum('ij,jk->ik', a, b))")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     tensors = [as_tensor(t) for t in operands]
