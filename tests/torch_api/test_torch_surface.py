@@ -94,7 +94,9 @@ def test_generator_streams_are_reproducible_and_separate_from_the_global_one():
     assert g.manual_seed(4).initial_seed() == 4 and g.device == "cpu"
     for draw in (lambda g: tg.randn(2, generator=g), lambda g: tg.randint(0, 9, (4,), generator=g),
                  lambda g: tg.multinomial(tg.ones(5), 3, generator=g),
-                 lambda g: tg.zeros(3).normal_(generator=g)):
+                 lambda g: tg.zeros(3).normal_(generator=g),
+                 lambda g: tg.nn.init.uniform_(tg.zeros(3), generator=g),
+                 lambda g: tg.dropout(tg.ones(8), 0.5, generator=g)):
         np.testing.assert_array_equal(draw(tg.Generator().manual_seed(1)).numpy(),
                                       draw(tg.Generator().manual_seed(1)).numpy())
     with pytest.raises(TypeError, match="expected a tinygrad_rnn.Generator, got int"):

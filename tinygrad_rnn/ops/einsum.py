@@ -47,13 +47,14 @@ def _explicit(equation: str, shapes) -> tuple[list[str], str]:
 class Einsum(Function):
     @staticmethod
     def forward(ctx, *xs, terms, output):
-        ctx.save_for_backward(xs, terms, output)
+        ctx.save_for_backward(*xs)
+        ctx.terms, ctx.output = terms, output
         return np.einsum(f"{','.join(terms)}->{output}", *xs, optimize=len(xs) > 2)
 
     @staticmethod
     def backward(ctx, gy):
-        xs, terms, output = ctx.saved_tensors
-        return tuple(_gradient(k, xs, terms, output, gy) if ctx.needs_input_grad[k] else None
+        xs = ctx.saved_tensors
+        return tuple(_gradient(k, xs, ctx.terms, ctx.output, gy) if ctx.needs_input_grad[k] else None
                      for k in range(len(xs)))
 
 

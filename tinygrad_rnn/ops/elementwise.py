@@ -227,33 +227,34 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, x, *, beta, threshold):
         z = x * beta
-        ctx.save_for_backward(z, threshold)
+        ctx.save_for_backward(z)
+        ctx.threshold = threshold
         # NOTE: the identity where beta * x > threshold, as PyTorch (log(1 + e^z) = z there
         # to float precision); logaddexp(0, z) = log(1 + e^z) without overflow.
         return np.where(z > threshold, x, np.logaddexp(0, z) / beta).astype(x.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        z, threshold = ctx.saved_tensors
-        return np.where(z > threshold, gy, gy * activations.sigmoid(z))
+        (z,) = ctx.saved_tensors
+        return np.where(z > ctx.threshold, gy, gy * activations.sigmoid(z))
 
 
 # ---------------------------------------------------------------- functional API
 
 def _times(b: Tensor, alpha) -> Tensor:
-    return b if alpha == 1 else Mul.apply(b, as_tensor(alpha, like=b))
+    return Mul.apply(b, as_tensor(alpha, like=b))
 
 
 def add(a, b, *, alpha=1) -> Tensor:
     """a + alpha * b, broadcasting (``alpha`` as PyTorch's)."""
     a, b = _operands("add", a, b)
-    return Add.apply(a, _times(b, alpha))
+    return Add.apply(a, b if alpha == 1 else _times(b, alpha))
 
 
 def sub(a, b, *, alpha=1) -> Tensor:
     """a - alpha * b = a + (-(alpha * b)), broadcasting."""
     a, b = _operands("sub", a, b)
-    return Add.apply(a, Neg.apply(_times(b, alpha)))
+    return Add.apply(a, Neg.apply(b if alpha == 1 else _times(b, alpha)))
 
 
 def mul(a, b) -> Tensor:

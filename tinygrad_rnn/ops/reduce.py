@@ -59,12 +59,14 @@ class Max(Function):
 class Prod(Function):
     @staticmethod
     def forward(ctx, x, *, axis, keepdims):
-        ctx.save_for_backward(x, axis, keepdims)
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdims = axis, keepdims
         return np.prod(x, axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, gy):
-        x, axis, keepdims = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        axis, keepdims = ctx.axis, ctx.keepdims
         if x.shape[axis] == 0:
             return np.zeros(x.shape, gy.dtype)
         # NOTE: d(prod)/dx_i is the product of the other elements, taken as (product of
@@ -81,14 +83,13 @@ class Prod(Function):
 class CumSum(Function):
     @staticmethod
     def forward(ctx, x, *, axis):
-        ctx.save_for_backward(axis)
+        ctx.axis = axis
         return np.cumsum(x, axis)
 
     @staticmethod
     def backward(ctx, gy):
-        (axis,) = ctx.saved_tensors
         # y_j = sum_{i <= j} x_i, so gx_i = sum_{j >= i} gy_j: a cumsum from the end.
-        return np.flip(np.cumsum(np.flip(gy, axis), axis), axis)
+        return np.flip(np.cumsum(np.flip(gy, ctx.axis), ctx.axis), ctx.axis)
 
 
 class Norm(Function):
@@ -97,12 +98,14 @@ class Norm(Function):
         a = np.abs(x)
         y = np.sqrt((a * a).sum(axes, keepdims=True)) if p == 2 else \
             ((a ** p).sum(axes, keepdims=True)) ** (1 / p)
-        ctx.save_for_backward(x, y, p)
+        ctx.save_for_backward(x, y)
+        ctx.p = p
         return y if keepdims else np.squeeze(y, axes)
 
     @staticmethod
     def backward(ctx, gy):
-        x, y, p = ctx.saved_tensors
+        x, y = ctx.saved_tensors
+        p = ctx.p
         # d||x||_p / dx = sign(x) |x|^(p-1) / ||x||_p^(p-1)
         # NOTE: where the norm is 0 the gradient is taken as 0 (a subgradient), as PyTorch.
         safe = np.where(y == 0, 1, y)
