@@ -21,9 +21,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
-from .dtypes import as_dtype, check_device
+from .dtypes import LEGACY_TYPES, as_dtype, check_can_require_grad, check_device
+from .ops._common import shape_args
 from .random import default_generator
-from .tensor import Tensor, _check_can_require_grad
+from .tensor import Tensor
 
 __all__ = [
     "DoubleTensor", "FloatTensor", "LongTensor", "arange", "as_tensor", "empty", "eye",
@@ -40,17 +41,17 @@ def _make(array: np.ndarray, dtype, requires_grad: bool, device, where: str) -> 
     if array.dtype not in dtypes.DTYPES:
         raise TypeError(f"{where}: tensors hold float32, float64, int64, int32 or bool; got "
                         f"{array.dtype} (pass dtype= or convert the data)")
-    tensor = Tensor._from_op(array, None, 0)
+    tensor = Tensor.constant(array)
     if requires_grad:
-        _check_can_require_grad(array.dtype, where)
+        check_can_require_grad(array.dtype, where)
         tensor.requires_grad = True
     return tensor
 
 
-def _sizes(where: str, size) -> tuple[int, ...]:
-    """``(2, 3)`` from ``((2, 3),)`` or ``(2, 3)``: PyTorch's two ways to give a shape."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
+def _checked_shape(where: str, size) -> tuple[int, ...]:
+    """The shape given as ``(2, 3)`` or ``((2, 3),)`` (see ``shape_args``), each size a
+    non-negative int."""
+    size = shape_args(size)
     if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in size):
         raise ValueError(f"{where}: sizes must be non-negative ints, got {size}")
     return tuple(int(n) for n in size)
@@ -93,7 +94,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _filled(where, size, value, dtype, requires_grad, device, default=np.float32) -> Tensor:
-    array = np.full(_sizes(where, size), value, dtype if dtype is not None else default)
+    array = np.full(_checked_shape(where, size), value, dtype if dtype is not None else default)
     return _make(array, dtype, requires_grad, device, where)
 
 
@@ -169,7 +170,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
 
 def _random(where, size, draw, dtype, requires_grad, device, generator) -> Tensor:
     dtype = as_dtype(dtype if dtype is not None else np.float32, where)
-    array = draw(generator or default_generator(), _sizes(where, size), dtype)
+    array = draw(generator or default_generator(), _checked_shape(where, size), dtype)
     return _make(array, dtype, requires_grad, device, where)
 
 
@@ -198,21 +199,11 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: missing the size, e.g. randint(0, 10, (3,))")
-    array = (generator or default_generator()).integers(low, high, _sizes("randint", (size,)))
+    array = (generator or default_generator()).integers(low, high, _checked_shape("randint", (size,)))
     return _make(array.astype(np.int64), dtype, requires_grad, device, "randint")
 
 
 # ---------------------------------------------------------------- the legacy types
-
-_LEGACY = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
-           np.dtype(np.int64): "LongTensor", np.dtype(np.int32): "IntTensor",
-           np.dtype(np.bool_): "BoolTensor"}
-
-
-def legacy_type_name(dtype: np.dtype) -> str:
-    """PyTorch's old name for the type of a tensor of ``dtype``."""
-    return f"tinygrad_rnn.{_LEGACY[dtype]}"
-
 
 def _legacy(dtype: np.dtype):
     def constructor(*args) -> Tensor:
@@ -221,7 +212,7 @@ def _legacy(dtype: np.dtype):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             return tensor(args[0], dtype=dtype)
         return zeros(*args, dtype=dtype)
-    constructor.__name__ = constructor.__qualname__ = _LEGACY[dtype]
+    constructor.__name__ = constructor.__qualname__ = LEGACY_TYPES[dtype]
     constructor.dtype = dtype
     return constructor
 

@@ -17,6 +17,8 @@ bool = np.dtype(np.bool_)  # noqa: A001
 FLOAT_DTYPES = (float32, float64)
 DTYPES = (float32, float64, int64, int32, bool)
 _NAMES = {float32: "float32", float64: "float64", int64: "int64", int32: "int32", bool: "bool"}
+LEGACY_TYPES = {float32: "FloatTensor", float64: "DoubleTensor", int64: "LongTensor",
+                int32: "IntTensor", bool: "BoolTensor"}
 
 __all__ = ["bool", "device", "double", "float", "float32", "float64", "int", "int32", "int64",
            "long"]
@@ -34,9 +36,21 @@ def as_dtype(dtype, where: str) -> np.dtype:
     return resolved
 
 
+def check_can_require_grad(dtype: np.dtype, where: str) -> None:
+    """Only float tensors carry gradients: a RuntimeError naming ``where`` for any other."""
+    if dtype not in FLOAT_DTYPES:
+        raise RuntimeError(f"{where}: only float tensors can require gradients, this one holds "
+                           f"{dtype}; convert it first with .float() or .double()")
+
+
 def dtype_name(dtype: np.dtype) -> str:
     """The short name of one of :data:`DTYPES` (``float32``, ``int64``...)."""
     return _NAMES.get(dtype, str(dtype))
+
+
+def legacy_type_name(dtype: np.dtype) -> str:
+    """PyTorch's old name for the type of a tensor of ``dtype`` (``tinygrad_rnn.LongTensor``)."""
+    return f"tinygrad_rnn.{LEGACY_TYPES[dtype]}"
 
 
 def device(name) -> str:

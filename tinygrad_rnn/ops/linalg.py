@@ -7,7 +7,7 @@ batch axes that were broadcast. A 1-D A is treated as a row (1, k), a 1-D B as a
 import numpy as np
 
 from ..function import Function
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from ._common import broadcast_shapes, unbroadcast
 
 
@@ -41,7 +41,7 @@ class MatMul(Function):
 
 def matmul(a, b) -> Tensor:
     """a @ b with NumPy's rules for 1-D, 2-D and batched operands."""
-    a, b = as_tensor(a), as_tensor(b)
+    a, b = ensure_tensor(a), ensure_tensor(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: operands must have at least 1 dimension")
     inner_a = a.shape[-1]
