@@ -605,3 +605,27 @@ def ones(*shape):
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+DIM_OPS = {
+    "sum": lambda x, **k: tg.sum(x, **k), "mean": lambda x, **k: tg.mean(x, **k),
+    "amax": lambda x, **k: tg.amax(x, **k), "amin": lambda x, **k: tg.amin(x, **k),
+    "max": lambda x, **k: tg.max(x, **k), "min": lambda x, **k: tg.min(x, **k),
+    "squeeze": lambda x, **k: tg.squeeze(x, **k), "unsqueeze": lambda x, **k: tg.unsqueeze(x, **k),
+    "flip": lambda x, **k: tg.flip(x, **{"dims" if n == "dim" else n: v for n, v in k.items()}),
+    "concatenate": lambda x, **k: tg.cat([x, x], **k), "stack": lambda x, **k: tg.stack([x], **k),
+    "unstack": lambda x, **k: tg.unstack(x, **k), "split": lambda x, **k: tg.split(x, 1, **k),
+    "chunk": lambda x, **k: tg.chunk(x, 2, **k), "softmax": lambda x, **k: tg.softmax(x, **k),
+    "log_softmax": lambda x, **k: tg.log_softmax(x, **k),
+    "logsumexp": lambda x, **k: tg.logsumexp(x, **k),
+}
+
+
+@pytest.mark.parametrize("op", sorted(DIM_OPS))
+def test_dim_and_its_alias_axis_name_the_same_dim_and_not_both(op):
+    x = Tensor(np.arange(6.0).reshape(2, 3, 1))
+    by_dim, by_axis = DIM_OPS[op](x, dim=1), DIM_OPS[op](x, axis=1)
+    for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (by_dim, by_axis))):
+        np.testing.assert_array_equal(a.data, b.data)
+    with pytest.raises(TypeError, match=rf"^{op}: give dim= or its alias axis=, not both"):
+        DIM_OPS[op](x, dim=1, axis=0)

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
-from .dtypes import as_dtype, check_device
+from .dtypes import LEGACY_TYPES, as_dtype, check_can_require_grad, check_device, checked_shape
 from .random import numpy_generator
-from .tensor import Tensor, _check_can_require_grad
+from .tensor import Tensor
 
 __all__ = [
     "DoubleTensor", "FloatTensor", "LongTensor", "arange", "as_tensor", "empty", "eye",
@@ -40,20 +40,11 @@ def _make(array: np.ndarray, dtype, requires_grad: bool, device, where: str) -> 
     if array.dtype not in dtypes.DTYPES:
         raise TypeError(f"{where}: tensors hold float32, float64, int64, int32 or bool; got "
                         f"{array.dtype} (pass dtype= or convert the data)")
-    tensor = Tensor._from_op(array, None, 0)
+    tensor = Tensor.constant(array)
     if requires_grad:
-        _check_can_require_grad(array.dtype, where)
+        check_can_require_grad(array.dtype, where)
         tensor.requires_grad = True
     return tensor
-
-
-def _sizes(where: str, size) -> tuple[int, ...]:
-    """``(2, 3)`` from ``((2, 3),)`` or ``(2, 3)``: PyTorch's two ways to give a shape."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in size):
-        raise ValueError(f"{where}: sizes must be non-negative ints, got {size}")
-    return tuple(int(n) for n in size)
 
 
 def _inferred(data) -> np.ndarray:
@@ -93,7 +84,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _filled(where, size, value, dtype, requires_grad, device, default=np.float32) -> Tensor:
-    array = np.full(_sizes(where, size), value, dtype if dtype is not None else default)
+    array = np.full(checked_shape(where, size), value, dtype if dtype is not None else default)
     return _make(array, dtype, requires_grad, device, where)
 
 
@@ -169,7 +160,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
 
 def _random(where, size, draw, dtype, requires_grad, device, generator) -> Tensor:
     dtype = as_dtype(dtype if dtype is not None else np.float32, where)
-    array = draw(numpy_generator(generator), _sizes(where, size), dtype)
+    array = draw(numpy_generator(generator), checked_shape(where, size), dtype)
     return _make(array, dtype, requires_grad, device, where)
 
 
@@ -198,7 +189,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: missing the size, e.g. randint(0, 10, (3,))")
-    array = numpy_generator(generator).integers(low, high, _sizes("randint", (size,)))
+    array = numpy_generator(generator).integers(low, high, checked_shape("randint", (size,)))
     return _make(array.astype(np.int64), dtype, requires_grad, device, "randint")
 
 
@@ -211,59 +202,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None,
     return _make(array, dtype, requires_grad, device, "randperm")
 
 
-# ---------------------------------------------------------------- new_* methods
-
-def _new(where: str, x: Tensor, size, value, dtype, device, requires_grad) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{where}: expected a Tensor, got {type(x).__name__}")
-    return _filled(where, size, value, dtype if dtype is not None else x.dtype,
-                   requires_grad, device)
-
-
-def new_tensor(self: Tensor, data, dtype=None, device=None,
-               requires_grad: bool = False) -> Tensor:
-    """A new leaf holding a copy of ``data``, in ``self``'s dtype unless ``dtype`` (as
-    PyTorch's ``Tensor.new_tensor``)."""
-    return tensor(data, dtype=dtype if dtype is not None else self.dtype, device=device,
-                  requires_grad=requires_grad)
-
-
-def new_zeros(self: Tensor, *size, dtype=None, device=None,
-              requires_grad: bool = False) -> Tensor:
-    """Zeros of ``size``, in ``self``'s dtype unless ``dtype``."""
-    return _new("new_zeros", self, size, 0, dtype, device, requires_grad)
-
-
-def new_ones(self: Tensor, *size, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """Ones of ``size``, in ``self``'s dtype unless ``dtype``."""
-    return _new("new_ones", self, size, 1, dtype, device, requires_grad)
-
-
-def new_empty(self: Tensor, *size, dtype=None, device=None,
-              requires_grad: bool = False) -> Tensor:
-    """A tensor of ``size`` in ``self``'s dtype unless ``dtype``; its values are
-    unspecified (here zeros, as :func:`empty`)."""
-    return _new("new_empty", self, size, 0, dtype, device, requires_grad)
-
-
-def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """``fill_value`` in ``size``, in ``self``'s dtype unless ``dtype``."""
-    return _new("new_full", self, (size,), fill_value, dtype, device, requires_grad)
-
-
 # ---------------------------------------------------------------- the legacy types
-
-_LEGACY = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
-           np.dtype(np.int64): "LongTensor", np.dtype(np.int32): "IntTensor",
-           np.dtype(np.bool_): "BoolTensor"}
-
-
-def legacy_type_name(dtype: np.dtype) -> str:
-    """PyTorch's old name for the type of a tensor of ``dtype``."""
-    return f"tinygrad_rnn.{_LEGACY[dtype]}"
-
 
 def _legacy(dtype: np.dtype):
     def constructor(*args) -> Tensor:
@@ -272,7 +211,7 @@ def _legacy(dtype: np.dtype):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             return tensor(args[0], dtype=dtype)
         return zeros(*args, dtype=dtype)
-    constructor.__name__ = constructor.__qualname__ = _LEGACY[dtype]
+    constructor.__name__ = constructor.__qualname__ = LEGACY_TYPES[dtype]
     constructor.dtype = dtype
     return constructor
 

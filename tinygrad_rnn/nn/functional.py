@@ -16,7 +16,7 @@ from ..ops.elementwise import gelu
 from ..ops.nn import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                       huber_loss, kl_div, l1_loss, layer_norm, mse_loss, nll_loss, one_hot, pad,
                       smooth_l1_loss)
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
@@ -67,7 +67,7 @@ def _required_dim(op: str, dim):
 
 
 def _in_dtype(input, dtype) -> Tensor:
-    return as_tensor(input) if dtype is None else as_tensor(input).to(dtype)
+    return ensure_tensor(input) if dtype is None else ensure_tensor(input).to(dtype)
 
 
 def softmax(input, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
@@ -90,7 +90,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
 def embedding(input, weight, padding_idx: int | None = None) -> Tensor:  # noqa: A002
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer indices ``input``; the
     ``padding_idx`` row (negative counts from the end) receives no gradient."""
-    weight = as_tensor(weight)
+    weight = ensure_tensor(weight)
     if padding_idx is not None:
         rows = weight.shape[0] if weight.ndim else 0
         if not isinstance(padding_idx, (int, np.integer)) or not -rows <= padding_idx < rows:

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from . import functional as F, init
 from .module import Module, ModuleList, Parameter
 
@@ -58,7 +58,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator)
 
     def forward(self, x) -> Tensor:
-        x = as_tensor(x)
+        x = ensure_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: expected input with last dimension {self.in_features} "
                              f"(in_features), got shape {x.shape}")
@@ -176,7 +176,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x) -> Tensor:
-        x = as_tensor(x)
+        x = ensure_tensor(x)
         start, end = (d + x.ndim if d < 0 else d for d in (self.start_dim, self.end_dim))
         if not 0 <= start <= end < max(x.ndim, 1):
             raise ValueError(f"Flatten: start_dim={self.start_dim}, end_dim={self.end_dim} do "

@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 
 from ..function import Function
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 
 
 def _explicit(equation: str, shapes) -> tuple[list[str], str]:
@@ -92,7 +92,7 @@ def einsum(equation: str, *operands) -> Tensor:
                         "is not supported; write einsum('ij,jk->ik', a, b))")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    tensors = [as_tensor(t) for t in operands]
+    tensors = [ensure_tensor(t) for t in operands]
     terms, output = _explicit(equation, [t.shape for t in tensors])
     sizes = {}
     for term, t in zip(terms, tensors):

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..function import Function
 from .._kernels import activations
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from ._common import broadcast_shapes, unbroadcast
 
 
@@ -21,16 +21,16 @@ def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
     """Both operands as tensors (a Python scalar takes the other's dtype; an integer or
     boolean tensor the float one's), shapes checked."""
     if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
-        a = as_tensor(a, like=b if isinstance(b, Tensor) else None)
-        b = as_tensor(b, like=a)
+        a = ensure_tensor(a, like=b if isinstance(b, Tensor) else None)
+        b = ensure_tensor(b, like=a)
     x, y = a.data, b.data
     if x.shape != y.shape and x.ndim and y.ndim:  # a 0-d operand broadcasts to any shape
         broadcast_shapes(op, x.shape, y.shape)
     if x.dtype is not y.dtype and (x.dtype.kind == "f") != (y.dtype.kind == "f"):
         if x.dtype.kind == "f":
-            b = Tensor._from_op(y.astype(x.dtype), None, 0)
+            b = Tensor.constant(y.astype(x.dtype))
         else:
-            a = Tensor._from_op(x.astype(y.dtype), None, 0)
+            a = Tensor.constant(x.astype(y.dtype))
     return a, b
 
 
@@ -39,13 +39,12 @@ def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a.shape, b.shape)
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
         return a + b
 
     @staticmethod
     def backward(ctx, gy):
-        a_shape, b_shape = ctx.saved_tensors
-        return unbroadcast(gy, a_shape), unbroadcast(gy, b_shape)
+        return unbroadcast(gy, ctx.a_shape), unbroadcast(gy, ctx.b_shape)
 
 
 class Mul(Function):
@@ -100,15 +99,16 @@ class Maximum(Function):
 class Where(Function):
     @staticmethod
     def forward(ctx, a, b, *, condition):
-        ctx.save_for_backward(condition, a.shape, b.shape)
+        ctx.save_for_backward(condition)
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
         return np.where(condition, a, b)
 
     @staticmethod
     def backward(ctx, gy):
-        condition, a_shape, b_shape = ctx.saved_tensors
+        (condition,) = ctx.saved_tensors
         zero = np.zeros((), gy.dtype)
-        return (unbroadcast(np.where(condition, gy, zero), a_shape),
-                unbroadcast(np.where(condition, zero, gy), b_shape))
+        return (unbroadcast(np.where(condition, gy, zero), ctx.a_shape),
+                unbroadcast(np.where(condition, zero, gy), ctx.b_shape))
 
 
 # ---------------------------------------------------------------- unary primitives
@@ -116,13 +116,12 @@ class Where(Function):
 class Cast(Function):
     @staticmethod
     def forward(ctx, x, *, dtype):
-        ctx.save_for_backward(x.dtype)
+        ctx.x_dtype = x.dtype
         return x.astype(dtype)  # NOTE: always a copy, so clone() is a cast to the same dtype
 
     @staticmethod
     def backward(ctx, gy):
-        (dtype,) = ctx.saved_tensors
-        return gy.astype(dtype)
+        return gy.astype(ctx.x_dtype)
 
 
 class Neg(Function):
@@ -242,7 +241,7 @@ class Softplus(Function):
 # ---------------------------------------------------------------- functional API
 
 def _times(b: Tensor, alpha) -> Tensor:
-    return Mul.apply(b, as_tensor(alpha, like=b))
+    return Mul.apply(b, ensure_tensor(alpha, like=b))
 
 
 def add(a, b, *, alpha=1) -> Tensor:
@@ -267,7 +266,7 @@ def div(a, b) -> Tensor:
     a, b = _operands("div", a, b)
     if a.data.dtype.kind != "f":   # NOTE: then b is not float either (see _operands)
         a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
-    return Mul.apply(a, Pow.apply(b, as_tensor(-1.0, like=b)))
+    return Mul.apply(a, Pow.apply(b, ensure_tensor(-1.0, like=b)))
 
 
 def pow(a, b) -> Tensor:  # noqa: A001  (the operator's own name)
@@ -292,8 +291,8 @@ def log(x) -> Tensor:
 
 def sqrt(x) -> Tensor:
     """x ** 0.5."""
-    x = as_tensor(x)
-    return Pow.apply(x, as_tensor(0.5, like=x))
+    x = ensure_tensor(x)
+    return Pow.apply(x, ensure_tensor(0.5, like=x))
 
 
 def abs(x) -> Tensor:  # noqa: A001
@@ -324,13 +323,13 @@ def erf(x) -> Tensor:
 def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold (as
     ``torch.nn.functional.softplus``)."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     # NOTE: at x == 0 the gradient is negative_slope, as PyTorch's.
     return where(x.data > 0, x, mul(x, negative_slope))
 
@@ -338,7 +337,7 @@ def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
 def gelu(x, approximate: str = "none") -> Tensor:
     """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
     ``approximate="tanh"``, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if approximate == "none":
         inner = erf(mul(x, 1 / math.sqrt(2)))
     elif approximate == "tanh":
@@ -349,8 +348,8 @@ def gelu(x, approximate: str = "none") -> Tensor:
 
 
 def _test(ufunc, x) -> Tensor:
-    x = as_tensor(x)
-    return Tensor._from_op(ufunc(x.data), None, 0)
+    x = ensure_tensor(x)
+    return Tensor.constant(ufunc(x.data))
 
 
 def isnan(x) -> Tensor:
@@ -390,15 +389,15 @@ def minimum(a, b) -> Tensor:
 def cast(x, dtype) -> Tensor:
     """A copy of ``x`` in ``dtype``; differentiable between float dtypes (the gradient is
     cast back), without gradient to an integer or boolean dtype."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if dtype.kind != "f":
-        return Tensor._from_op(x.data.astype(dtype), None, 0)
+        return Tensor.constant(x.data.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 
 def clone(x) -> Tensor:
     """A copy of ``x`` with its own memory; the gradient passes through unchanged."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     return cast(x, x.dtype)
 
 
@@ -415,7 +414,7 @@ def where(condition, a, b) -> Tensor:
 
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
     """x limited to [min, max]; the gradient passes where min <= x <= max (bounds included)."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     inside = np.ones(x.shape, bool)
@@ -423,7 +422,7 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
         inside &= x.data >= min
     if max is not None:
         inside &= x.data <= max
-    clipped = Tensor._from_op(np.clip(x.data, min, max).astype(x.dtype), None, 0)
+    clipped = Tensor.constant(np.clip(x.data, min, max).astype(x.dtype))
     return where(inside, x, clipped)
 
 
@@ -433,9 +432,9 @@ clamp = clip
 def masked_fill(x, mask, value) -> Tensor:
     """``x`` with ``value`` where the boolean ``mask`` (broadcast to ``x``) is true:
     where(mask, value, x), so no gradient reaches the filled places."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if broadcast_shapes("masked_fill", mask.shape, x.shape) != x.shape:
         raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the "
                          f"input's shape {x.shape}")
-    return where(mask, as_tensor(value, like=x), x)
+    return where(mask, ensure_tensor(value, like=x), x)

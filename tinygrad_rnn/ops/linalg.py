@@ -7,7 +7,7 @@ batch axes that were broadcast. A 1-D A is treated as a row (1, k), a 1-D B as a
 import numpy as np
 
 from ..function import Function
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from ._common import broadcast_shapes, unbroadcast
 
 
@@ -41,7 +41,7 @@ class MatMul(Function):
 
 def matmul(a, b) -> Tensor:
     """a @ b with NumPy's rules for 1-D, 2-D and batched operands."""
-    a, b = as_tensor(a), as_tensor(b)
+    a, b = ensure_tensor(a), ensure_tensor(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: operands must have at least 1 dimension")
     inner_a = a.shape[-1]
@@ -58,7 +58,7 @@ def matmul(a, b) -> Tensor:
 def bmm(input, mat2) -> Tensor:  # noqa: A002
     """The batched product of (b, n, m) and (b, m, p) tensors: (b, n, p), as ``torch.bmm``
     (no broadcasting: both must be 3-D with the same batch size)."""
-    input, mat2 = as_tensor(input), as_tensor(mat2)
+    input, mat2 = ensure_tensor(input), ensure_tensor(mat2)
     if input.ndim != 3 or mat2.ndim != 3 or input.shape[0] != mat2.shape[0] or \
             input.shape[2] != mat2.shape[1]:
         raise ValueError(f"bmm: expected (b, n, m) and (b, m, p) tensors, got {input.shape} "
@@ -74,6 +74,6 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
         product = product * alpha
     if beta == 0:
         return product
-    input = as_tensor(input)  # noqa: A001
+    input = ensure_tensor(input)  # noqa: A001
     broadcast_shapes("baddbmm", input.shape, product.shape)
     return product + (input if beta == 1 else input * beta)

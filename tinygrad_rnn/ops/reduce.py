@@ -14,7 +14,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..function import Function
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from . import elementwise as ew
 from ._common import dim_args, normalize_axes
 from .shape import gather, reshape, squeeze
@@ -28,12 +28,12 @@ def _kept_shape(shape, axes):
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, *, axes, keepdims):
-        ctx.save_for_backward(x.shape, axes, keepdims)
+        ctx.shape, ctx.axes, ctx.keepdims = x.shape, axes, keepdims
         return x.sum(axis=None if len(axes) == x.ndim else axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, gy):
-        shape, axes, keepdims = ctx.saved_tensors
+        shape, axes, keepdims = ctx.shape, ctx.axes, ctx.keepdims
         gx = np.empty(shape, gy.dtype)
         # NOTE: gy broadcasts back once its reduced axes are restored as size 1; a 0-d gy
         # (every axis reduced) broadcasts as it is.
@@ -45,15 +45,16 @@ class Max(Function):
     @staticmethod
     def forward(ctx, x, *, axes, keepdims):
         y = x.max(axis=axes, keepdims=True)
-        ctx.save_for_backward(x, y, axes)
+        ctx.save_for_backward(x, y)
+        ctx.axes = axes
         return y if keepdims else np.squeeze(y, axes)
 
     @staticmethod
     def backward(ctx, gy):
-        x, y, axes = ctx.saved_tensors
+        x, y = ctx.saved_tensors
         # NOTE: elements tied for the maximum share its gradient equally (each gets 1/k).
         winners = x == y
-        return winners * (gy.reshape(y.shape) / winners.sum(axis=axes, keepdims=True))
+        return winners * (gy.reshape(y.shape) / winners.sum(axis=ctx.axes, keepdims=True))
 
 
 class Prod(Function):
@@ -121,7 +122,7 @@ def _reduced_axes(op, dim, x):
 
 
 def _reduce(function, op, x, dim, keepdim):
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     axes = _reduced_axes(op, dim, x)
     if function is Max:
         empty = [a for a in axes if x.shape[a] == 0]
@@ -136,7 +137,7 @@ def _largest(op, x, dim=None, keepdim=False) -> Tensor:
 
 
 def _smallest(op, x, dim=None, keepdim=False) -> Tensor:
-    return -_reduce(Max, op, -as_tensor(x), dim, keepdim)
+    return -_reduce(Max, op, -ensure_tensor(x), dim, keepdim)
 
 
 def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:  # noqa: A001
@@ -146,7 +147,7 @@ def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:  # n
 
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """sum(x, dim) / (number of elements summed); NaN where no element is summed."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     dim, keepdim = dim_args("mean", dim, keepdim, axis, keepdims)
     count = int(np.prod([x.shape[a] for a in _reduced_axes("mean", dim, x)]))
     # NOTE: the mean of no elements is NaN (0 / 0), as in PyTorch.
@@ -171,7 +172,7 @@ ValuesIndices.__doc__ = "The ``(values, indices)`` pair of max, min, topk and so
 
 
 def _indices(array: np.ndarray) -> Tensor:
-    return Tensor._from_op(array.astype(np.int64), None, 0)
+    return Tensor.constant(array.astype(np.int64))
 
 
 def _one_dim(op: str, x: Tensor, dim) -> int:
@@ -185,7 +186,7 @@ def _one_dim(op: str, x: Tensor, dim) -> int:
 
 
 def _arg(op: str, pick, x, dim, keepdim) -> Tensor:
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if dim is None:
         if x.data.size == 0:
             raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
@@ -212,7 +213,7 @@ def _extreme(op, reduce, pick, x, dim, keepdim, axis, keepdims):
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}; for the {op}imum over several "
                         f"dims use a{op}(x, dim)")
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     dim = _one_dim(op, x, dim)
     if x.ndim == 0:   # NOTE: dim 0 of a 0-d tensor is allowed, as in PyTorch: the value itself
         return ValuesIndices(x.reshape(()), _indices(np.zeros((), np.int64)))
@@ -238,7 +239,7 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
 def sort(x, dim=-1, descending=False, stable=False) -> ValuesIndices:
     """The values along ``dim`` in order and where each came from (a stable sort; ties keep
     their order, which PyTorch guarantees only with ``stable=True``)."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if x.ndim == 0:
         return ValuesIndices(x, _indices(np.zeros((), np.int64)))
     dim = _one_dim("sort", x, dim)
@@ -248,7 +249,7 @@ def sort(x, dim=-1, descending=False, stable=False) -> ValuesIndices:
 
 def topk(x, k: int, dim=-1, largest=True, sorted=True) -> ValuesIndices:  # noqa: A002
     """The ``k`` largest (or smallest) values along ``dim``, in order, with their indices."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     dim = _one_dim("topk", x, dim)
     if not 0 <= k <= (x.shape[dim] if x.ndim else 1):
         raise ValueError(f"topk: k={k} is out of range for dim {dim} of shape {x.shape}")
@@ -260,7 +261,7 @@ def topk(x, k: int, dim=-1, largest=True, sorted=True) -> ValuesIndices:  # noqa
 # ---------------------------------------------------------------- products, sums, statistics
 
 def _in_dtype(x, dtype, op: str) -> Tensor:
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if dtype is None:
         return x
     from ..dtypes import as_dtype
@@ -299,7 +300,7 @@ def var(x, dim=None, unbiased=True, keepdim=False, *, correction=None) -> Tensor
     """The variance over ``dim`` (None: all): sum((x - mean)²) / (count - correction), with
     ``correction`` 1 (Bessel's, the default), or 0 when ``unbiased=False``; NaN where
     count <= correction (as ``torch.var``, which also accepts ``var(x, unbiased)``)."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if isinstance(dim, bool):   # torch.var(x, False): the old positional unbiased
         dim, unbiased = None, dim
     if correction is None:
@@ -336,6 +337,6 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
     if p == -np.inf:
         return amin(ew.abs(x), axes, keepdim)
     if p == 0:
-        nonzero = Tensor._from_op((x.data != 0).astype(x.dtype), None, 0)
+        nonzero = Tensor.constant((x.data != 0).astype(x.dtype))
         return sum(nonzero, axes, keepdim)
     return Norm.apply(x, p=float(p), axes=axes, keepdims=bool(keepdim))

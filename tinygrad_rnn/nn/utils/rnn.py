@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import ops
 from ...ops.nn import _integer_indices, pad
-from ...tensor import Tensor, as_tensor
+from ...tensor import Tensor, ensure_tensor
 
 
 class PackedSequence(NamedTuple):
@@ -31,7 +31,7 @@ class PackedSequence(NamedTuple):
 
 
 def _int64(array) -> Tensor:
-    return Tensor._from_op(np.asarray(array, np.int64), None, 0)
+    return Tensor.constant(np.asarray(array, np.int64))
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
@@ -39,7 +39,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
     """Tensors ``(L_i, *)`` stacked into ``(T, N, *)`` (``(N, T, *)`` with ``batch_first``),
     ``T = max L_i``, each filled with ``padding_value`` past its end (before its start with
     ``padding_side="left"``); differentiable."""
-    sequences = [as_tensor(s) for s in sequences]
+    sequences = [ensure_tensor(s) for s in sequences]
     if not sequences:
         raise ValueError("pad_sequence: got an empty list of sequences")
     if padding_side not in ("right", "left"):
@@ -87,7 +87,7 @@ def pack_padded_sequence(input, lengths, batch_first: bool = False,  # noqa: A00
     with these ``lengths``. With ``enforce_sorted`` the lengths must be decreasing and the
     indices fields are None; otherwise the batch is sorted longest first (a stable sort:
     equal lengths keep their order) and ``sorted_indices`` records it."""
-    input = as_tensor(input)
+    input = ensure_tensor(input)
     if input.ndim < 2:
         raise ValueError(f"pack_padded_sequence: input needs time and batch axes, got shape {input.shape}")
     batch, steps = (input.shape[0], input.shape[1]) if batch_first else input.shape[1::-1]
@@ -130,7 +130,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
 def pack_sequence(sequences, enforce_sorted: bool = True) -> PackedSequence:
     """Pack a list of tensors ``(L_i, *)``: :func:`pad_sequence` then
     :func:`pack_padded_sequence`."""
-    sequences = [as_tensor(s) for s in sequences]
+    sequences = [ensure_tensor(s) for s in sequences]
     lengths = [s.shape[0] if s.ndim else 0 for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
