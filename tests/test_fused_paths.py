@@ -35,8 +35,8 @@ def run(layer, x, states, lengths, upstream):
     for f in finals:
         loss = loss + (f * f).sum()
     loss.backward()
-    return ([output.data, *(f.data for f in finals), x.grad.data, *(s.grad.data for s in states)]
-            + [p.grad.data for p in layer.parameters()])
+    return ([output.array, *(f.array for f in finals), x.grad.array, *(s.grad.array for s in states)]
+            + [p.grad.array for p in layer.parameters()])
 
 
 def assert_fused_equals_stepwise(layer, x, states, lengths, upstream):
@@ -100,7 +100,7 @@ def test_fused_path_in_float32_agrees_with_float64(name, options):
     out64, _ = layer64(Tensor(x))
     out32, _ = layer32(Tensor(x.astype(np.float32)))
     assert out32.dtype == np.float32
-    assert relative_error(out32.data, out64.data) <= 1e-5
+    assert relative_error(out32.array, out64.array) <= 1e-5
 
 
 @pytest.mark.parametrize("name, options", CASES, ids=IDS)
@@ -115,7 +115,7 @@ def test_a_retained_graph_gives_the_same_gradients_twice(name, options):
     loss.backward(retain_graph=True)
     first = [x.grad.numpy(), *(p.grad.numpy() for p in layer.parameters())]
     loss.backward()
-    second = [x.grad.data, *(p.grad.data for p in layer.parameters())]
+    second = [x.grad.array, *(p.grad.array for p in layer.parameters())]
     for a, b in zip(first, second):
         assert relative_error(b, 2 * a) <= 1e-12
 

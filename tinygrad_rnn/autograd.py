@@ -132,7 +132,7 @@ def _topological_order(root: Node) -> list[Node]:
 
 def _checked(node: Node, tensor, gx) -> np.ndarray:
     """``gx`` as an array of ``tensor``'s shape and dtype, or a RuntimeError naming the op."""
-    data = tensor.data
+    data = tensor.array
     if type(gx) is np.ndarray and gx.dtype is data.dtype and gx.shape == data.shape:
         return gx  # the common case, checked first
     gx = np.asarray(gx)

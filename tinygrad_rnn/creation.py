@@ -51,7 +51,7 @@ def _inferred(data) -> np.ndarray:
     """PyTorch's dtype inference: a Tensor or array keeps its dtype; Python data gives int64,
     float32 or bool by its kind."""
     if isinstance(data, Tensor):
-        return data.data
+        return data.array
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data)
     array = np.asarray(data.tolist() if hasattr(data, "tolist") else data)

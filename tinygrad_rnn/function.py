@@ -77,7 +77,7 @@ class Function:
         tensors = [t if isinstance(t, Tensor) else ensure_tensor(t) for t in inputs]
         needs = tuple([t.requires_grad for t in tensors])
         ctx = Context(needs)
-        out = cls.forward(ctx, *[t.data for t in tensors], **options)
+        out = cls.forward(ctx, *[t.array for t in tensors], **options)
         single = type(out) is not tuple
         if single:
             outputs = (out if type(out) is np.ndarray else np.asarray(out),)

@@ -1,6 +1,6 @@
 """``Tensor``: a NumPy array that remembers the operation that made it. The engine.
 
-A tensor holds its values (``data``), its gradient (``grad``) and, when an op that records
+A tensor holds its values (``array``, a NumPy array), its gradient (``grad``) and, when an op that records
 the graph made it, that op's :class:`~tinygrad_rnn.autograd.Node` (``_node``, with
 ``_index``, which of the node's outputs it is). ``backward`` hands the graph to
 :func:`tinygrad_rnn.autograd.backward`, which ends in ``_accumulate_grad`` on every leaf.
@@ -10,7 +10,7 @@ Its operators and op methods are one-line calls of the functional API, :mod:`tin
 
 Where a new method goes: one that calls an op is one line in the section "op methods"
 below (the op itself in ``ops/``, exported from ``ops/__init__.py``); one built only on other
-methods or on ``data`` goes into ``torch_compat.py``.
+methods or on ``array`` goes into ``torch_compat.py``.
 
 Why ``ops`` is not imported here: the ops build their results as Tensors, so they import
 this module, which therefore cannot import them back (the package's imports form no
@@ -50,7 +50,7 @@ def _float_array(data, dtype) -> np.ndarray:
             raise TypeError(f"Tensor: dtype must be float32 or float64, got {dtype}; integer "
                             "and boolean tensors come from tinygrad_rnn.tensor(data, dtype=...)")
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
         if array.dtype not in FLOAT_DTYPES:
@@ -83,21 +83,23 @@ class Tensor(TorchCompat):
         dtype: ``float32`` or ``float64``, to convert ``data``.
 
     Attributes:
-        data: the values, an ``np.ndarray``.
+        array: the values, the ``np.ndarray`` itself (``numpy()`` gives a copy; ``data`` a
+            tensor sharing it, as PyTorch's ``.data``).
         requires_grad: whether gradients flow to this tensor.
 
     ``grad`` is None, or after ``backward`` a Tensor (a leaf) of the same shape and dtype
-    holding d(loss)/d(data), summed over every ``backward`` call; its array is ``grad.data``.
+    holding d(loss)/d(values), summed over every ``backward`` call; its array is
+    ``grad.array``.
     """
 
     # NumPy defers to our reflected operators (``array + tensor`` calls ``__radd__``).
     __array_ufunc__ = None
     # Slots make the engine's attributes quick to set and read; ``__dict__`` keeps a tensor
     # open to attributes of the user's own.
-    __slots__ = ("data", "_grad", "requires_grad", "_node", "_index", "__dict__", "__weakref__")
+    __slots__ = ("array", "_grad", "requires_grad", "_node", "_index", "__dict__", "__weakref__")
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
-        self.data = _float_array(data, dtype)
+        self.array = _float_array(data, dtype)
         self._grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self._node = None
@@ -107,7 +109,7 @@ class Tensor(TorchCompat):
     def _from_op(cls, data: np.ndarray, node, index: int) -> Tensor:
         """Wrap output ``index`` of an op's ``node`` without copying (``Function.apply``)."""
         tensor = cls.__new__(cls)
-        tensor.data = data
+        tensor.array = data
         tensor._grad = None
         tensor.requires_grad = node is not None
         tensor._node = node
@@ -121,11 +123,27 @@ class Tensor(TorchCompat):
 
     # ------------------------------------------------------------ attributes
 
-    shape = property(lambda self: self.data.shape, doc="The shape of ``data``.")
-    dtype = property(lambda self: self.data.dtype, doc="The NumPy dtype of ``data``.")
-    ndim = property(lambda self: self.data.ndim, doc="The number of dimensions.")
+    shape = property(lambda self: self.array.shape, doc="The shape of the values.")
+    dtype = property(lambda self: self.array.dtype, doc="The NumPy dtype of the values.")
+    ndim = property(lambda self: self.array.ndim, doc="The number of dimensions.")
     is_leaf = property(lambda self: self._node is None,
                        doc="True unless an operation that records a graph made this tensor.")
+
+    @property
+    def data(self) -> Tensor:
+        """PyTorch's ``.data``: a new tensor that shares this one's values and is cut from
+        the graph (a leaf without gradient). Changing it in place changes this tensor and
+        records nothing, so ``p.data.add_(p.grad, alpha=-lr)`` is an update outside the
+        graph. Assigning a tensor to it replaces the values; the NumPy array
+        itself is :attr:`array`."""
+        return Tensor.constant(self.array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"assign a Tensor to .data (as PyTorch), got "
+                            f"{type(value).__name__}; a NumPy array goes to .array")
+        self.array = value.array
 
     @property
     def op(self) -> str | None:
@@ -157,7 +175,7 @@ class Tensor(TorchCompat):
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's values, cut from the graph."""
-        return Tensor.constant(self.data)
+        return Tensor.constant(self.array)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf, in place, and return the tensor."""
@@ -179,7 +197,7 @@ class Tensor(TorchCompat):
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no graph")
         if grad is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(
                     f"backward: an implicit gradient of one needs a single-element tensor, "
                     f"got shape {self.shape}; pass grad= of that shape"
@@ -187,7 +205,7 @@ class Tensor(TorchCompat):
             # NOTE: np.ones is a Python function, about twice as slow for one element
             grad = np.array(1, self.dtype).reshape(self.shape)
         else:
-            grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            grad = grad.array if isinstance(grad, Tensor) else np.asarray(grad)
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
             grad = grad.astype(self.dtype, copy=False)
@@ -201,7 +219,7 @@ class Tensor(TorchCompat):
             # NOTE: a copy, so no gradient aliases another array
             self._grad = Tensor.constant(gx.copy())
         else:
-            self._grad.data += gx
+            self._grad.array += gx
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""
@@ -324,7 +342,7 @@ def ensure_tensor(value, like: Tensor | None = None) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if like is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
-        dtype = like.data.dtype
+        dtype = like.array.dtype
         if dtype.kind != "f" and (isinstance(value, float) or dtype.kind == "b"):
             dtype = np.float32 if isinstance(value, float) else np.int64
         return Tensor.constant(np.asarray(value, dtype))

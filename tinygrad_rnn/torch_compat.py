@@ -38,18 +38,18 @@ class TorchCompat:
     def size(self, dim: int | None = None):
         """The shape as a tuple, or the length of dimension ``dim`` (as PyTorch's ``size``)."""
         if dim is None:
-            return self.data.shape
+            return self.array.shape
         if not -self.ndim <= dim < self.ndim:
             raise IndexError(f"size: dimension {dim} is out of range for shape {self.shape}")
-        return self.data.shape[dim]
+        return self.array.shape[dim]
 
     def dim(self) -> int:
         """The number of dimensions (as ``ndim``)."""
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self.array.size
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -61,23 +61,23 @@ class TorchCompat:
     def numpy(self) -> np.ndarray:
         """A copy of the values (PyTorch shares the memory; a copy cannot be changed by
         accident through the array)."""
-        return self.data.copy()
+        return self.array.copy()
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         """The values for NumPy (``np.asarray(t)``), as PyTorch tensors offer them."""
         if copy:
-            return np.array(self.data, dtype=dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+            return np.array(self.array, dtype=dtype, copy=True)
+        return self.array if dtype is None else self.array.astype(dtype, copy=False)
 
     def tolist(self):
         """The values as (nested lists of) Python numbers."""
-        return self.data.tolist()
+        return self.array.tolist()
 
     def item(self):
         """The value of a single-element tensor as a Python float, int or bool."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item: expected a tensor with one element, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -86,13 +86,13 @@ class TorchCompat:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} is "
-                               "ambiguous; use .any() or .all() on its .data")
+                               "ambiguous; use .any() or .all()")
         return bool(self.item())
 
     def __index__(self) -> int:
-        if self.data.size != 1 or self.dtype.kind not in "iu":
+        if self.array.size != 1 or self.dtype.kind not in "iu":
             raise TypeError("only an integer tensor with one element can be used as an index")
         return int(self.item())
 
@@ -177,7 +177,7 @@ class TorchCompat:
 
     def _in_place(self, ufunc, other):
         self._check_in_place(other)
-        ufunc(self.data, other.data if isinstance(other, TorchCompat) else other, out=self.data,
+        ufunc(self.array, other.array if isinstance(other, TorchCompat) else other, out=self.array,
               casting="same_kind")
         return self
 
@@ -196,7 +196,7 @@ class TorchCompat:
     def fill_(self, value):
         """Set every element to ``value``, in place (under the rules of ``+=``)."""
         self._check_in_place(value)
-        self.data[...] = value.data if isinstance(value, TorchCompat) else value
+        self.array[...] = value.array if isinstance(value, TorchCompat) else value
         return self
 
     def zero_(self):
@@ -206,33 +206,33 @@ class TorchCompat:
     # The rest of PyTorch's in-place methods follow the same rules. The engine keeps no
     # version counters, so it cannot tell a safe change of a value that the backward saved
     # from an unsafe one: through a graph each raises, naming the out-of-place form; on a
-    # tensor cut from the graph (``p.data``, ``x.detach()``) each changes the values that
+    # tensor cut from the graph (``p.array``, ``x.detach()``) each changes the values that
     # tensor shares with its source, as in PyTorch.
 
     def add_(self, other, *, alpha=1):
-        """self += alpha * other."""
+        """``self += alpha * other``."""
         self._check_in_place(other)
         return self._in_place(np.add, _times(other, alpha))
 
     def sub_(self, other, *, alpha=1):
-        """self -= alpha * other."""
+        """``self -= alpha * other``."""
         self._check_in_place(other)
         return self._in_place(np.subtract, _times(other, alpha))
 
     def mul_(self, other):
-        """self *= other."""
+        """``self *= other``."""
         return self._in_place(np.multiply, other)
 
     def div_(self, other, *, rounding_mode: str | None = None):
-        """self /= other; ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds the quotient."""
+        """``self /= other``; ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds the quotient."""
         if rounding_mode is None:
             return self._in_place(np.true_divide, other)
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError(f"div_: rounding_mode must be None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
         self._check_in_place(other)
-        quotient = np.true_divide(self.data, _values(other))
-        self.data[...] = np.trunc(quotient) if rounding_mode == "trunc" else np.floor(quotient)
+        quotient = np.true_divide(self.array, _values(other))
+        self.array[...] = np.trunc(quotient) if rounding_mode == "trunc" else np.floor(quotient)
         return self
 
     def copy_(self, src, non_blocking: bool = False):
@@ -240,7 +240,7 @@ class TorchCompat:
         self._check_in_place(src)
         src = np.asarray(_values(src))
         _check_fits("copy_", "source", src.shape, self.shape)
-        self.data[...] = src
+        self.array[...] = src
         return self
 
     def clamp_(self, min=None, max=None):  # noqa: A002
@@ -248,7 +248,7 @@ class TorchCompat:
         if min is None and max is None:
             raise ValueError("clamp_: give at least one of min and max")
         self._check_in_place(min if isinstance(min, TorchCompat) else max)
-        np.clip(self.data, _values(min), _values(max), out=self.data)
+        np.clip(self.array, _values(min), _values(max), out=self.array)
         return self
 
     clip_ = clamp_
@@ -261,7 +261,7 @@ class TorchCompat:
         if mask.dtype != np.bool_:
             raise TypeError(f"masked_fill_: mask must be a boolean tensor, got {mask.dtype}")
         _check_fits("masked_fill_", "mask", mask.shape, self.shape)
-        np.copyto(self.data, _values(value), where=mask, casting="unsafe")
+        np.copyto(self.array, _values(value), where=mask, casting="unsafe")
         return self
 
     def uniform_(self, from_=0.0, to=1.0, *, generator=None, **bounds):
@@ -282,7 +282,7 @@ class TorchCompat:
         if self.dtype.kind != "f":
             raise TypeError(f"{where}: expected a float tensor, got {self.dtype}")
         self._check_in_place()
-        self.data[...] = values
+        self.array[...] = values
         return self
 
     # ------------------------------------------------------------ new tensors like this one
@@ -378,7 +378,7 @@ class TorchCompat:
 
 def _values(value):
     """A tensor's array, or ``value`` itself."""
-    return value.data if isinstance(value, TorchCompat) else value
+    return value.array if isinstance(value, TorchCompat) else value
 
 
 def _times(value, alpha):

@@ -3,6 +3,8 @@ rules, ``.data``, ``Generator``, ``inference_mode``, the ``nn.modules`` paths,
 ``ParameterList`` and ``flatten_parameters`` (values against PyTorch are in
 ``torch_api_cases.py``)."""
 
+# .data here is PyTorch's: a tensor sharing the values (the NumPy array is .array)
+
 import importlib
 
 import numpy as np

@@ -6,6 +6,8 @@ results as NumPy arrays (``results``). ``make_torch_api_golden.py`` stores PyTor
 live when it is installed. Nothing here imports PyTorch.
 """
 
+# .data here is PyTorch's: a tensor sharing the values (the NumPy array is .array)
+
 import numpy as np
 
 DATA = [[0.5, -1.25, 2.0, 0.75], [3.0, 0.25, -0.5, 1.5], [-2.0, 1.0, 0.125, -0.25]]

@@ -32,7 +32,7 @@ __all__ = [
 
 def _values(t, name: str) -> np.ndarray:
     """The array to overwrite: a Tensor's data, or the float array itself."""
-    array = t.data if isinstance(t, Tensor) else t
+    array = t.array if isinstance(t, Tensor) else t
     if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
         raise TypeError(f"{name}: expected a Tensor or a float NumPy array, got {type(t).__name__}")
     return array

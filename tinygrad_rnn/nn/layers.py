@@ -110,11 +110,11 @@ class Embedding(Module):
         >>> Embedding.from_pretrained(np.eye(3, dtype=np.float32))([2]).tolist()
         [[0.0, 0.0, 1.0]]
         """
-        data = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        data = embeddings.array if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if data.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got shape {data.shape}")
         table = cls(*data.shape, padding_idx=padding_idx, dtype=data.dtype)
-        table.weight.data[...] = data
+        table.weight.array[...] = data
         table.weight.requires_grad = not freeze
         return table
 
@@ -122,7 +122,7 @@ class Embedding(Module):
         """Redraw the weight from N(0, 1) and zero the padding row."""
         init.normal_(self.weight, 0.0, 1.0, generator)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0.0
+            self.weight.array[self.padding_idx] = 0.0
 
     def forward(self, indices) -> Tensor:
         return F.embedding(indices, self.weight, self.padding_idx)

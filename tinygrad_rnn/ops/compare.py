@@ -14,7 +14,7 @@ from ..tensor import Tensor
 
 def _values(ufunc, *operands) -> Tensor:
     """``ufunc`` over the operands' values (tensors or Python values), as a constant."""
-    arrays = [o.data if isinstance(o, Tensor) else o for o in operands]
+    arrays = [o.array if isinstance(o, Tensor) else o for o in operands]
     return Tensor.constant(np.asarray(ufunc(*arrays)))
 
 
@@ -78,9 +78,9 @@ def bitwise_not(x) -> Tensor:
 
 def any(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001  (PyTorch's name)
     """Whether any element is nonzero, over ``dim`` (None: the whole tensor, 0-d)."""
-    return Tensor.constant(np.any(x.data, axis=dim, keepdims=keepdim))
+    return Tensor.constant(np.any(x.array, axis=dim, keepdims=keepdim))
 
 
 def all(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether every element is nonzero, over ``dim`` (None: the whole tensor, 0-d)."""
-    return Tensor.constant(np.all(x.data, axis=dim, keepdims=keepdim))
+    return Tensor.constant(np.all(x.array, axis=dim, keepdims=keepdim))

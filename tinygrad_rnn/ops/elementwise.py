@@ -23,7 +23,7 @@ def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
     if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
         a = ensure_tensor(a, like=b if isinstance(b, Tensor) else None)
         b = ensure_tensor(b, like=a)
-    x, y = a.data, b.data
+    x, y = a.array, b.array
     if x.shape != y.shape and x.ndim and y.ndim:  # a 0-d operand broadcasts to any shape
         broadcast_shapes(op, x.shape, y.shape)
     if x.dtype is not y.dtype and (x.dtype.kind == "f") != (y.dtype.kind == "f"):
@@ -264,7 +264,7 @@ def mul(a, b) -> Tensor:
 def div(a, b) -> Tensor:
     """a / b = a * b**(-1), broadcasting; integers divide as float32 (as PyTorch)."""
     a, b = _operands("div", a, b)
-    if a.data.dtype.kind != "f":   # NOTE: then b is not float either (see _operands)
+    if a.array.dtype.kind != "f":   # NOTE: then b is not float either (see _operands)
         a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
     return Mul.apply(a, Pow.apply(b, ensure_tensor(-1.0, like=b)))
 
@@ -331,7 +331,7 @@ def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope * x."""
     x = ensure_tensor(x)
     # NOTE: at x == 0 the gradient is negative_slope, as PyTorch's.
-    return where(x.data > 0, x, mul(x, negative_slope))
+    return where(x.array > 0, x, mul(x, negative_slope))
 
 
 def gelu(x, approximate: str = "none") -> Tensor:
@@ -349,7 +349,7 @@ def gelu(x, approximate: str = "none") -> Tensor:
 
 def _test(ufunc, x) -> Tensor:
     x = ensure_tensor(x)
-    return Tensor.constant(ufunc(x.data))
+    return Tensor.constant(ufunc(x.array))
 
 
 def isnan(x) -> Tensor:
@@ -369,10 +369,10 @@ def isfinite(x) -> Tensor:
 
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
              equal_nan: bool = False) -> bool:
-    """Whether |input - other| <= atol + rtol * |other| everywhere (broadcasting), as
+    """Whether ``|input - other| <= atol + rtol * |other|`` everywhere (broadcasting), as
     ``torch.allclose``: a Python bool."""
     a, b = _operands("allclose", input, other)
-    return bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(np.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def maximum(a, b) -> Tensor:
@@ -391,7 +391,7 @@ def cast(x, dtype) -> Tensor:
     cast back), without gradient to an integer or boolean dtype."""
     x = ensure_tensor(x)
     if dtype.kind != "f":
-        return Tensor.constant(x.data.astype(dtype))
+        return Tensor.constant(x.array.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 
@@ -404,7 +404,7 @@ def clone(x) -> Tensor:
 def where(condition, a, b) -> Tensor:
     """``a`` where ``condition`` is true, else ``b``; ``condition`` is a boolean tensor or
     array."""
-    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    condition = np.asarray(condition.array if isinstance(condition, Tensor) else condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a boolean array, got dtype {condition.dtype}")
     a, b = _operands("where", a, b)
@@ -419,10 +419,10 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
         raise ValueError("clip: give at least one of min and max")
     inside = np.ones(x.shape, bool)
     if min is not None:
-        inside &= x.data >= min
+        inside &= x.array >= min
     if max is not None:
-        inside &= x.data <= max
-    clipped = Tensor.constant(np.clip(x.data, min, max).astype(x.dtype))
+        inside &= x.array <= max
+    clipped = Tensor.constant(np.clip(x.array, min, max).astype(x.dtype))
     return where(inside, x, clipped)
 
 
@@ -433,7 +433,7 @@ def masked_fill(x, mask, value) -> Tensor:
     """``x`` with ``value`` where the boolean ``mask`` (broadcast to ``x``) is true:
     where(mask, value, x), so no gradient reaches the filled places."""
     x = ensure_tensor(x)
-    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    mask = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
     if broadcast_shapes("masked_fill", mask.shape, x.shape) != x.shape:
         raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the "
                          f"input's shape {x.shape}")

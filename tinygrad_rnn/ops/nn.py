@@ -132,7 +132,7 @@ def logsumexp(x, dim: int | None = None, axis: int | None = None) -> Tensor:
 
 
 def _integer_indices(op: str, name: str, indices) -> np.ndarray:
-    indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    indices = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{op}: {name} must be integers, got dtype {indices.dtype}")
     return indices.astype(np.int64)
@@ -147,7 +147,7 @@ def _constant_array(op: str, name: str, value) -> np.ndarray | None:
         if value.requires_grad:
             raise ValueError(f"{op}: {name} is a constant here and gets no gradient; "
                              f"pass {name}.detach()")
-        value = value.data
+        value = value.array
     return np.asarray(value)
 
 
@@ -169,7 +169,7 @@ def _classes_last(op: str, input, target, ignore_index: int):
     input = ensure_tensor(input)
     if input.ndim == 0:
         raise ValueError(f"{op}: input must have a class axis, got a scalar")
-    dtype = np.asarray(target.data if isinstance(target, Tensor) else target).dtype
+    dtype = np.asarray(target.array if isinstance(target, Tensor) else target).dtype
     if dtype.kind not in "iu":
         raise TypeError(f"{op}: targets (class indices, not class probabilities) must be "
                         f"integers, got dtype {dtype}; for soft targets p write "
@@ -285,7 +285,7 @@ def l1_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
 
 
 def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
-    """0.5 d² / beta where |d| < beta, else |d| - 0.5 beta, with d = input - target (as
+    """0.5 d² / beta where ``|d| < beta``, else ``|d| - 0.5 beta``, with d = input - target (as
     PyTorch's; ``beta=0`` is the L1 loss)."""
     input, target = _same_shape("smooth_l1_loss", input, target)
     if beta < 0:
@@ -295,19 +295,19 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) ->
     if beta == 0:
         return _reduction("smooth_l1_loss", a, reduction)
     quadratic = ew.mul(ew.mul(d, d), 0.5 / beta)
-    return _reduction("smooth_l1_loss", ew.where(a.data < beta, quadratic, ew.sub(a, 0.5 * beta)),
+    return _reduction("smooth_l1_loss", ew.where(a.array < beta, quadratic, ew.sub(a, 0.5 * beta)),
                    reduction)
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
-    """0.5 d² where |d| <= delta, else delta (|d| - 0.5 delta), with d = input - target:
+    """0.5 d² where ``|d| <= delta``, else ``delta (|d| - 0.5 delta)``, with d = input - target:
     delta * smooth_l1_loss(beta=delta)."""
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     input, target = _same_shape("huber_loss", input, target)
     d = ew.sub(input, target)
     a = ew.abs(d)
-    loss = ew.where(a.data <= delta, ew.mul(ew.mul(d, d), 0.5),
+    loss = ew.where(a.array <= delta, ew.mul(ew.mul(d, d), 0.5),
                     ew.mul(ew.sub(a, 0.5 * delta), delta))
     return _reduction("huber_loss", loss, reduction)
 
@@ -322,7 +322,7 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> 
     if log_target:
         loss = ew.mul(ew.exp(target), ew.sub(target, input))
     else:
-        positive = target.data > 0
+        positive = target.array > 0
         # NOTE: 0 log 0 is taken as 0 (PyTorch's xlogy), so target zeros add nothing.
         safe = ew.where(positive, target, 1.0)
         loss = ew.sub(ew.where(positive, ew.mul(target, ew.log(safe)), 0.0),
@@ -379,7 +379,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     """-[t log p + (1 - t) log(1 - p)] for probabilities p = ``input`` in [0, 1], each log
     clamped at -100 as PyTorch does; ``weight`` (broadcast, a constant) scales each term."""
     input, target = _same_shape("binary_cross_entropy", input, target)
-    if np.any((input.data < 0) | (input.data > 1)):
+    if np.any((input.array < 0) | (input.array > 1)):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     loss = BinaryCrossEntropy.apply(input, target)
@@ -430,7 +430,7 @@ def embedding(weight, indices, padding_idx: int | None = None) -> Tensor:
     if not padded.any():
         return y
     # NOTE: ``where`` sends the padding positions' gradient nowhere, so that row's is zero.
-    row = Tensor.constant(weight.data[padding_idx].copy())
+    row = Tensor.constant(weight.array[padding_idx].copy())
     return ew.where(padded[..., None], row, y)
 
 
@@ -517,7 +517,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, generator=No
     ``(num_samples,)`` or ``(rows, num_samples)``. Without ``replacement`` no index repeats
     within a row. Draws from the generator ``manual_seed`` resets (a different stream from
     PyTorch's for the same seed)."""
-    weights = np.asarray(input.data if isinstance(input, Tensor) else input, np.float64)
+    weights = np.asarray(input.array if isinstance(input, Tensor) else input, np.float64)
     if weights.ndim not in (1, 2) or weights.shape[-1] == 0:
         raise ValueError(f"multinomial: expected 1-D or 2-D weights, got shape {weights.shape}")
     rows = weights.reshape(-1, weights.shape[-1])

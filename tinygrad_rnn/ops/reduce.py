@@ -5,7 +5,7 @@ statistics ``var``, ``std``, ``norm``, ``prod`` and the running sum ``cumsum``.
 
 Primitives: sum, amax, prod, cumsum, the p-norm. Composed: mean = sum / count,
 amin = -amax(-x), var = sum((x - mean)²) / (count - correction), std = sqrt(var), the
-∞-norm = amax(|x|); the values of max/min along a dim, of topk and of sort are
+∞-norm = ``amax(|x|)``; the values of max/min along a dim, of topk and of sort are
 ``gather(x, dim, indices)``.
 """
 
@@ -188,12 +188,12 @@ def _one_dim(op: str, x: Tensor, dim) -> int:
 def _arg(op: str, pick, x, dim, keepdim) -> Tensor:
     x = ensure_tensor(x)
     if dim is None:
-        if x.data.size == 0:
+        if x.array.size == 0:
             raise ValueError(f"{op}: cannot reduce an empty tensor of shape {x.shape}")
-        flat = pick(x.data.reshape(-1))
+        flat = pick(x.array.reshape(-1))
         return _indices(flat.reshape((1,) * x.ndim) if keepdim else np.asarray(flat))
     dim = _one_dim(op, x, dim)
-    return _indices(pick(x.data.reshape(x.shape or (1,)), axis=dim, keepdims=keepdim))
+    return _indices(pick(x.array.reshape(x.shape or (1,)), axis=dim, keepdims=keepdim))
 
 
 def argmax(x, dim=None, keepdim=False) -> Tensor:
@@ -243,7 +243,7 @@ def sort(x, dim=-1, descending=False, stable=False) -> ValuesIndices:
     if x.ndim == 0:
         return ValuesIndices(x, _indices(np.zeros((), np.int64)))
     dim = _one_dim("sort", x, dim)
-    order = np.argsort(-x.data if descending else x.data, axis=dim, kind="stable")
+    order = np.argsort(-x.array if descending else x.array, axis=dim, kind="stable")
     return ValuesIndices(gather(x, dim, order), _indices(order))
 
 
@@ -253,7 +253,7 @@ def topk(x, k: int, dim=-1, largest=True, sorted=True) -> ValuesIndices:  # noqa
     dim = _one_dim("topk", x, dim)
     if not 0 <= k <= (x.shape[dim] if x.ndim else 1):
         raise ValueError(f"topk: k={k} is out of range for dim {dim} of shape {x.shape}")
-    order = sort(x, dim, descending=largest).indices.data
+    order = sort(x, dim, descending=largest).indices.array
     chosen = np.take(order, np.arange(k), axis=dim) if x.ndim else order
     return ValuesIndices(gather(x, dim, chosen), _indices(chosen))
 
@@ -320,8 +320,8 @@ def std(x, dim=None, unbiased=True, keepdim=False, *, correction=None) -> Tensor
 
 def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
     """The vector p-norm over ``dim`` (None: all elements), as ``torch.norm``:
-    (sum |x|^p)^(1/p) for a number p > 0 (``"fro"`` is p = 2), max |x| for ``inf``,
-    min |x| for ``-inf``, the count of nonzeros for 0 (without gradient). Elements tied
+    ``(sum |x|^p)^(1/p)`` for a number p > 0 (``"fro"`` is p = 2), ``max |x|`` for ``inf``,
+    ``min |x|`` for ``-inf``, the count of nonzeros for 0 (without gradient). Elements tied
     for the ∞-norm share its gradient."""
     x = _in_dtype(x, dtype, "norm")
     if x.dtype.kind != "f":
@@ -337,6 +337,6 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
     if p == -np.inf:
         return amin(ew.abs(x), axes, keepdim)
     if p == 0:
-        nonzero = Tensor.constant((x.data != 0).astype(x.dtype))
+        nonzero = Tensor.constant((x.array != 0).astype(x.dtype))
         return sum(nonzero, axes, keepdim)
     return Norm.apply(x, p=float(p), axes=axes, keepdims=bool(keepdim))

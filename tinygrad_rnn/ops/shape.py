@@ -133,7 +133,7 @@ def reshape(x, *shape) -> Tensor:
         target = np.empty(x.shape, dtype=np.bool_).reshape(shape).shape
     except (ValueError, TypeError):
         raise ValueError(
-            f"reshape: cannot reshape {x.shape} ({x.data.size} elements) into {shape}"
+            f"reshape: cannot reshape {x.shape} ({x.array.size} elements) into {shape}"
         ) from None
     return Reshape.apply(x, shape=target)
 
@@ -236,7 +236,7 @@ def _index_value(part):
         if part.dtype.kind not in "iub":
             raise TypeError(f"index: a tensor used as an index must hold integers or bools, "
                             f"got {part.dtype}")
-        part = part.data
+        part = part.array
     if isinstance(part, list):
         part = np.asarray(part)
     if isinstance(part, np.ndarray) and part.dtype.kind not in "iub":
@@ -267,7 +267,7 @@ def setitem(x, index, value) -> None:
     """``x[index] = value``, in place under the rules of ``+=`` (no graph through ``x``)."""
     x._check_in_place(value)
     index = _index_values(index)
-    x.data[index] = value.data if isinstance(value, Tensor) else value
+    x.array[index] = value.array if isinstance(value, Tensor) else value
 
 
 def gather(x, dim: int, index) -> Tensor:

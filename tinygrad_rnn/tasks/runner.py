@@ -89,7 +89,7 @@ def train_step(task, model, optimizer, scheduler, data, config, rng, step: int) 
     optimizer.step()
     if scheduler is not None:
         scheduler.step()
-    value = float(loss.data)
+    value = float(loss.array)
     if not math.isfinite(value):
         raise TrainingError(f"the training loss became {value} at step {step}; "
                             f"try a smaller --lr (now {config['lr']}) or --clip")

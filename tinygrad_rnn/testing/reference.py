@@ -55,4 +55,4 @@ def reference_layer(step, params, x, state, num_layers, num_directions, lengths=
 
 def parameters_of(module) -> dict:
     """A module's parameters as NumPy arrays, by their (dotted, PyTorch-style) names."""
-    return {name: p.data for name, p in module.named_parameters()}
+    return {name: p.array for name, p in module.named_parameters()}

@@ -108,14 +108,14 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     with ``total_length`` time steps if given (at least the longest length)."""
     if not isinstance(sequence, PackedSequence):
         raise TypeError(f"pad_packed_sequence: expected a PackedSequence, got {type(sequence).__name__}")
-    data, batch_sizes = sequence.data, np.asarray(sequence.batch_sizes.data)
+    data, batch_sizes = sequence.data, np.asarray(sequence.batch_sizes.array)
     batch, longest = int(batch_sizes[0]), len(batch_sizes)
     steps = longest if total_length is None else total_length
     if steps < longest:
         raise ValueError(f"pad_packed_sequence: total_length={total_length} is shorter than the "
                          f"longest sequence ({longest} steps)")
     unsorted = (np.arange(batch) if sequence.unsorted_indices is None
-                else np.asarray(sequence.unsorted_indices.data))
+                else np.asarray(sequence.unsorted_indices.array))
     offsets = np.concatenate([[0], np.cumsum(batch_sizes)])
     # The row of ``data`` for step t of sequence n, or the padding row appended at the end.
     place = unsorted[None, :]
@@ -143,9 +143,9 @@ def run_packed(layer, sequence: PackedSequence, state, lengths):
         raise ValueError(f"{type(layer).__name__}: a PackedSequence carries its lengths; "
                          "do not pass lengths= too")
     padded, lengths = pad_packed_sequence(sequence, layer.batch_first)
-    output, final = layer(padded, state, lengths.data)
+    output, final = layer(padded, state, lengths.array)
     order = (np.arange(len(lengths)) if sequence.sorted_indices is None
-             else np.asarray(sequence.sorted_indices.data))
-    packed = _pack(output, lengths.data, order, layer.batch_first, sequence.sorted_indices,
+             else np.asarray(sequence.sorted_indices.array))
+    packed = _pack(output, lengths.array, order, layer.batch_first, sequence.sorted_indices,
                    sequence.unsorted_indices)
     return packed, final
