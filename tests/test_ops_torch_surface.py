@@ -278,3 +278,32 @@ def test_einsum_errors_name_the_equation():
 def test_misuse_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_zero_dim_and_empty_inputs_follow_pytorch():
+    x = tg.tensor(3.0)
+    assert tg.prod(x, 0, keepdim=True).shape == () and tg.cumsum(x, 0).shape == ()
+    assert tg.index_select(x, 0, tg.tensor([0])).shape == ()
+    assert tg.prod(tg.zeros(0)).item() == 1.0 and tg.unbind(tg.zeros(0, 2)) == ()
+    np.testing.assert_array_equal(grad_of(lambda t: tg.prod(t, 0), np.zeros((0, 2))),
+                                  np.zeros((0, 2)))
+    assert tg.narrow(tg.arange(5), 0, -2, 2).tolist() == [3, 4]
+    assert tg.einsum("ij->", tg.ones(2, 2)).item() == 4.0
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: tg.einsum("i1->i", tg.ones(2)), ValueError, "subscripts must be letters"),
+    (lambda: tg.einsum("ij->ii", tg.ones(2, 2)), ValueError, "must be distinct indices"),
+    (lambda: tg.einsum("ij->k", tg.ones(2, 2)), ValueError, "must be distinct indices"),
+    (lambda: F.smooth_l1_loss(tg.ones(1), tg.ones(1), beta=-1.0), ValueError, "beta must be >= 0"),
+    (lambda: F.huber_loss(tg.ones(1), tg.ones(1), delta=0.0), ValueError, "delta must be > 0"),
+    (lambda: tg.norm(tg.tensor([1, 2])), TypeError, "expected a float tensor"),
+    (lambda: tg.ones(2).normal_(std=-1.0), ValueError, "std must be >= 0"),
+    (lambda: tg.ones(2).uniform_(0, 1, low=2), TypeError, "unexpected keyword arguments"),
+    (lambda: tg.Generator().manual_seed(1.5), TypeError, "expected an int seed"),
+    (lambda: tg.nn.GELU("fast"), ValueError, "'none' or 'tanh'"),
+    (lambda: tg.nn.ParameterList([tg.zeros(1)])[3], IndexError, "index 3 is out of range"),
+])
+def test_more_misuse_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -202,3 +202,27 @@ def test_in_place_misuse_raises_a_clear_error():
         tg.ones(1).div_(2, rounding_mode="round")
     with pytest.raises(ValueError, match="clamp_: give at least one of min and max"):
         tg.ones(1).clamp_()
+
+
+def test_modules_print_their_options_and_layer_norm_resets_its_affine_parameters():
+    assert repr(tg.nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(tg.nn.GELU("tanh")) == "GELU(approximate='tanh')"
+    assert repr(tg.nn.Softplus(2.0)) == "Softplus(beta=2.0, threshold=20.0)"
+    assert repr(tg.nn.HuberLoss(reduction="sum")) == "HuberLoss(reduction='sum')"
+    norm = tg.nn.LayerNorm(3)
+    with tg.no_grad():
+        norm.weight.mul_(5)
+        norm.bias.add_(1)
+    norm.reset_parameters()
+    assert norm.weight.tolist() == [1.0, 1.0, 1.0] and norm.bias.tolist() == [0.0, 0.0, 0.0]
+    weights = tg.nn.ParameterList([tg.zeros(1), tg.zeros(2), tg.zeros(3)])
+    assert [p.shape for p in weights[1:]] == [(2,), (3,)]
+    assert "(2): Parameter containing: [float32 of shape (3,)]" in repr(weights)
+
+
+def test_generator_seed_draws_a_fresh_seed_it_reports():
+    g = tg.Generator()
+    seed = g.seed()
+    assert g.initial_seed() == seed
+    np.testing.assert_array_equal(tg.rand(3, generator=g).numpy(),
+                                  tg.rand(3, generator=tg.Generator().manual_seed(seed)).numpy())

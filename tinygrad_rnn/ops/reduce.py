@@ -279,8 +279,8 @@ def prod(x, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"prod: dim must be an int, got {dim!r}")
     (axis,) = normalize_axes("prod", dim, x.ndim)
-    if x.ndim == 0:
-        return reshape(x, (1,) * bool(keepdim)) if keepdim else x
+    if x.ndim == 0:   # NOTE: dim 0 of a 0-d tensor is the value itself, as in PyTorch
+        return x
     return Prod.apply(x, axis=axis, keepdims=bool(keepdim))
 
 
