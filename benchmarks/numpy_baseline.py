@@ -185,8 +185,8 @@ def tinygrad_gradients(cell: str, params: dict, x: np.ndarray, w: np.ndarray,
     xt = tg.Tensor(x, requires_grad=True)
     output, _ = layer(xt)
     (output * tg.Tensor(w)).sum().backward()
-    grads = {name: getattr(layer, f"{name}_l0").grad.data for name in PARAMETERS}
-    return {"x": xt.grad.data, **grads}
+    grads = {name: getattr(layer, f"{name}_l0").grad.array for name in PARAMETERS}
+    return {"x": xt.grad.array, **grads}
 
 
 def check_against_tinygrad(cells=tuple(GATES), shape=(5, 3, 4, 6), seed=0) -> float:

@@ -95,7 +95,7 @@ def build_tinygrad(fused):
             xt.zero_grad()
             output, _ = layer(xt)
             (output * wt).sum().backward()
-            return (xt.grad.data, *(p.grad.data for p in weights))
+            return (xt.grad.array, *(p.grad.array for p in weights))
 
         return step
 
@@ -118,7 +118,7 @@ def build_torch(cell, params, x, w):
         xt.grad = None
         output, _ = layer(xt)
         (output * wt).sum().backward()
-        return (xt.grad.data, *(p.grad.data for p in weights))
+        return (xt.grad.data, *(p.grad.data for p in weights))  # PyTorch's .data
 
     return step
 

@@ -32,7 +32,7 @@ def as_torch(array):
     if isinstance(array, torch.Tensor):
         return array
     if not isinstance(array, np.ndarray):
-        array = array.data
+        array = array.array
     return torch.from_numpy(np.ascontiguousarray(array))
 
 

@@ -81,7 +81,7 @@ def check_first_loss(task, mirror, config) -> tuple[float, float]:
     data, model = tinygrad_model(task, config)
     twin = torch_twin(mirror, config, data, model)
     batch = task.sample_batch(data, config, batch_generator(config), 1)
-    ours = float(task.loss(model, batch).data)
+    ours = float(task.loss(model, batch).array)
     theirs = float(mirror.loss(twin, batch).item())
     if not abs(ours - theirs) <= LOSS_RTOL * abs(theirs):
         raise AssertionError(f"{task.__name__}: the first loss is {ours!r} in tinygrad_rnn but "

@@ -24,7 +24,7 @@ def quiet_numpy():
 @pytest.mark.parametrize("value", [-1.0, 0.0])
 def test_log_of_a_non_positive_value_raises_in_forward_naming_op_shape_and_line(value):
     x = Tensor(np.full((2, 3), 1.0), requires_grad=True)
-    x.data[1, 2] = value
+    x.array[1, 2] = value
     with detect_anomaly():
         with pytest.raises(AnomalyError) as error:
             line = inspect.currentframe().f_lineno + 1
@@ -50,7 +50,7 @@ def test_non_finite_gradient_in_backward_raises_naming_the_op():
     x = Tensor(np.array([0.0, 4.0]), requires_grad=True)
     with detect_anomaly():
         y = (x ** 0.5).sum()  # forward is finite: sqrt(0) == 0
-        assert np.all(np.isfinite(y.data))
+        assert np.all(np.isfinite(y.array))
         with pytest.raises(AnomalyError) as error:
             y.backward()  # d sqrt(x)/dx = 0.5 / sqrt(x) is inf at 0
     message = str(error.value)
@@ -74,10 +74,10 @@ def test_nan_arising_only_in_backward_raises():
 def test_nothing_is_raised_outside_the_context():
     x = Tensor(np.array([-1.0, 0.0, 1.0]), requires_grad=True)
     y = x.log()
-    assert np.isnan(y.data[0]) and np.isneginf(y.data[1])
+    assert np.isnan(y.array[0]) and np.isneginf(y.array[1])
     z = Tensor(np.array([0.0]), requires_grad=True)
     (z ** 0.5).sum().backward()
-    assert np.isinf(z.grad.data[0])
+    assert np.isinf(z.grad.array[0])
 
 
 def test_finite_computations_pass_inside_the_context():
@@ -85,7 +85,7 @@ def test_finite_computations_pass_inside_the_context():
     with detect_anomaly():
         (x.log() * x.tanh()).sum().backward()
     np.testing.assert_allclose(
-        x.grad, np.tanh(x.data) / x.data + np.log(x.data) * (1 - np.tanh(x.data) ** 2))
+        x.grad, np.tanh(x.array) / x.array + np.log(x.array) * (1 - np.tanh(x.array) ** 2))
 
 
 def test_nested_contexts_restore_the_previous_state():

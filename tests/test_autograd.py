@@ -122,7 +122,7 @@ def test_retain_graph_allows_a_second_backward_that_doubles_the_gradient():
     x = leaf([1.0, 2.0])
     y = (x * x).tanh().sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad.array.copy()
     y.backward()
     np.testing.assert_allclose(x.grad, 2 * first)
     with pytest.raises(RuntimeError, match="retain_graph"):
@@ -151,8 +151,8 @@ def test_diamond_graph_sums_the_gradients_of_both_paths():
     h = x * x           # dh/dx = 2x
     y = (h.tanh() + h.exp() * h).sum()
     y.backward()
-    hv = x.data ** 2
-    expected = ((1 - np.tanh(hv) ** 2) + np.exp(hv) * hv + np.exp(hv)) * 2 * x.data
+    hv = x.array ** 2
+    expected = ((1 - np.tanh(hv) ** 2) + np.exp(hv) * hv + np.exp(hv)) * 2 * x.array
     np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
 
 
@@ -180,7 +180,7 @@ def test_multi_output_function_sums_both_outputs_when_both_are_used():
     x = leaf([1.0, 2.0])
     doubled, tripled = TwoAndThree.apply(x)
     (doubled * tripled).sum().backward()  # 6 x^2
-    np.testing.assert_array_equal(x.grad, 12 * x.data)
+    np.testing.assert_array_equal(x.grad, 12 * x.array)
 
 
 # ---------------------------------------------------------------- grad mode
@@ -307,15 +307,15 @@ def test_custom_function_works_end_to_end():
     x = leaf([1.0, -2.0, 3.0])
     y = Square.apply(x)
     assert y.op == "Square" and y.requires_grad
-    np.testing.assert_array_equal(y.data, [1.0, 4.0, 9.0])
+    np.testing.assert_array_equal(y.array, [1.0, 4.0, 9.0])
     (Square.apply(y) * 1.0).sum().backward()  # x^4
-    np.testing.assert_array_equal(x.grad, 4 * x.data ** 3)
+    np.testing.assert_array_equal(x.grad, 4 * x.array ** 3)
 
 
 def test_custom_function_mixes_with_built_in_ops():
     x = leaf([0.5, 1.5])
     (Square.apply(x.tanh()) + x).sum().backward()
-    t = np.tanh(x.data)
+    t = np.tanh(x.array)
     np.testing.assert_allclose(x.grad, 2 * t * (1 - t * t) + 1, rtol=1e-12)
 
 
@@ -346,7 +346,7 @@ def test_a_gradient_of_another_type_or_dtype_becomes_an_array_of_the_input_dtype
 
     x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
     Loose.apply(Loose.apply(x)).sum().backward()
-    assert type(x.grad.data) is np.ndarray and x.grad.dtype == np.float32
+    assert type(x.grad.array) is np.ndarray and x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad, [9.0, 9.0])
 
 
@@ -401,22 +401,22 @@ def test_gradients_do_not_alias_upstream_grad_or_data_and_nothing_is_mutated(mak
     upstream = np.linspace(1.0, 2.0, y.numel()).reshape(y.shape)
     kept = upstream.copy()
     y.backward(upstream)
-    assert not np.shares_memory(x.grad.data, upstream)
-    assert not np.shares_memory(x.grad.data, x.data)
-    assert not np.shares_memory(x.grad.data, y.data)
+    assert not np.shares_memory(x.grad.array, upstream)
+    assert not np.shares_memory(x.grad.array, x.array)
+    assert not np.shares_memory(x.grad.array, y.array)
     np.testing.assert_array_equal(upstream, kept)    # upstream gradient not mutated
-    np.testing.assert_array_equal(x.data, data)      # input not mutated
-    before = y.data.copy()
+    np.testing.assert_array_equal(x.array, data)      # input not mutated
+    before = y.array.copy()
     x.grad += 1.0  # .grad is the caller's own, writable array
     np.testing.assert_array_equal(upstream, kept)
-    np.testing.assert_array_equal(y.data, before)
+    np.testing.assert_array_equal(y.array, before)
 
 
 def test_leaf_backward_copies_the_upstream_gradient():
     x = leaf([1.0, 2.0])
     upstream = np.array([5.0, 6.0])
     x.backward(upstream)
-    assert not np.shares_memory(x.grad.data, upstream)
+    assert not np.shares_memory(x.grad.array, upstream)
     x.backward(upstream)
     np.testing.assert_array_equal(upstream, [5.0, 6.0])
     np.testing.assert_array_equal(x.grad, [10.0, 12.0])
@@ -449,5 +449,5 @@ def test_a_result_used_at_two_depths_gets_every_contribution_first():
     h = np.array([1.5, 2.0])
     f = tg.sigmoid(a)
     (f * (f * h)).sum().backward()
-    s = 1 / (1 + np.exp(-a.data))
+    s = 1 / (1 + np.exp(-a.array))
     np.testing.assert_allclose(a.grad, 2 * s * h * s * (1 - s), rtol=1e-12)

@@ -16,14 +16,14 @@ import tinygrad_rnn as tg
 def test_tensor_infers_the_dtype_as_pytorch(data, dtype):
     t = tg.tensor(data)
     assert t.dtype == dtype and t.shape == np.shape(data) and not t.requires_grad
-    np.testing.assert_array_equal(t.data, np.asarray(data))
+    np.testing.assert_array_equal(t.array, np.asarray(data))
 
 
 def test_tensor_copies_from_numpy_shares_as_tensor_shares():
     array = np.zeros(3)
     copied, shared, viewed = tg.tensor(array), tg.from_numpy(array), tg.as_tensor(array)
     array[0] = 1.0
-    assert copied.data[0] == 0.0 and shared.data[0] == 1.0 and viewed.data[0] == 1.0
+    assert copied.array[0] == 0.0 and shared.array[0] == 1.0 and viewed.array[0] == 1.0
     assert tg.as_tensor(shared) is shared and tg.as_tensor(shared, dtype=tg.float32) is not shared
 
 
@@ -37,7 +37,7 @@ def test_python_floats_with_a_float64_dtype_are_not_rounded_through_float32():
     for make in (tg.tensor, tg.as_tensor):
         t = make([[0.1, -1.2]], dtype=tg.float64)
         assert t.dtype == np.float64
-        np.testing.assert_array_equal(t.data, np.array([[0.1, -1.2]], dtype=np.float64))
+        np.testing.assert_array_equal(t.array, np.array([[0.1, -1.2]], dtype=np.float64))
     assert tg.tensor([0.1]).dtype == np.float32   # without dtype, PyTorch's default
 
 
@@ -73,7 +73,7 @@ def test_tensor_refuses_what_is_not_numbers():
 def test_filled_and_ranged_tensors_match_numpy(make, expected):
     t = make()
     assert t.dtype == expected.dtype and t.shape == expected.shape
-    np.testing.assert_array_equal(t.data, expected)
+    np.testing.assert_array_equal(t.array, expected)
 
 
 def test_requires_grad_on_creation_is_a_float_leaf():
@@ -96,20 +96,20 @@ def test_random_tensors_are_reproducible_after_manual_seed_and_in_range():
                 tg.randint(3, size=(4,)), tg.randn_like(tg.zeros(2, 2)))
     first, second = draw(), draw()
     for a, b in zip(first, second):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
     rand, randn, randint, low_default, like = first
-    assert rand.dtype == np.float32 and 0 <= rand.data.min() and rand.data.max() < 1
-    assert randn.dtype == np.float64 and abs(randn.data.mean()) < 0.15   # 5 standard errors
-    assert 0.85 < randn.data.std() < 1.15
-    assert randint.dtype == np.int64 and set(np.unique(randint.data)) == {2, 3, 4}
-    assert low_default.data.min() >= 0 and low_default.data.max() < 3
+    assert rand.dtype == np.float32 and 0 <= rand.array.min() and rand.array.max() < 1
+    assert randn.dtype == np.float64 and abs(randn.array.mean()) < 0.15   # 5 standard errors
+    assert 0.85 < randn.array.std() < 1.15
+    assert randint.dtype == np.int64 and set(np.unique(randint.array)) == {2, 3, 4}
+    assert low_default.array.min() >= 0 and low_default.array.max() < 3
     assert like.shape == (2, 2) and like.dtype == np.float32
 
 
 def test_a_generator_argument_is_used_instead_of_the_global_one():
     a = tg.rand(3, generator=np.random.default_rng(0))
     b = tg.rand(3, generator=np.random.default_rng(0))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_creation_functions_are_exported_at_the_top_level():

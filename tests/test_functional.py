@@ -183,8 +183,8 @@ def test_cross_entropy_of_one_row_takes_a_0d_target():
     x = Tensor(np.array([1.0, 2.0, 0.5]), requires_grad=True)
     loss = F.cross_entropy(x, np.array(1))
     loss.backward()
-    np.testing.assert_allclose(loss.item(), -log_softmax_axis1(x.data)[1], rtol=1e-12)
-    np.testing.assert_allclose(x.grad.data, np.exp(log_softmax_axis1(x.data)) - [0, 1, 0], rtol=1e-12)
+    np.testing.assert_allclose(loss.item(), -log_softmax_axis1(x.array)[1], rtol=1e-12)
+    np.testing.assert_allclose(x.grad.array, np.exp(log_softmax_axis1(x.array)) - [0, 1, 0], rtol=1e-12)
 
 
 def test_every_target_ignored_gives_nan_mean_as_pytorch():
@@ -200,33 +200,33 @@ def test_softmax_in_another_dtype_keeps_the_gradient():
     assert y.dtype == np.float64 and F.softmax(x, 1, tg.float64).dtype == np.float64
     y[0, 0].backward()
     assert x.grad.dtype == np.float32
-    softmax = np.exp(log_softmax_axis1(x.data.astype(np.float64)))
-    np.testing.assert_allclose(x.grad.data, [[1, 0, 0]] - softmax, rtol=1e-6)
+    softmax = np.exp(log_softmax_axis1(x.array.astype(np.float64)))
+    np.testing.assert_allclose(x.grad.array, [[1, 0, 0]] - softmax, rtol=1e-6)
 
 
 def test_embedding_padding_row_gets_no_gradient_negative_index_counts_from_the_end():
     weight = Tensor(np.arange(8.0).reshape(4, 2), requires_grad=True)
     y = F.embedding(np.array([[3, 1], [3, 0]]), weight, padding_idx=-1)
-    np.testing.assert_array_equal(y.data, weight.data[[[3, 1], [3, 0]]])
+    np.testing.assert_array_equal(y.array, weight.array[[[3, 1], [3, 0]]])
     y.sum().backward()
-    np.testing.assert_array_equal(weight.grad.data, [[1, 1], [1, 1], [0, 0], [0, 0]])
+    np.testing.assert_array_equal(weight.grad.array, [[1, 1], [1, 1], [0, 0], [0, 0]])
 
 
 def test_one_hot_is_int64_and_infers_the_class_count():
     y = F.one_hot(np.array([[0, 2], [1, 0]]))
     assert y.dtype == np.int64 and y.shape == (2, 2, 3)
-    np.testing.assert_array_equal(y.data, np.eye(3, dtype=np.int64)[[[0, 2], [1, 0]]])
+    np.testing.assert_array_equal(y.array, np.eye(3, dtype=np.int64)[[[0, 2], [1, 0]]])
     assert F.one_hot(np.array([1]), num_classes=5).shape == (1, 5)
 
 
 def test_dropout_follows_manual_seed_and_is_the_identity_in_eval():
     x = Tensor(np.ones((4, 6)))
     tg.manual_seed(3)
-    first = F.dropout(x, 0.5).data
+    first = F.dropout(x, 0.5).array
     tg.manual_seed(3)
-    np.testing.assert_array_equal(F.dropout(x, p=0.5, training=True).data, first)
+    np.testing.assert_array_equal(F.dropout(x, p=0.5, training=True).array, first)
     assert set(np.unique(first)) <= {0.0, 2.0}
-    np.testing.assert_array_equal(F.dropout(x, 0.5, training=False).data, x.data)
+    np.testing.assert_array_equal(F.dropout(x, 0.5, training=False).array, x.array)
     with pytest.raises(ValueError, match="inplace=True"):
         F.dropout(x, inplace=True)
 
@@ -234,9 +234,9 @@ def test_dropout_follows_manual_seed_and_is_the_identity_in_eval():
 def test_binary_cross_entropy_clamps_its_logs_at_minus_100():
     p = Tensor(np.array([0.0, 1.0, 0.0]), requires_grad=True)
     loss = F.binary_cross_entropy(p, Tensor(np.array([1.0, 0.0, 0.0])), reduction="none")
-    np.testing.assert_array_equal(loss.data, [100.0, 100.0, 0.0])
+    np.testing.assert_array_equal(loss.array, [100.0, 100.0, 0.0])
     loss.sum().backward()
-    assert np.all(np.isfinite(p.grad.data))
+    assert np.all(np.isfinite(p.grad.array))
 
 
 @pytest.mark.parametrize("call, error, message", [

@@ -35,8 +35,8 @@ def run(layer, x, states, lengths, upstream):
     for f in finals:
         loss = loss + (f * f).sum()
     loss.backward()
-    return ([output.data, *(f.data for f in finals), x.grad.data, *(s.grad.data for s in states)]
-            + [p.grad.data for p in layer.parameters()])
+    return ([output.array, *(f.array for f in finals), x.grad.array, *(s.grad.array for s in states)]
+            + [p.grad.array for p in layer.parameters()])
 
 
 def assert_fused_equals_stepwise(layer, x, states, lengths, upstream):
@@ -100,7 +100,7 @@ def test_fused_path_in_float32_agrees_with_float64(name, options):
     out64, _ = layer64(Tensor(x))
     out32, _ = layer32(Tensor(x.astype(np.float32)))
     assert out32.dtype == np.float32
-    assert relative_error(out32.data, out64.data) <= 1e-5
+    assert relative_error(out32.array, out64.array) <= 1e-5
 
 
 @pytest.mark.parametrize("name, options", CASES, ids=IDS)
@@ -115,7 +115,7 @@ def test_a_retained_graph_gives_the_same_gradients_twice(name, options):
     loss.backward(retain_graph=True)
     first = [x.grad.numpy(), *(p.grad.numpy() for p in layer.parameters())]
     loss.backward()
-    second = [x.grad.data, *(p.grad.data for p in layer.parameters())]
+    second = [x.grad.array, *(p.grad.array for p in layer.parameters())]
     for a, b in zip(first, second):
         assert relative_error(b, 2 * a) <= 1e-12
 
@@ -165,9 +165,9 @@ def layer_results(layer, x, states, upstream, batch_first):
     for f in finals:
         loss = loss + (f * f).sum()
     loss.backward()
-    return {"output": output.data, **{f"final {k}": f.data for k, f in enumerate(finals)},
-            "grad x": x.grad.data, **{f"grad state {k}": s.grad.data for k, s in enumerate(states)},
-            **{f"grad {n}": p.grad.data for n, p in layer.named_parameters()}}
+    return {"output": output.array, **{f"final {k}": f.array for k, f in enumerate(finals)},
+            "grad x": x.grad.array, **{f"grad state {k}": s.grad.array for k, s in enumerate(states)},
+            **{f"grad {n}": p.grad.array for n, p in layer.named_parameters()}}
 
 
 @pytest.mark.parametrize("batch_first", [False, True], ids=["time_first", "batch_first"])
@@ -189,7 +189,7 @@ def test_any_memory_layout_of_any_argument_gives_the_contiguous_result(name, opt
     states = [rng.standard_normal((1, N, size)).astype(dtype)
               for size in layer.cells[0].state_sizes]
     upstream = rng.standard_normal(x.shape[:2] + (layer.cells[0].output_size,)).astype(dtype)
-    weights = {n: p.data.copy() for n, p in layer.named_parameters()}
+    weights = {n: p.array.copy() for n, p in layer.named_parameters()}
     expected = layer_results(layer, x, states, upstream, batch_first)
     arguments = ["x", *(f"state {k}" for k in range(len(states))), *weights, "upstream"]
     for argument in arguments:
@@ -197,7 +197,7 @@ def test_any_memory_layout_of_any_argument_gives_the_contiguous_result(name, opt
             def given(what, array):
                 return relayout(array) if what == argument else array
             for n, p in layer.named_parameters():
-                p.data = given(n, weights[n])
+                p.array = given(n, weights[n])
             got = layer_results(layer, given("x", x),
                                 [given(f"state {k}", s) for k, s in enumerate(states)],
                                 given("upstream", upstream), batch_first)
@@ -206,4 +206,4 @@ def test_any_memory_layout_of_any_argument_gives_the_contiguous_result(name, opt
                 np.testing.assert_allclose(got[key], value, rtol=0, atol=scale, err_msg=(
                     f"{argument} {relayout.__name__}: {key} differs from the contiguous result"))
     for n, p in layer.named_parameters():
-        p.data = weights[n]
+        p.array = weights[n]

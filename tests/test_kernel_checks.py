@@ -13,7 +13,7 @@ from tinygrad_rnn._kernels import activations, losses, scatter, softmax
 import naive
 from isolated import errors_of_calls
 
-UNARY = [activations.sigmoid, activations.tanh, activations.relu,
+UNARY = [activations.sigmoid, activations.tanh, activations.relu, activations.erf,
          softmax.softmax_rows, softmax.log_softmax_rows, softmax.logsumexp_rows]
 BACKWARD = [activations.sigmoid_backward, activations.tanh_backward, activations.relu_backward,
             softmax.softmax_backward_rows, softmax.log_softmax_backward_rows]

@@ -40,6 +40,7 @@ ELEMENTWISE = [
     (activations.sigmoid, naive.sigmoid),
     (activations.tanh, naive.tanh),
     (activations.relu, naive.relu),
+    (activations.erf, naive.erf),
 ]
 ELEMENTWISE_BACKWARD = [
     (activations.sigmoid_backward, naive.sigmoid_backward),

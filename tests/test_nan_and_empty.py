@@ -13,13 +13,13 @@ NAN, INF = np.nan, np.inf
 
 def grad_of(tensor) -> np.ndarray:
     """The gradient's values, whether ``.grad`` holds an array or a Tensor."""
-    return np.asarray(getattr(tensor.grad, "data", tensor.grad))
+    return np.asarray(getattr(tensor.grad, "array", tensor.grad))
 
 
 def test_relu_of_nan_is_nan_and_passes_the_gradient_there():
     x = Tensor([NAN, -1.0, 0.0, 2.0], requires_grad=True)
     y = ops.relu(x)
-    np.testing.assert_array_equal(y.data, [NAN, 0.0, 0.0, 2.0])
+    np.testing.assert_array_equal(y.array, [NAN, 0.0, 0.0, 2.0])
     y.backward(np.ones(4))
     np.testing.assert_array_equal(grad_of(x), [1.0, 0.0, 0.0, 1.0])
 
@@ -30,8 +30,8 @@ def test_relu_rnn_turns_nan_input_into_nan_on_both_paths(fused):
     x = np.ones((3, 1, 2))
     x[1, 0, 0] = NAN
     output, h = layer(Tensor(x))
-    assert np.isnan(output.data[1:]).all() and np.isnan(h.data).all()
-    assert not np.isnan(output.data[0]).any()
+    assert np.isnan(output.array[1:]).all() and np.isnan(h.array).all()
+    assert not np.isnan(output.array[0]).any()
 
 
 @pytest.mark.parametrize("row, expected", [
@@ -42,17 +42,17 @@ def test_relu_rnn_turns_nan_input_into_nan_on_both_paths(fused):
     ([1.0, NAN], NAN),
 ])
 def test_logsumexp_of_infinities_is_pytorchs(row, expected):
-    np.testing.assert_array_equal(ops.logsumexp(Tensor(row)).data, expected)
+    np.testing.assert_array_equal(ops.logsumexp(Tensor(row)).array, expected)
 
 
 @pytest.mark.parametrize("op", [ops.softmax, ops.log_softmax], ids=lambda f: f.__name__)
 def test_softmax_family_of_an_infinite_row_is_nan_as_pytorchs(op):
-    assert np.isnan(op(Tensor([INF, 0.5])).data).all()
+    assert np.isnan(op(Tensor([INF, 0.5])).array).all()
 
 
 def test_mean_of_nothing_is_nan():
-    assert np.isnan(ops.mean(Tensor(np.zeros(0))).data)
-    np.testing.assert_array_equal(ops.mean(Tensor(np.zeros((2, 0))), 1).data, [NAN, NAN])
+    assert np.isnan(ops.mean(Tensor(np.zeros(0))).array)
+    np.testing.assert_array_equal(ops.mean(Tensor(np.zeros((2, 0))), 1).array, [NAN, NAN])
     assert ops.mean(Tensor(np.zeros((0, 3))), 1).shape == (0,)
 
 
@@ -72,7 +72,7 @@ def test_softmax_family_over_a_zero_length_axis_is_empty(op, shape, axis):
 def test_logsumexp_over_a_zero_length_axis_is_minus_infinity(shape, axis, expected):
     x = Tensor(np.zeros(shape), requires_grad=True)
     y = ops.logsumexp(x, axis)
-    np.testing.assert_array_equal(y.data, expected)
+    np.testing.assert_array_equal(y.array, expected)
     y.backward(np.ones(y.shape))
     assert grad_of(x).shape == shape
 
@@ -88,6 +88,6 @@ def test_max_and_min_over_an_empty_axis_are_errors_naming_the_op(op):
 
 
 def test_cross_entropy_over_no_classes_is_nan_when_every_target_is_ignored():
-    assert np.isnan(ops.cross_entropy(Tensor(np.zeros((2, 0))), np.array([-100, -100])).data)
+    assert np.isnan(ops.cross_entropy(Tensor(np.zeros((2, 0))), np.array([-100, -100])).array)
     with pytest.raises(ValueError, match=r"target 0 is outside \[0, 0\)"):
         ops.cross_entropy(Tensor(np.zeros((2, 0))), np.array([0, -100]))

@@ -286,7 +286,7 @@ def test_a_product_with_leading_axes_never_builds_a_weight_gradient_per_batch(pr
     finally:
         tracemalloc.stop()
     assert peak < 2_000_000, f"the backward held {peak} bytes at its peak"
-    np.testing.assert_allclose(w.grad, g.reshape(64, 256).T @ x.data.reshape(64, 64), rtol=1e-10)
+    np.testing.assert_allclose(w.grad, g.reshape(64, 256).T @ x.array.reshape(64, 64), rtol=1e-10)
 
 
 @pytest.mark.parametrize("shape, view", [((5, 4), lambda w: w.T), ((4, 10), lambda w: w[:, ::2])],
@@ -298,10 +298,10 @@ def test_matmul_by_a_view_of_a_weight_gives_both_gradients(shape, view):
     w_view = view(w)
     g = rng.standard_normal((3, w_view.shape[1]))
     (x @ w_view).backward(g)
-    expected_w = np.zeros_like(w.data)
-    view(expected_w)[...] = x.data.T @ g   # the view's gradient, placed where the view reads
+    expected_w = np.zeros_like(w.array)
+    view(expected_w)[...] = x.array.T @ g   # the view's gradient, placed where the view reads
     np.testing.assert_allclose(w.grad, expected_w, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(x.grad, g @ view(w.data).T, rtol=1e-12)
+    np.testing.assert_allclose(x.grad, g @ view(w.array).T, rtol=1e-12)
 
 # ---------------------------------------------------------------- elementwise functions
 
@@ -519,7 +519,7 @@ def test_activation_of_a_zero_dim_tensor_keeps_its_shape(op):
 
 def test_logsumexp_over_a_leading_axis_keeps_the_other_axes_in_order():
     x = np.arange(24.0).reshape(2, 3, 4) / 10
-    np.testing.assert_allclose(tg.logsumexp(Tensor(x), axis=0).data, naive.logsumexp(x, axis=0))
+    np.testing.assert_allclose(tg.logsumexp(Tensor(x), axis=0).array, naive.logsumexp(x, axis=0))
 
 
 # ---------------------------------------------------------------- repeated indices
@@ -546,7 +546,7 @@ def test_sigmoid_saturates_without_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         y = tg.sigmoid(Tensor(np.array([-1000.0, 1000.0])))
-    np.testing.assert_array_equal(y.data, [0.0, 1.0])
+    np.testing.assert_array_equal(y.array, [0.0, 1.0])
 
 
 @pytest.mark.parametrize("op", [tg.softmax, tg.log_softmax, tg.logsumexp])
@@ -554,14 +554,14 @@ def test_softmax_family_is_stable_at_large_inputs(op):
     # softmax and log_softmax do not change when a row is shifted; logsumexp shifts with it.
     x = np.array([[1e4, 1e4 - 1.0, -1e4], [-1e4, -1e4, -1e4 + 2.0]])
     top = x.max(axis=1, keepdims=True)
-    expected = op(Tensor(x - top)).data + (top[:, 0] if op is tg.logsumexp else 0.0)
+    expected = op(Tensor(x - top)).array + (top[:, 0] if op is tg.logsumexp else 0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         x = Tensor(x, requires_grad=True)
         y = op(x)
         y.sum().backward()
-    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-9)   # ulp(1e4) ~ 2e-12
-    assert np.all(np.isfinite(x.grad.data))
+    np.testing.assert_allclose(y.array, expected, rtol=1e-12, atol=1e-9)   # ulp(1e4) ~ 2e-12
+    assert np.all(np.isfinite(x.grad.array))
 
 
 def test_binary_cross_entropy_with_logits_is_stable_at_large_logits():
@@ -571,7 +571,7 @@ def test_binary_cross_entropy_with_logits_is_stable_at_large_logits():
         warnings.simplefilter("error")
         loss = tg.binary_cross_entropy_with_logits(x, t, reduction="none")
         loss.sum().backward()
-    np.testing.assert_allclose(loss.data, [0.0, 1e3, 1e3, 0.0], atol=1e-12)
+    np.testing.assert_allclose(loss.array, [0.0, 1e3, 1e3, 0.0], atol=1e-12)
     np.testing.assert_allclose(x.grad, [0.0, 1.0, -1.0, 0.0], atol=1e-12)   # sigmoid(x) - t
 
 
@@ -587,7 +587,7 @@ def test_binary_cross_entropy_with_logits_gradient_at_zero_logit():
 def test_dropout_is_identity_when_p_is_zero_or_not_training():
     x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     for y in (tg.dropout(x, p=0.0), tg.dropout(x, p=0.7, training=False)):
-        np.testing.assert_array_equal(y.data, x.data)
+        np.testing.assert_array_equal(y.array, x.array)
 
 
 def test_dropout_same_seed_same_mask():
@@ -595,13 +595,13 @@ def test_dropout_same_seed_same_mask():
     a = tg.dropout(x, 0.5, generator=np.random.default_rng(7))
     b = tg.dropout(x, 0.5, generator=np.random.default_rng(7))
     c = tg.dropout(x, 0.5, generator=np.random.default_rng(8))
-    np.testing.assert_array_equal(a.data, b.data)
-    assert not np.array_equal(a.data, c.data)
+    np.testing.assert_array_equal(a.array, b.array)
+    assert not np.array_equal(a.array, c.array)
 
 
 @pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
 def test_dropout_scales_kept_values_and_keeps_the_mean(p):
-    y = tg.dropout(Tensor(np.ones(200_000)), p, generator=np.random.default_rng(0)).data
+    y = tg.dropout(Tensor(np.ones(200_000)), p, generator=np.random.default_rng(0)).array
     np.testing.assert_allclose(y[y != 0], 1 / (1 - p))
     assert abs(y.mean() - 1.0) < 0.02
     assert abs((y == 0).mean() - p) < 0.01
@@ -611,9 +611,9 @@ def test_dropout_gradient_is_mask_over_keep_probability():
     x = Tensor(np.linspace(-1, 1, 50), requires_grad=True)
     y = tg.dropout(x, 0.3, generator=np.random.default_rng(1))
     y.sum().backward()
-    mask = y.data != 0
+    mask = y.array != 0
     np.testing.assert_allclose(x.grad, mask / 0.7)
-    np.testing.assert_allclose(y.data, x.data * mask / 0.7)
+    np.testing.assert_allclose(y.array, x.array * mask / 0.7)
 
 
 # ---------------------------------------------------------------- comparisons
@@ -633,7 +633,7 @@ def test_numpy_array_on_the_left_of_matmul():
     a, b = np.arange(6.0).reshape(2, 3), Tensor(np.ones((3, 2)), requires_grad=True)
     y = a @ b
     y.sum().backward()
-    np.testing.assert_array_equal(y.data, a @ np.ones((3, 2)))
+    np.testing.assert_array_equal(y.array, a @ np.ones((3, 2)))
     np.testing.assert_array_equal(b.grad, a.T @ np.ones((2, 2)))
 
 
@@ -663,3 +663,27 @@ def ones(*shape):
 def test_bad_input_raises_a_clear_error(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+DIM_OPS = {
+    "sum": lambda x, **k: tg.sum(x, **k), "mean": lambda x, **k: tg.mean(x, **k),
+    "amax": lambda x, **k: tg.amax(x, **k), "amin": lambda x, **k: tg.amin(x, **k),
+    "max": lambda x, **k: tg.max(x, **k), "min": lambda x, **k: tg.min(x, **k),
+    "squeeze": lambda x, **k: tg.squeeze(x, **k), "unsqueeze": lambda x, **k: tg.unsqueeze(x, **k),
+    "flip": lambda x, **k: tg.flip(x, **{"dims" if n == "dim" else n: v for n, v in k.items()}),
+    "concatenate": lambda x, **k: tg.cat([x, x], **k), "stack": lambda x, **k: tg.stack([x], **k),
+    "unstack": lambda x, **k: tg.unstack(x, **k), "split": lambda x, **k: tg.split(x, 1, **k),
+    "chunk": lambda x, **k: tg.chunk(x, 2, **k), "softmax": lambda x, **k: tg.softmax(x, **k),
+    "log_softmax": lambda x, **k: tg.log_softmax(x, **k),
+    "logsumexp": lambda x, **k: tg.logsumexp(x, **k),
+}
+
+
+@pytest.mark.parametrize("op", sorted(DIM_OPS))
+def test_dim_and_its_alias_axis_name_the_same_dim_and_not_both(op):
+    x = Tensor(np.arange(6.0).reshape(2, 3, 1))
+    by_dim, by_axis = DIM_OPS[op](x, dim=1), DIM_OPS[op](x, axis=1)
+    for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (by_dim, by_axis))):
+        np.testing.assert_array_equal(a.array, b.array)
+    with pytest.raises(TypeError, match=rf"^{op}: give dim= or its alias axis=, not both"):
+        DIM_OPS[op](x, dim=1, axis=0)

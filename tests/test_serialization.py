@@ -77,7 +77,7 @@ def test_round_trip_gives_identical_arrays_and_outputs(path):
         assert checkpoint.model_state[name].dtype == array.dtype
         np.testing.assert_array_equal(checkpoint.model_state[name], array)
         np.testing.assert_array_equal(target.state_dict()[name], array)
-    np.testing.assert_array_equal(target(TOKENS).data, source(TOKENS).data)
+    np.testing.assert_array_equal(target(TOKENS).array, source(TOKENS).array)
 
 
 def test_metadata_round_trip(path):
@@ -154,7 +154,7 @@ def test_a_plain_safetensors_file_loads_without_checks(path):
     safetensors.numpy.save_file(net.state_dict(), path)
     target = other_net(5)
     load(path, target)
-    np.testing.assert_array_equal(target.proj.weight.data, net.proj.weight.data)
+    np.testing.assert_array_equal(target.proj.weight.array, net.proj.weight.array)
 
 
 def test_the_file_never_needs_pickle(path):
@@ -315,7 +315,7 @@ def test_a_saved_linear_loads_into_pytorchs_linear(path):
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     with torch.no_grad():
         expected = theirs(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(layer(tg.Tensor(x)).data, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(layer(tg.Tensor(x)).array, expected, rtol=1e-6, atol=1e-6)
 
 
 # ---------------------------------------------------------------- misuse

@@ -18,7 +18,7 @@ def test_python_scalars_and_lists_become_float32(data, shape):
     t = Tensor(data)
     assert t.dtype == F32
     assert t.shape == shape
-    np.testing.assert_array_equal(t.data, np.asarray(data, dtype=np.float32))
+    np.testing.assert_array_equal(t.array, np.asarray(data, dtype=np.float32))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -32,7 +32,7 @@ def test_float_arrays_and_numpy_scalars_keep_their_dtype(dtype):
 def test_dtype_argument_converts(data, dtype):
     t = Tensor(data, dtype=dtype)
     assert t.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(t.data, np.asarray(data, dtype=dtype))
+    np.testing.assert_array_equal(t.array, np.asarray(data, dtype=dtype))
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.float16, bool, np.complex128])
@@ -107,9 +107,9 @@ def test_a_python_scalar_takes_the_tensor_dtype(dtype, op):
 
 def test_python_scalar_arithmetic_values():
     t = Tensor(np.array([1.0, 2.0, 4.0]))
-    np.testing.assert_allclose((10.0 - t).data, [9.0, 8.0, 6.0])
-    np.testing.assert_allclose((8.0 / t).data, [8.0, 4.0, 2.0])
-    np.testing.assert_allclose((2.0 ** t).data, [2.0, 4.0, 16.0])
+    np.testing.assert_allclose((10.0 - t).array, [9.0, 8.0, 6.0])
+    np.testing.assert_allclose((8.0 / t).array, [8.0, 4.0, 2.0])
+    np.testing.assert_allclose((2.0 ** t).array, [2.0, 4.0, 16.0])
 
 
 # ---------------------------------------------------------------- reflected operators
@@ -124,7 +124,7 @@ def test_numpy_array_on_the_left_returns_a_tensor_with_gradient(op, expected, ex
     t = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     y = op(np.full(3, 2.0), t)
     assert isinstance(y, Tensor)
-    np.testing.assert_allclose(y.data, expected)
+    np.testing.assert_allclose(y.array, expected)
     y.sum().backward()
     np.testing.assert_allclose(t.grad, expected_grad)
 
@@ -140,7 +140,7 @@ def test_numpy_array_matmul_tensor_returns_a_tensor():
     t = Tensor(np.eye(2))
     y = np.array([[1.0, 2.0], [3.0, 4.0]]) @ t
     assert isinstance(y, Tensor)
-    np.testing.assert_array_equal(y.data, [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(y.array, [[1.0, 2.0], [3.0, 4.0]])
 
 
 # ---------------------------------------------------------------- attributes
@@ -164,9 +164,9 @@ def test_new_tensor_has_no_grad_and_requires_none_by_default():
 def test_constructor_copies_its_input_array():
     source = np.array([1.0, 2.0, 3.0])
     t = Tensor(source)
-    assert not np.shares_memory(t.data, source)
+    assert not np.shares_memory(t.array, source)
     source[0] = 99.0
-    assert t.data[0] == 1.0
+    assert t.array[0] == 1.0
 
 
 def test_numpy_returns_a_copy():
@@ -174,7 +174,7 @@ def test_numpy_returns_a_copy():
     values = t.numpy()
     assert isinstance(values, np.ndarray) and values.dtype == F64
     values[0] = 99.0
-    assert t.data[0] == 1.0
+    assert t.array[0] == 1.0
 
 
 @pytest.mark.parametrize("data", [3.5, [3.5], [[3.5]]])
@@ -194,7 +194,7 @@ def test_detach_cuts_the_graph_and_shares_values():
     y = x * 3.0
     d = y.detach()
     assert d.requires_grad is False and d.op is None and d.grad is None
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.array, y.array)
     assert y.op == "Mul"  # the original keeps its graph
     z = d * 2.0
     assert z.requires_grad is False and z.op is None

@@ -21,14 +21,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
-from .dtypes import as_dtype, check_device
-from .random import default_generator
-from .tensor import Tensor, _check_can_require_grad
+from .dtypes import LEGACY_TYPES, as_dtype, check_can_require_grad, check_device, checked_shape
+from .random import numpy_generator
+from .tensor import Tensor
 
 __all__ = [
     "DoubleTensor", "FloatTensor", "LongTensor", "arange", "as_tensor", "empty", "eye",
     "from_numpy", "full", "full_like", "linspace", "ones", "ones_like", "rand", "randint", "randn",
-    "randn_like", "tensor", "zeros", "zeros_like",
+    "randn_like", "randperm", "tensor", "zeros", "zeros_like",
 ]
 
 
@@ -40,20 +40,11 @@ def _make(array: np.ndarray, dtype, requires_grad: bool, device, where: str) -> 
     if array.dtype not in dtypes.DTYPES:
         raise TypeError(f"{where}: tensors hold float32, float64, int64, int32 or bool; got "
                         f"{array.dtype} (pass dtype= or convert the data)")
-    tensor = Tensor._from_op(array, None, 0)
+    tensor = Tensor.constant(array)
     if requires_grad:
-        _check_can_require_grad(array.dtype, where)
+        check_can_require_grad(array.dtype, where)
         tensor.requires_grad = True
     return tensor
-
-
-def _sizes(where: str, size) -> tuple[int, ...]:
-    """``(2, 3)`` from ``((2, 3),)`` or ``(2, 3)``: PyTorch's two ways to give a shape."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    if not all(isinstance(n, (int, np.integer)) and n >= 0 for n in size):
-        raise ValueError(f"{where}: sizes must be non-negative ints, got {size}")
-    return tuple(int(n) for n in size)
 
 
 def _inferred(data, dtype=None) -> np.ndarray:
@@ -61,7 +52,7 @@ def _inferred(data, dtype=None) -> np.ndarray:
     float32 or bool by its kind, or is left as parsed when ``dtype`` is given (so that
     ``tensor([0.1], dtype=float64)`` is not rounded through float32 first)."""
     if isinstance(data, Tensor):
-        return data.data
+        return data.array
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data)
     array = np.asarray(data.tolist() if hasattr(data, "tolist") else data)
@@ -95,7 +86,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _filled(where, size, value, dtype, requires_grad, device, default=np.float32) -> Tensor:
-    array = np.full(_sizes(where, size), value, dtype if dtype is not None else default)
+    array = np.full(checked_shape(where, size), value, dtype if dtype is not None else default)
     return _make(array, dtype, requires_grad, device, where)
 
 
@@ -171,7 +162,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
 
 def _random(where, size, draw, dtype, requires_grad, device, generator) -> Tensor:
     dtype = as_dtype(dtype if dtype is not None else np.float32, where)
-    array = draw(generator or default_generator(), _sizes(where, size), dtype)
+    array = draw(numpy_generator(generator), checked_shape(where, size), dtype)
     return _make(array, dtype, requires_grad, device, where)
 
 
@@ -200,21 +191,20 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: missing the size, e.g. randint(0, 10, (3,))")
-    array = (generator or default_generator()).integers(low, high, _sizes("randint", (size,)))
+    array = numpy_generator(generator).integers(low, high, checked_shape("randint", (size,)))
     return _make(array.astype(np.int64), dtype, requires_grad, device, "randint")
 
 
+def randperm(n: int, *, generator=None, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype``)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    array = numpy_generator(generator).permutation(int(n)).astype(np.int64)
+    return _make(array, dtype, requires_grad, device, "randperm")
+
+
 # ---------------------------------------------------------------- the legacy types
-
-_LEGACY = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
-           np.dtype(np.int64): "LongTensor", np.dtype(np.int32): "IntTensor",
-           np.dtype(np.bool_): "BoolTensor"}
-
-
-def legacy_type_name(dtype: np.dtype) -> str:
-    """PyTorch's old name for the type of a tensor of ``dtype``."""
-    return f"tinygrad_rnn.{_LEGACY[dtype]}"
-
 
 def _legacy(dtype: np.dtype):
     def constructor(*args) -> Tensor:
@@ -223,7 +213,7 @@ def _legacy(dtype: np.dtype):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             return tensor(args[0], dtype=dtype)
         return zeros(*args, dtype=dtype)
-    constructor.__name__ = constructor.__qualname__ = _LEGACY[dtype]
+    constructor.__name__ = constructor.__qualname__ = LEGACY_TYPES[dtype]
     constructor.dtype = dtype
     return constructor
 

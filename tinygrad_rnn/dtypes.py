@@ -6,6 +6,8 @@ gradients; integer and boolean tensors (indices, targets, masks, comparison resu
 require one.
 """
 
+import builtins
+
 import numpy as np
 
 float32 = float = np.dtype(np.float32)  # noqa: A001  (PyTorch's names)
@@ -17,6 +19,8 @@ bool = np.dtype(np.bool_)  # noqa: A001
 FLOAT_DTYPES = (float32, float64)
 DTYPES = (float32, float64, int64, int32, bool)
 _NAMES = {float32: "float32", float64: "float64", int64: "int64", int32: "int32", bool: "bool"}
+LEGACY_TYPES = {float32: "FloatTensor", float64: "DoubleTensor", int64: "LongTensor",
+                int32: "IntTensor", bool: "BoolTensor"}
 
 __all__ = ["bool", "device", "double", "float", "float32", "float64", "int", "int32", "int64",
            "long"]
@@ -34,9 +38,31 @@ def as_dtype(dtype, where: str) -> np.dtype:
     return resolved
 
 
+def check_can_require_grad(dtype: np.dtype, where: str) -> None:
+    """Only float tensors carry gradients: a RuntimeError naming ``where`` for any other."""
+    if dtype not in FLOAT_DTYPES:
+        raise RuntimeError(f"{where}: only float tensors can require gradients, this one holds "
+                           f"{dtype}; convert it first with .float() or .double()")
+
+
+def checked_shape(where: str, size) -> tuple[int, ...]:
+    """The shape given as ``(2, 3)`` or ``((2, 3),)`` (PyTorch's two ways: ``zeros(2, 3)``,
+    ``zeros((2, 3))``), each size a non-negative int."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if not all(isinstance(n, (builtins.int, np.integer)) and n >= 0 for n in size):
+        raise ValueError(f"{where}: sizes must be non-negative ints, got {size}")
+    return tuple(builtins.int(n) for n in size)
+
+
 def dtype_name(dtype: np.dtype) -> str:
     """The short name of one of :data:`DTYPES` (``float32``, ``int64``...)."""
     return _NAMES.get(dtype, str(dtype))
+
+
+def legacy_type_name(dtype: np.dtype) -> str:
+    """PyTorch's old name for the type of a tensor of ``dtype`` (``tinygrad_rnn.LongTensor``)."""
+    return f"tinygrad_rnn.{LEGACY_TYPES[dtype]}"
 
 
 def device(name) -> str:

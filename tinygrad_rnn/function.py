@@ -9,7 +9,7 @@ import numpy as np
 
 from . import anomaly
 from .autograd import Node, is_grad_enabled
-from .tensor import Tensor, as_tensor
+from .tensor import Tensor, ensure_tensor
 
 
 class Context:
@@ -18,7 +18,7 @@ class Context:
     Attributes:
         needs_input_grad: one bool per input of ``forward``; ``backward`` may return
             ``None`` for an input whose entry is false.
-        saved_tensors: the values passed to :meth:`save_for_backward`.
+        saved_tensors: the arrays passed to :meth:`save_for_backward`.
         output_meta: the (shape, dtype) of each output of a multi-output op, filled in by
             ``apply`` (``backward`` gives zeros to an output that did not reach the loss).
         retain_graph: during ``backward``, whether the saved values must outlive it (set by
@@ -33,9 +33,11 @@ class Context:
         self.saved_tensors: tuple = ()
         self.retain_graph = True  # the safe answer until a backward says otherwise
 
-    def save_for_backward(self, *values) -> None:
-        """Keep ``values`` (arrays or anything else) for ``backward``; freed after it runs."""
-        self.saved_tensors = values
+    def save_for_backward(self, *arrays) -> None:
+        """Keep ``arrays`` (inputs, outputs or intermediates of ``forward``) for ``backward``;
+        freed after it runs. Other values ``backward`` needs (a shape, an axis, an option)
+        are set as attributes of the context instead: ``ctx.axis = axis``."""
+        self.saved_tensors = arrays
 
 
 class Function:
@@ -72,10 +74,10 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **options):
-        tensors = [t if isinstance(t, Tensor) else as_tensor(t) for t in inputs]
+        tensors = [t if isinstance(t, Tensor) else ensure_tensor(t) for t in inputs]
         needs = tuple([t.requires_grad for t in tensors])
         ctx = Context(needs)
-        out = cls.forward(ctx, *[t.data for t in tensors], **options)
+        out = cls.forward(ctx, *[t.array for t in tensors], **options)
         single = type(out) is not tuple
         if single:
             outputs = (out if type(out) is np.ndarray else np.asarray(out),)

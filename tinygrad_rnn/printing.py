@@ -75,7 +75,7 @@ def format_tensor(tensor, detailed: bool) -> str:
         suffixes.append(f"grad_fn=<{tensor._node.name}Backward>")
     elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
-    text = PREFIX + _values(tensor.data, PREFIX)
+    text = PREFIX + _values(tensor.array, PREFIX)
     line = len(text) - text.rfind("\n") - 1
     for suffix in suffixes:
         if line + len(suffix) + 4 > LINE_WIDTH:  # NOTE: PyTorch's margin: 2 beyond ", "

@@ -1,7 +1,10 @@
-"""The one random generator behind initialisation, dropout and shuffling.
+"""The one random generator behind initialisation, dropout and shuffling, and
+``Generator``, PyTorch's name for a generator of one's own.
 
-``manual_seed(n)`` resets it, which makes a whole run reproducible; ``seeded(n)`` does so
-for a block only and then puts the previous generator back, untouched.
+``manual_seed(n)`` resets the package's generator, which makes a whole run reproducible;
+``seeded(n)`` does so for a block only and then puts the previous generator back, untouched.
+Every function that draws takes ``generator=``: None (the package's), a :class:`Generator`
+or a NumPy ``np.random.Generator``.
 """
 
 import contextlib
@@ -23,6 +26,66 @@ def default_generator() -> np.random.Generator:
     return _generator
 
 
+class Generator:
+    """A random generator of one's own, as ``torch.Generator``: pass it as ``generator=`` to
+    draw from its stream instead of the package's.
+
+    >>> import tinygrad_rnn as tg
+    >>> g = tg.Generator().manual_seed(3)
+    >>> a = tg.rand(2, generator=g)
+    >>> bool((a == tg.rand(2, generator=tg.Generator().manual_seed(3))).all())
+    True
+
+    The stream is NumPy's (PCG64), so the same seed draws other numbers than PyTorch's.
+    """
+
+    def __init__(self, device="cpu"):
+        from .dtypes import check_device
+        check_device(device, "Generator")
+        self._initial_seed = int(np.random.SeedSequence().entropy % 2**63)
+        self.rng = np.random.default_rng(self._initial_seed)
+
+    device = property(lambda self: "cpu", doc="Always ``'cpu'``.")
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Restart the stream from ``seed`` and return the generator."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.manual_seed: expected an int seed, got {seed!r}")
+        self._initial_seed = int(seed)
+        self.rng = np.random.default_rng(self._initial_seed)
+        return self
+
+    def seed(self) -> int:
+        """Restart the stream from a fresh non-deterministic seed and return that seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy % 2**63))
+        return self._initial_seed
+
+    def initial_seed(self) -> int:
+        """The seed the stream started from."""
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """The stream's state (NumPy's bit-generator state dict, where PyTorch gives bytes)."""
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> "Generator":
+        """Go back to a state from :meth:`get_state`."""
+        self.rng.bit_generator.state = state
+        return self
+
+
+def numpy_generator(generator=None) -> np.random.Generator:
+    """The NumPy generator to draw from for ``generator=``: the package's for None, a
+    :class:`Generator`'s stream, or a NumPy generator itself."""
+    if generator is None:
+        return _generator
+    if isinstance(generator, Generator):
+        return generator.rng
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise TypeError(f"generator: expected a tinygrad_rnn.Generator, got {type(generator).__name__}")
+
+
 @contextlib.contextmanager
 def seeded(seed: int):
     """Inside the block, a fresh generator seeded with ``seed``; afterwards the previous one,
@@ -33,27 +96,3 @@ def seeded(seed: int):
         yield manual_seed(seed)
     finally:
         _generator = saved
-
-
-def multinomial(input, num_samples: int, replacement: bool = False, generator=None):
-    """Indices drawn from the categories whose weights are the last dim of ``input`` (1-D
-    or 2-D, non-negative, not all zero), as ``torch.multinomial``: an int64 tensor of shape
-    ``(num_samples,)`` or ``(rows, num_samples)``. Without ``replacement`` no index repeats
-    within a row. Draws from the generator ``manual_seed`` resets (a different stream from
-    PyTorch's for the same seed)."""
-    from .tensor import Tensor
-    weights = np.asarray(input.data if isinstance(input, Tensor) else input, np.float64)
-    if weights.ndim not in (1, 2) or weights.shape[-1] == 0:
-        raise ValueError(f"multinomial: expected 1-D or 2-D weights, got shape {weights.shape}")
-    rows = weights.reshape(-1, weights.shape[-1])
-    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
-        raise ValueError("multinomial: weights must be finite, non-negative, and not all zero "
-                         "in a row")
-    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
-        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
-                         "from fewer categories with nonzero weight")
-    rng = generator or _generator
-    drawn = np.stack([rng.choice(row.size, num_samples, replace=replacement, p=row / row.sum())
-                      for row in rows])
-    return Tensor._from_op(drawn.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64),
-                           None, 0)

@@ -158,7 +158,7 @@ def _model_arrays(model, tensors) -> dict[str, np.ndarray]:
     state = model.state_dict() if model is not None else (tensors or {})
     arrays = {}
     for name, value in state.items():
-        value = value.data if isinstance(value, Tensor) else value
+        value = value.array if isinstance(value, Tensor) else value
         if not isinstance(name, str) or not name:
             raise TypeError(f"save: array names must be non-empty str, got {name!r}")
         if not isinstance(value, np.ndarray):

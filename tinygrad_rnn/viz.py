@@ -285,9 +285,9 @@ def _role(tensor: Tensor) -> str:
 def _tensor_label(tensor: Tensor, show_values: bool, show_grads: bool) -> str:
     lines = [f"{tuple(tensor.shape)} {tensor.dtype}"]
     if show_values:
-        lines.append(_summary(tensor.data))
+        lines.append(_summary(tensor.array))
     if show_grads:
-        lines.append("grad: None" if tensor.grad is None else "grad: " + _summary(tensor.grad.data))
+        lines.append("grad: None" if tensor.grad is None else "grad: " + _summary(tensor.grad.array))
     return "\n".join(lines)
 
 

@@ -110,13 +110,13 @@ def test_fused_sequences(cell, T, N, wrong, far):
     if wrong == "lengths":
         lengths, name = np.full(N, T + far), "lengths"
     if wrong == "dtype":
-        state, name = tuple(Tensor(s.data.astype(np.float32)) for s in state), "dtype"
+        state, name = tuple(Tensor(s.array.astype(np.float32)) for s in state), "dtype"
     if wrong == "count":
         state, name = state + state, "state"
     got = outcome(lambda: layer.sequence(x, state, lengths))
     if name is None:
         expected, final = scan(layer.step, unstack(x), state)
-        assert_same_values(got[0].data, expected.data, 1e-12)
+        assert_same_values(got[0].array, expected.array, 1e-12)
     else:
         assert isinstance(got, DOCUMENTED) and name in str(got), repr(got)
 

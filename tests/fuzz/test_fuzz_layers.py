@@ -61,8 +61,8 @@ def ours(layer, x, state, lengths, state_as, rng):
     loss = (output * rng_weights(rng, output.shape)).sum() + sum(f.sum() for f in final)
     loss.backward()
     grads = {"x": x_in.grad} | {name: p.grad for name, p in layer.named_parameters()}
-    return [output.data, *(f.data for f in final)], {
-        name: np.asarray(getattr(g, "data", g)) for name, g in grads.items()}
+    return [output.array, *(f.array for f in final)], {
+        name: np.asarray(getattr(g, "array", g)) for name, g in grads.items()}
 
 
 def rng_weights(rng, shape):
@@ -73,7 +73,7 @@ def pytorchs(name, options, layer, x, state, lengths, state_as):
     """The same through torch.nn with our weights."""
     module = getattr(torch.nn, name)(I, H, dtype=torch.float64, **{
         k: v for k, v in options.items()})
-    module.load_state_dict({k: torch.from_numpy(p.data.copy()) for k, p in layer.named_parameters()})
+    module.load_state_dict({k: torch.from_numpy(p.array.copy()) for k, p in layer.named_parameters()})
     batch_first = options["batch_first"]
     x_in = torch.from_numpy((x.swapaxes(0, 1) if batch_first else x).copy()).requires_grad_()
     given_state = None if state_as == "none" else tuple(torch.from_numpy(s) for s in state)
@@ -88,7 +88,7 @@ def pytorchs(name, options, layer, x, state, lengths, state_as):
         output, _ = torch.nn.utils.rnn.pad_packed_sequence(output, batch_first=batch_first,
                                                            total_length=x.shape[0])
     final = final if isinstance(final, tuple) else (final,)
-    weights = rng_weights(None, tuple(output.shape)).data
+    weights = rng_weights(None, tuple(output.shape)).array
     loss = (output * torch.from_numpy(weights)).sum() + sum(f.sum() for f in final)
     loss.backward()
     grads = {"x": x_in.grad} | {k: p.grad for k, p in module.named_parameters()}

@@ -39,7 +39,7 @@ def tolerance(x) -> float:
 
 def grad_of(tensor) -> np.ndarray:
     """The gradient's values, whether ``.grad`` holds an array or a Tensor."""
-    return np.asarray(getattr(tensor.grad, "data", tensor.grad))
+    return np.asarray(getattr(tensor.grad, "array", tensor.grad))
 
 
 def quiet(function):
@@ -72,11 +72,11 @@ def test_elementwise_ops_give_pytorchs_values_and_gradients(name, x):
     ours = Tensor(x, requires_grad=True)
     y = quiet(op)(ours)
     if torch is None:
-        assert_contract(y.data, quiet(numpy_reference)(x), (name,), tolerance(x))
+        assert_contract(y.array, quiet(numpy_reference)(x), (name,), tolerance(x))
         return
     theirs = torch.from_numpy(x.copy()).requires_grad_()
     expected = getattr(torch, name)(theirs)
-    assert_contract(y.data, expected.detach().numpy(), (name,), tolerance(x))
+    assert_contract(y.array, expected.detach().numpy(), (name,), tolerance(x))
     quiet(y.backward)(np.ones(y.shape, x.dtype))
     expected.backward(torch.ones_like(expected))
     # NOTE: sqrt is x ** 0.5, so its gradient at -0.0 and -inf is pow's (+inf and 0, as
@@ -106,7 +106,7 @@ def test_reductions_give_pytorchs_values_or_name_the_axis_or_op(name, data):
     x = data.draw(hostile_arrays(), label="x")
     axis = data.draw(any_axis(x.ndim), label="axis")
     keepdims = data.draw(st.booleans(), label="keepdims")
-    ours = outcome(lambda: quiet(getattr(ops, name))(Tensor(x), axis, keepdims).data)
+    ours = outcome(lambda: quiet(getattr(ops, name))(Tensor(x), axis, keepdims).array)
     reference = outcome(lambda: quiet(_reference_reduction)(name, x, axis, keepdims))
     assert_contract(ours, reference, (name, *AXIS_WORDS), tolerance(x))
 
@@ -139,7 +139,7 @@ def _reference_softmax_family(name, x, axis):
 def test_softmax_family_gives_pytorchs_values_or_names_the_axis(name, data):
     x = data.draw(hostile_arrays(min_dims=1), label="x")
     axis = data.draw(st.integers(-x.ndim - 1, x.ndim), label="axis")
-    ours = outcome(lambda: quiet(getattr(ops, name))(Tensor(x), axis).data)
+    ours = outcome(lambda: quiet(getattr(ops, name))(Tensor(x), axis).array)
     reference = outcome(lambda: quiet(_reference_softmax_family)(name, x, axis))
     assert_contract(ours, reference, AXIS_WORDS, tolerance(x))
 
@@ -174,6 +174,6 @@ def test_cross_entropy_gives_pytorchs_loss_or_names_the_target(data, reduction):
     x = data.draw(hostile_arrays(min_dims=2, max_dims=2), label="logits")
     labels = st.integers(-2, x.shape[1] + 1) | st.just(-100)
     target = data.draw(hnp.arrays(np.int64, x.shape[:1], elements=labels), label="target")
-    ours = outcome(lambda: quiet(ops.cross_entropy)(Tensor(x), target, reduction=reduction).data)
+    ours = outcome(lambda: quiet(ops.cross_entropy)(Tensor(x), target, reduction=reduction).array)
     reference = outcome(lambda: quiet(_reference_cross_entropy)(x, target, reduction))
     assert_contract(ours, reference, ("target",), tolerance(x))

@@ -51,7 +51,7 @@ def ours(name, options, resume_at=None):
         for p, g in zip(params, gradients(step)):
             p.grad = g
         optimizer.step()
-    return np.concatenate([p.data.ravel() for p in params])
+    return np.concatenate([p.array.ravel() for p in params])
 
 
 def pytorchs(name, options):

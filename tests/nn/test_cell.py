@@ -114,7 +114,7 @@ def test_create_parameters_replaces_a_standard_shape_in_its_place():
     cell = IndRNN(2, 3)
     assert [(name, p.shape) for name, p in cell.named_parameters()] == [
         ("weight_ih", (3, 2)), ("weight_hh", (3,)), ("bias_ih", (3,)), ("bias_hh", (3,))]
-    assert ((0 <= cell.weight_hh.data) & (cell.weight_hh.data < 1)).all()
+    assert ((0 <= cell.weight_hh.array) & (cell.weight_hh.array < 1)).all()
     report = check_cell(IndRNN, checks=["gradients", "reproducibility", "state_dict"],
                         max_examples=3)
     assert report.passed
@@ -124,7 +124,7 @@ def test_create_parameters_draws_u_of_one_over_root_h_from_the_package_generator
     manual_seed(7)
     cell = Elman(2, 4, dtype=np.float64)
     expected = np.random.default_rng(7).uniform(-0.5, 0.5, 4 * 2 + 4 * 4 + 4 + 4)
-    drawn = np.concatenate([p.data.ravel() for p in cell.parameters()])
+    drawn = np.concatenate([p.array.ravel() for p in cell.parameters()])
     np.testing.assert_array_equal(drawn, expected)
 
 

@@ -44,7 +44,7 @@ def three_steps(cell, x, state, stepper):
     for p in (x, *cell.parameters()):
         p.grad = None
     loss.backward()
-    return loss.data, [p.grad.numpy().copy() for p in (x, *cell.parameters())]
+    return loss.array, [p.grad.numpy().copy() for p in (x, *cell.parameters())]
 
 
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
@@ -58,7 +58,7 @@ def test_a_called_cell_is_one_node_per_step_and_agrees_with_the_op_by_op_step(na
         assert all(t._node is None for t in part._node.inputs)   # nothing in between
     _, expected = cell.step(x, state)
     for got, want in zip(new_state, expected):
-        np.testing.assert_allclose(got.data, want.data, rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(got.array, want.array, rtol=1e-13, atol=1e-14)
     fused = three_steps(cell, x, state, lambda x, s: (None, call(cell, x, s)))
     by_ops = three_steps(cell, x, state, cell.step)
     np.testing.assert_allclose(fused[0], by_ops[0], rtol=1e-13)
@@ -79,7 +79,7 @@ def recurrence_and_options(cell):
 def test_the_fused_step_gradients_match_finite_differences(name):
     cell = CELLS[name](True)
     x, state = inputs(cell, seed=1)
-    weights = [Tensor(p.data.copy(), requires_grad=True) for p in cell.parameters()]
+    weights = [Tensor(p.array.copy(), requires_grad=True) for p in cell.parameters()]
     recurrence, options = recurrence_and_options(cell)
 
     def step(x, w_ih, w_hh, b_ih, b_hh, *state):
@@ -98,7 +98,7 @@ def test_a_cell_without_a_fused_step_and_the_environment_switch_run_the_op_by_op
         assert cell.fused_step is None
         new_state = call(cell, x, state)
         assert new_state[0]._node.function is not FusedStep
-        np.testing.assert_array_equal(new_state[0].data, cell.step(x, state)[1][0].data)
+        np.testing.assert_array_equal(new_state[0].array, cell.step(x, state)[1][0].array)
     monkeypatch.setenv("TINYGRAD_RNN_STEPWISE", "1")
     cell = CELLS["lstm"](True)
     x, state = inputs(cell)

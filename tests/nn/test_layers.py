@@ -29,10 +29,10 @@ def test_linear_has_pytorch_names_and_shapes():
 def test_linear_forward_equals_x_times_w_transposed_plus_b(data, n_in, n_out, bias, batch):
     layer = Linear(n_in, n_out, bias=bias, dtype=np.float64)
     x = data.draw(floats_arrays(tuple(batch) + (n_in,)))
-    expected = x @ layer.weight.data.T + (layer.bias.data if bias else 0.0)
+    expected = x @ layer.weight.array.T + (layer.bias.array if bias else 0.0)
     y = layer(tg.Tensor(x))
     assert y.shape == tuple(batch) + (n_out,)
-    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.array, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -49,10 +49,10 @@ def test_linear_init_lies_within_plus_minus_one_over_root_in_features():
     layer = Linear(400, 300)
     bound = 1 / math.sqrt(400)
     for param in (layer.weight, layer.bias):
-        assert np.abs(param.data).max() <= bound
+        assert np.abs(param.array).max() <= bound
     # U(-b, b) has standard deviation b / sqrt(3): the bounds are used, not just respected.
-    assert np.std(layer.weight.data) == pytest.approx(bound / math.sqrt(3), rel=0.02)
-    assert np.abs(layer.weight.data).max() > 0.99 * bound
+    assert np.std(layer.weight.array) == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    assert np.abs(layer.weight.array).max() > 0.99 * bound
 
 
 def test_manual_seed_makes_linear_init_reproducible():
@@ -62,7 +62,7 @@ def test_manual_seed_makes_linear_init_reproducible():
     second = Linear(5, 4).state_dict()
     for name in first:
         np.testing.assert_array_equal(first[name], second[name])
-    assert not np.array_equal(Linear(5, 4).weight.data, first["weight"])
+    assert not np.array_equal(Linear(5, 4).weight.array, first["weight"])
 
 
 def test_linear_rejects_a_wrong_last_dimension_naming_both():
@@ -82,34 +82,34 @@ def test_linear_rejects_bad_sizes(bad):
 def test_embedding_looks_up_rows():
     table = Embedding(6, 3)
     indices = np.array([[0, 5], [2, 2]])
-    np.testing.assert_array_equal(table(indices).data, table.weight.data[indices])
+    np.testing.assert_array_equal(table(indices).array, table.weight.array[indices])
     assert table([1, 2, 3]).shape == (3, 3)
 
 
 def test_embedding_init_is_standard_normal():
     tg.manual_seed(0)
-    weight = Embedding(1000, 50).weight.data
+    weight = Embedding(1000, 50).weight.array
     assert abs(weight.mean()) < 0.01 and weight.std() == pytest.approx(1.0, abs=0.01)
 
 
 def test_embedding_padding_row_starts_at_zero_and_gets_no_gradient():
     table = Embedding(5, 3, padding_idx=1)
-    np.testing.assert_array_equal(table.weight.data[1], np.zeros(3))
-    table.weight.data[1] = 7.0   # a nonzero padding row is still returned as stored
+    np.testing.assert_array_equal(table.weight.array[1], np.zeros(3))
+    table.weight.array[1] = 7.0   # a nonzero padding row is still returned as stored
     indices = np.array([[1, 2, 1], [3, 1, 2]])
     y = table(indices)
-    np.testing.assert_array_equal(y.data, table.weight.data[indices])
+    np.testing.assert_array_equal(y.array, table.weight.array[indices])
     (y * y).sum().backward()
-    np.testing.assert_array_equal(table.weight.grad.data[1], np.zeros(3))
-    np.testing.assert_allclose(table.weight.grad.data[2], 2 * 2 * table.weight.data[2], rtol=1e-6)
-    np.testing.assert_array_equal(table.weight.grad.data[0], np.zeros(3))
+    np.testing.assert_array_equal(table.weight.grad.array[1], np.zeros(3))
+    np.testing.assert_allclose(table.weight.grad.array[2], 2 * 2 * table.weight.array[2], rtol=1e-6)
+    np.testing.assert_array_equal(table.weight.grad.array[0], np.zeros(3))
 
 
 def test_embedding_without_padding_positions_is_a_plain_lookup():
     table = Embedding(5, 3, padding_idx=0)
     y = table([1, 2])
     assert y.op == "Embedding"
-    np.testing.assert_array_equal(y.data, table.weight.data[[1, 2]])
+    np.testing.assert_array_equal(y.array, table.weight.array[[1, 2]])
 
 
 def test_embedding_negative_padding_idx_counts_from_the_end():
@@ -133,11 +133,11 @@ def test_embedding_requires_integer_indices(bad):
 def test_embedding_from_pretrained_copies_and_freezes_unless_told():
     table = np.arange(6.0).reshape(3, 2)
     frozen = Embedding.from_pretrained(table, padding_idx=0)
-    np.testing.assert_array_equal(frozen.weight.data, table)   # the padding row kept, as PyTorch
-    assert not frozen.weight.requires_grad and not np.shares_memory(frozen.weight.data, table)
+    np.testing.assert_array_equal(frozen.weight.array, table)   # the padding row kept, as PyTorch
+    assert not frozen.weight.requires_grad and not np.shares_memory(frozen.weight.array, table)
     trained = Embedding.from_pretrained(tg.Tensor(table), freeze=False)
     trained([2, 2]).sum().backward()
-    np.testing.assert_array_equal(trained.weight.grad.data, [[0, 0], [0, 0], [2, 2]])
+    np.testing.assert_array_equal(trained.weight.grad.array, [[0, 0], [0, 0], [2, 2]])
     with pytest.raises(ValueError, match="expected a 2-D table"):
         Embedding.from_pretrained(np.zeros(3))
 
@@ -153,18 +153,18 @@ def test_dropout_drops_in_training_and_is_the_identity_in_eval():
     tg.manual_seed(0)
     layer = Dropout(0.5)
     x = tg.Tensor(np.ones((200, 200), np.float32))
-    y = layer(x).data
+    y = layer(x).array
     assert set(np.unique(y)) == {0.0, 2.0}
     assert (y == 0).mean() == pytest.approx(0.5, abs=0.02)
     layer.eval()
-    np.testing.assert_array_equal(layer(x).data, x.data)
+    np.testing.assert_array_equal(layer(x).array, x.array)
 
 
 def test_dropout_follows_the_mode_of_its_parent():
     net = Sequential(Linear(4, 4), Dropout(0.9))
     x = tg.Tensor(np.ones((3, 4), np.float32))
     net.eval()
-    np.testing.assert_array_equal(net(x).data, net[0](x).data)
+    np.testing.assert_array_equal(net(x).array, net[0](x).array)
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, "0.5"])
@@ -179,7 +179,7 @@ def test_sequential_chains_its_modules_in_order():
     first, second = Linear(3, 4, dtype=np.float64), Linear(4, 2, dtype=np.float64)
     net = Sequential(first, second)
     x = tg.Tensor(np.ones((5, 3)))
-    np.testing.assert_array_equal(net(x).data, second(first(x)).data)
+    np.testing.assert_array_equal(net(x).array, second(first(x)).array)
     assert len(net) == 2 and net[1] is second and list(net) == [first, second]
 
 

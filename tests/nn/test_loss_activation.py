@@ -47,7 +47,7 @@ def test_weighted_cross_entropy_divides_by_the_weights_of_the_counted_targets():
      -(0.5 * np.log(1 / (1 + np.exp(-X))) + 0.5 * np.log(1 - 1 / (1 + np.exp(-X))))),
 ])
 def test_elementwise_losses(module, expected):
-    np.testing.assert_allclose(module(Tensor(X), Tensor(np.full(X.shape, 0.5))).data, expected,
+    np.testing.assert_allclose(module(Tensor(X), Tensor(np.full(X.shape, 0.5))).array, expected,
                                rtol=1e-12)
 
 
@@ -64,7 +64,7 @@ def test_bce_loss_of_one_half_is_log_2_times_the_weight():
     (nn.Flatten(0, 1), X.reshape(6, 4)), (nn.Flatten(-2, -1), X.reshape(2, 12)),
 ])
 def test_activations_and_shape_modules(module, expected):
-    np.testing.assert_allclose(module(Tensor(X)).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(module(Tensor(X)).array, expected, rtol=1e-12)
 
 
 def test_modules_in_a_sequential_and_their_reprs():

@@ -47,8 +47,8 @@ def test_parameter_requires_grad_and_follows_the_dtype_rules():
 def test_parameter_from_a_tensor_copies_its_values():
     source = tg.Tensor([1.0, 2.0])
     param = Parameter(source)
-    param.data[0] = 5.0
-    assert source.data[0] == 1.0 and isinstance(param, tg.Tensor)
+    param.array[0] = 5.0
+    assert source.array[0] == 1.0 and isinstance(param, tg.Tensor)
 
 
 # ---------------------------------------------------------------- registration and names
@@ -78,7 +78,7 @@ def test_shared_parameter_is_listed_once_but_named_everywhere_in_the_state_dict(
     state = net.state_dict()
     assert list(state) == every_name
     assert state["a.weight"] is state["b.weight"]
-    assert not np.shares_memory(state["a.weight"], net.a.weight.data)
+    assert not np.shares_memory(state["a.weight"], net.a.weight.array)
 
 
 def test_shared_module_is_listed_once():
@@ -186,7 +186,7 @@ def test_zero_grad_without_set_to_none_zeroes_the_gradients_in_place():
     block(tg.Tensor(np.ones((3, 2), np.float32))).sum().backward()
     grads = [p.grad for p in block.parameters()]
     block.zero_grad(set_to_none=False)
-    assert all(p.grad is g and not g.data.any() for p, g in zip(block.parameters(), grads))
+    assert all(p.grad is g and not g.array.any() for p, g in zip(block.parameters(), grads))
 
 
 def test_double_and_float_convert_parameters_and_recorded_dtypes_in_place():
@@ -198,7 +198,7 @@ def test_double_and_float_convert_parameters_and_recorded_dtypes_in_place():
     assert lstm.double() is lstm and lstm.weight_ih_l0 is weight
     assert all(v.dtype == np.float64 for v in lstm.state_dict().values())
     x = tg.Tensor(np.random.default_rng(0).standard_normal((4, 1, 2)))
-    np.testing.assert_array_equal(lstm(x)[0].data, reference(x)[0].data)
+    np.testing.assert_array_equal(lstm(x)[0].array, reference(x)[0].array)
     assert lstm.to("cpu", dtype=np.float32) is lstm and lstm.cpu() is lstm
     assert all(v.dtype == np.float32 for v in lstm.float().state_dict().values())
     assert lstm(x.to(np.float32))[0].dtype == np.float32
@@ -250,19 +250,19 @@ def test_state_dict_holds_copies_in_named_parameters_order():
     state = block.state_dict()
     assert list(state) == BLOCK_NAMES
     state["scale"][0] = 99.0
-    assert block.scale.data[0] == 1.0
+    assert block.scale.array[0] == 1.0
 
 
 def test_state_dict_round_trip_gives_identical_arrays_and_outputs():
     tg.manual_seed(1)
     source, target = Block(), Block()
     x = tg.Tensor(np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32))
-    assert not np.array_equal(source(x).data, target(x).data)
+    assert not np.array_equal(source(x).array, target(x).array)
     result = target.load_state_dict(source.state_dict())
     assert result == ([], []) and result.missing_keys == []
     for (name, a), (_, b) in zip(source.named_parameters(), target.named_parameters()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
-    np.testing.assert_array_equal(source(x).data, target(x).data)
+        np.testing.assert_array_equal(a.array, b.array, err_msg=name)
+    np.testing.assert_array_equal(source(x).array, target(x).array)
 
 
 @given(st.integers(1, 6), st.integers(1, 6), st.booleans(),
@@ -306,7 +306,7 @@ def test_non_strict_load_skips_missing_and_unexpected_but_loads_the_rest():
     new_weight = np.full((2, 2), 3.0, np.float32)
     result = layer.load_state_dict({"weight": new_weight, "other": np.zeros(1)}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["other"]
-    np.testing.assert_array_equal(layer.weight.data, new_weight)
+    np.testing.assert_array_equal(layer.weight.array, new_weight)
     with pytest.raises(ValueError, match="shape mismatch"):
         layer.load_state_dict({"weight": np.zeros((1, 2), np.float32)}, strict=False)
 
@@ -317,7 +317,7 @@ def test_load_state_dict_accepts_tensors_and_keeps_parameter_identity():
     layer.load_state_dict({"weight": tg.Tensor(np.ones((1, 2), np.float32)),
                            "bias": np.zeros(1, np.float32)})
     assert layer.weight is weight
-    np.testing.assert_array_equal(weight.data, np.ones((1, 2)))
+    np.testing.assert_array_equal(weight.array, np.ones((1, 2)))
 
 
 class Renamed(Module):
@@ -336,7 +336,7 @@ def test_overriding_named_parameters_renames_the_state_dict_also_inside_a_parent
     net.rnn = Renamed()
     assert list(net.state_dict()) == ["rnn.weight_ih_l0"]
     net.load_state_dict({"rnn.weight_ih_l0": np.ones(2, np.float32)})
-    np.testing.assert_array_equal(net.rnn.w.data, np.ones(2))
+    np.testing.assert_array_equal(net.rnn.w.array, np.ones(2))
 
 
 # ---------------------------------------------------------------- misuse

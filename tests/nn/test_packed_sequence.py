@@ -57,20 +57,20 @@ def test_pack_sequence_by_hand():
     a, b, c = Tensor([1.0, 2.0, 3.0]), Tensor([4.0, 5.0]), Tensor([6.0])
     packed = pack_sequence([a, b, c])
     assert isinstance(packed, PackedSequence) and packed.sorted_indices is None
-    np.testing.assert_array_equal(packed.data.data, [1, 4, 6, 2, 5, 3])
+    np.testing.assert_array_equal(packed.data.array, [1, 4, 6, 2, 5, 3])
     assert packed.batch_sizes.tolist() == [3, 2, 1]
     unsorted = pack_sequence([c, a, b], enforce_sorted=False)
-    np.testing.assert_array_equal(unsorted.data.data, [1, 4, 6, 2, 5, 3])
+    np.testing.assert_array_equal(unsorted.data.array, [1, 4, 6, 2, 5, 3])
     assert unsorted.sorted_indices.tolist() == [1, 2, 0]
     assert unsorted.unsorted_indices.tolist() == [2, 0, 1]
     padded, lengths = pad_packed_sequence(unsorted, batch_first=True, padding_value=-1.0)
-    np.testing.assert_array_equal(padded.data, [[6, -1, -1], [1, 2, 3], [4, 5, -1]])
+    np.testing.assert_array_equal(padded.array, [[6, -1, -1], [1, 2, 3], [4, 5, -1]])
     assert lengths.tolist() == [1, 3, 2]
 
 
 def test_pad_sequence_on_the_left():
     padded = pad_sequence([Tensor([1.0, 2.0]), Tensor([3.0])], padding_side="left")
-    np.testing.assert_array_equal(padded.data, [[1, 0], [2, 3]])
+    np.testing.assert_array_equal(padded.array, [[1, 0], [2, 3]])
 
 
 def test_unsorted_lengths_need_enforce_sorted_false():

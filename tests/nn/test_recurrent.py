@@ -96,7 +96,7 @@ def test_stepwise_environment_gives_the_same_result_as_fused(monkeypatch):
     monkeypatch.setenv(STEPWISE_ENV, "1")
     stepwise, _ = layer(x)
     assert stepwise.op != fused.op  # Stack of the steps, not the fused Function
-    np.testing.assert_allclose(stepwise.data, fused.data, rtol=1e-12)
+    np.testing.assert_allclose(stepwise.array, fused.array, rtol=1e-12)
 
 
 # ---------------------------------------------------------------- truncated BPTT
@@ -111,25 +111,25 @@ def gradients(layer, chunks, x, detach):
         if detach:
             state = nn.detach_state(state)
     loss.backward()
-    return [p.grad.data.copy() for p in layer.parameters()]
+    return [p.grad.array.copy() for p in layer.parameters()]
 
 
 def test_one_chunk_as_long_as_the_sequence_equals_full_backpropagation():
-    layer, x = lstm(), inputs(T=6).data
+    layer, x = lstm(), inputs(T=6).array
     full = gradients(layer, 1, x, detach=False)
     for a, b in zip(gradients(layer, 1, x, detach=True), full):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
 def test_carried_undetached_state_equals_full_backpropagation():
-    layer, x = lstm(), inputs(T=6).data
+    layer, x = lstm(), inputs(T=6).array
     full = gradients(layer, 1, x, detach=False)
     for a, b in zip(gradients(layer, 3, x, detach=False), full):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
 def test_detached_chunks_cut_the_gradient_between_chunks():
-    layer, x = lstm(), inputs(T=6).data
+    layer, x = lstm(), inputs(T=6).array
     full = gradients(layer, 1, x, detach=False)
     truncated = gradients(layer, 3, x, detach=True)
     assert any(not np.allclose(a, b) for a, b in zip(truncated, full))
@@ -142,7 +142,7 @@ def test_detach_state_keeps_the_structure_and_cuts_every_tensor():
     cut = nn.detach_state(state)
     assert isinstance(cut["a"], tuple) and isinstance(cut["a"][1], list) and cut["a"][1][1] is None
     assert not cut["a"][0].requires_grad and cut["a"][0].op is None
-    np.testing.assert_array_equal(cut["a"][0].data, y.data)
+    np.testing.assert_array_equal(cut["a"][0].array, y.array)
     with pytest.raises(TypeError, match="detach_state: expected tensors"):
         nn.detach_state("h")
 
@@ -178,10 +178,10 @@ def test_dropout_acts_between_layers_in_training_only():
     plain.load_state_dict(dropped.state_dict())
     reference, _ = plain(x)
     training, _ = dropped(x)
-    assert not np.allclose(training.data, reference.data)
+    assert not np.allclose(training.array, reference.array)
     dropped.eval()
     evaluation, _ = dropped(x)
-    np.testing.assert_array_equal(evaluation.data, reference.data)
+    np.testing.assert_array_equal(evaluation.array, reference.array)
 
 
 def test_dropout_leaves_the_last_layers_output_alone():
@@ -190,4 +190,4 @@ def test_dropout_leaves_the_last_layers_output_alone():
     single = nn.GRU(3, 4, num_layers=1, dropout=0.9, dtype=np.float64)
     plain = nn.GRU(3, 4, num_layers=1, dtype=np.float64)
     plain.load_state_dict(single.state_dict())
-    np.testing.assert_array_equal(single(x)[0].data, plain(x)[0].data)
+    np.testing.assert_array_equal(single(x)[0].array, plain(x)[0].array)

@@ -16,7 +16,7 @@ PATHS = pytest.mark.parametrize("fused", [True, False], ids=["fused", "stepwise"
 
 def grad_of(tensor) -> np.ndarray:
     """The gradient's values, whether ``.grad`` holds an array or a Tensor."""
-    return np.asarray(getattr(tensor.grad, "data", tensor.grad))
+    return np.asarray(getattr(tensor.grad, "array", tensor.grad))
 
 
 def results_with_padding(layer, x, lengths, fill):
@@ -29,7 +29,7 @@ def results_with_padding(layer, x, lengths, fill):
     output, final = layer(x, lengths=lengths)
     final = final if isinstance(final, tuple) else (final,)
     (output.sum() + sum(f.sum() for f in final)).backward()
-    return [output.data, *(f.data for f in final), grad_of(x),
+    return [output.array, *(f.array for f in final), grad_of(x),
             *(grad_of(p) for p in layer.parameters())]
 
 
@@ -74,8 +74,8 @@ def test_h0_may_be_a_numpy_array(layer_class, fused):
     x = Tensor(np.random.default_rng(0).standard_normal((5, 2, 3)))
     h0 = np.random.default_rng(1).standard_normal((1, 2, 4))
     from_array, from_tensor = layer(x, h0), layer(x, Tensor(h0))
-    np.testing.assert_array_equal(from_array[0].data, from_tensor[0].data)
-    np.testing.assert_array_equal(from_array[1].data, from_tensor[1].data)
+    np.testing.assert_array_equal(from_array[0].array, from_tensor[0].array)
+    np.testing.assert_array_equal(from_array[1].array, from_tensor[1].array)
 
 
 @pytest.mark.parametrize("state", [3, "h", [[0.0]]], ids=["int", "str", "nested list"])

@@ -61,7 +61,7 @@ def test_a_tied_checkpoint_round_trips_through_a_file(tmp_path):
     checkpoint = load(tmp_path / "tied.safetensors", model=target)
     assert list(checkpoint) == TORCH_KEYS
     assert target.decoder.weight is target.encoder.weight
-    np.testing.assert_array_equal(target.encoder.weight.data, source.encoder.weight.data)
+    np.testing.assert_array_equal(target.encoder.weight.array, source.encoder.weight.array)
 
 
 def test_tied_state_dicts_load_strictly_across_frameworks_both_ways():
@@ -74,7 +74,7 @@ def test_tied_state_dicts_load_strictly_across_frameworks_both_ways():
     for name, value in theirs.state_dict().items():
         np.testing.assert_array_equal(ours.state_dict()[name], value.numpy())
     # tinygrad_rnn → PyTorch, strict, after a change on our side.
-    ours.encoder.weight.data[...] += 1.0
+    ours.encoder.weight.array[...] += 1.0
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     assert theirs.decoder.weight is theirs.encoder.weight
     for name, value in ours.state_dict().items():

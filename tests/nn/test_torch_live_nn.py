@@ -27,13 +27,13 @@ def both(ours, theirs, *arrays, grad=True):
     ts = [Tensor(a, requires_grad=grad) for a in arrays]
     ps = [torch.tensor(a, requires_grad=grad) for a in arrays]
     y, z = ours(*ts), theirs(*ps)
-    np.testing.assert_allclose(y.data, z.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(y.array, z.detach().numpy(), rtol=1e-10, atol=1e-12)
     if grad:
         g = np.random.default_rng(1).standard_normal(y.shape)
         (y * Tensor(g)).sum().backward()
         (z * torch.tensor(g)).sum().backward()
         for t, p in zip(ts, ps):
-            np.testing.assert_allclose(t.grad.data, p.grad.numpy(), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(t.grad.array, p.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -90,7 +90,7 @@ def test_functional_rest_matches_pytorch():
     both(lambda x, w, b: F.linear(x, w, b), lambda x, w, b: TF.linear(x, w, b), X, w, w[:, 0])
     both(lambda w: F.embedding(TARGET.clip(0), w, padding_idx=1),
          lambda w: TF.embedding(torch.tensor(TARGET.clip(0)), w, padding_idx=1), w)
-    np.testing.assert_array_equal(F.one_hot(TARGET.clip(0)).data,
+    np.testing.assert_array_equal(F.one_hot(TARGET.clip(0)).array,
                                   TF.one_hot(torch.tensor(TARGET.clip(0))).numpy())
 
 
@@ -113,14 +113,14 @@ def test_packing_matches_pytorch(lengths, batch_first):
     ours = tg.nn.utils.rnn.pack_padded_sequence(Tensor(x), lengths, batch_first, enforce_sorted)
     theirs = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(x), torch.tensor(lengths),
                                                      batch_first, enforce_sorted)
-    np.testing.assert_array_equal(ours.data.data, theirs.data.numpy())
+    np.testing.assert_array_equal(ours.data.array, theirs.data.numpy())
     assert ours.batch_sizes.tolist() == theirs.batch_sizes.tolist()
     for field in ("sorted_indices", "unsorted_indices"):
         a, b = getattr(ours, field), getattr(theirs, field)
         assert (a is None and b is None) or a.tolist() == b.tolist()
     padded, got = tg.nn.utils.rnn.pad_packed_sequence(ours, batch_first, -2.0, total_length=6)
     expected, want = torch.nn.utils.rnn.pad_packed_sequence(theirs, batch_first, -2.0, 6)
-    np.testing.assert_array_equal(padded.data, expected.numpy())
+    np.testing.assert_array_equal(padded.array, expected.numpy())
     assert got.tolist() == want.tolist()
 
 
@@ -139,6 +139,6 @@ def test_packed_lstm_matches_pytorch_with_hn_in_batch_order(lengths):
     tout, (th, tc) = theirs(torch.nn.utils.rnn.pack_padded_sequence(
         torch.tensor(x), torch.tensor(lengths), enforce_sorted=enforce_sorted),
         (torch.tensor(h0), torch.tensor(h0)))
-    np.testing.assert_allclose(out.data.data, tout.data.detach().numpy(), rtol=1e-10)
-    np.testing.assert_allclose(h.data, th.detach().numpy(), rtol=1e-10)
-    np.testing.assert_allclose(c.data, tc.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out.data.array, tout.data.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(h.array, th.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(c.array, tc.detach().numpy(), rtol=1e-10)

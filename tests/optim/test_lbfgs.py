@@ -53,14 +53,14 @@ def minimize(loss_fn, x0, steps=1, **options):
 def test_reaches_the_minimum_of_a_quadratic(line_search_fn):
     x, *_ = minimize(quadratic, np.zeros(5), line_search_fn=line_search_fn,
                      tolerance_grad=1e-12, tolerance_change=0)
-    np.testing.assert_allclose(x.data, np.linalg.solve(H, C), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(x.array, np.linalg.solve(H, C), rtol=1e-9, atol=1e-10)
 
 
 def test_the_first_iteration_is_steepest_descent_scaled_by_the_gradients_l1_norm():
     x0 = np.arange(1.0, 6.0)
     g0 = H @ x0 - C
     x, optimizer, closure, (loss,) = minimize(quadratic, x0, max_iter=1, lr=0.5)
-    np.testing.assert_allclose(x.data, x0 - 0.5 * min(1.0, 1.0 / np.abs(g0).sum()) * g0,
+    np.testing.assert_allclose(x.array, x0 - 0.5 * min(1.0, 1.0 / np.abs(g0).sum()) * g0,
                                rtol=1e-14)
     assert closure.calls == 1    # the last iteration does not re-evaluate without a search
     assert loss.item() == pytest.approx(0.5 * x0 @ H @ x0 - C @ x0, rel=1e-14)
@@ -120,7 +120,7 @@ def test_at_a_minimum_it_evaluates_once_and_does_not_move():
     solution = np.linalg.solve(H, C)
     x, optimizer, closure, _ = minimize(quadratic, solution, tolerance_grad=1e-6)
     assert closure.calls == 1
-    np.testing.assert_array_equal(x.data, solution)
+    np.testing.assert_array_equal(x.array, solution)
 
 
 def test_a_parameter_without_a_gradient_counts_as_zero_and_stays():
@@ -128,17 +128,17 @@ def test_a_parameter_without_a_gradient_counts_as_zero_and_stays():
     unused = tg.tensor([3.0, 4.0], dtype=tg.float64, requires_grad=True)
     optimizer = LBFGS([unused, x], tolerance_grad=1e-12, tolerance_change=0)
     optimizer.step(counted_closure(optimizer, [x], quadratic))
-    np.testing.assert_array_equal(unused.data, [3.0, 4.0])
-    np.testing.assert_allclose(x.data, np.linalg.solve(H, C), rtol=1e-9, atol=1e-10)
+    np.testing.assert_array_equal(unused.array, [3.0, 4.0])
+    np.testing.assert_allclose(x.array, np.linalg.solve(H, C), rtol=1e-9, atol=1e-10)
 
 
 def test_float32_parameters_keep_their_dtype_and_arrays():
     x = tg.tensor([2.0, -1.0], requires_grad=True)
-    array = x.data
+    array = x.array
     optimizer = LBFGS([x], line_search_fn="strong_wolfe")
     optimizer.step(counted_closure(optimizer, [x], lambda x: ((x - 0.5) ** 2).sum()))
-    assert x.data is array and x.dtype == np.float32
-    np.testing.assert_allclose(x.data, [0.5, 0.5], atol=1e-6)
+    assert x.array is array and x.dtype == np.float32
+    np.testing.assert_allclose(x.array, [0.5, 0.5], atol=1e-6)
 
 
 def test_bad_use_raises_clear_errors():
@@ -166,7 +166,7 @@ def rosenbrock(x):
 def test_resuming_from_a_state_dict_gives_identical_iterates(line_search_fn):
     options = dict(max_iter=3, history_size=2, line_search_fn=line_search_fn, lr=0.5)
     x, optimizer, closure, _ = minimize(rosenbrock, [-1.2, 1.0, 0.5], steps=3, **options)
-    saved, checkpoint = optimizer.state_dict(), x.data.copy()
+    saved, checkpoint = optimizer.state_dict(), x.array.copy()
     for _ in range(4):
         optimizer.step(closure)
 
@@ -176,7 +176,7 @@ def test_resuming_from_a_state_dict_gives_identical_iterates(line_search_fn):
     closure = counted_closure(resumed, [y], rosenbrock)
     for _ in range(4):
         resumed.step(closure)
-    np.testing.assert_array_equal(y.data, x.data)
+    np.testing.assert_array_equal(y.array, x.array)
     assert resumed.state[y]["func_evals"] == optimizer.state[x]["func_evals"]
 
 
@@ -188,12 +188,12 @@ def test_state_dict_holds_the_history_as_arrays_and_survives_a_checkpoint_file(t
     assert saved["ro"].shape == (3,) and saved["d"].shape == (3,)
 
     tg.save(tmp_path / "lbfgs.safetensors", optimizer=optimizer)
-    y = tg.tensor(x.data.copy(), requires_grad=True)
+    y = tg.tensor(x.array.copy(), requires_grad=True)
     loaded = LBFGS([y], max_iter=4, history_size=3, line_search_fn="strong_wolfe")
     tg.load(tmp_path / "lbfgs.safetensors", optimizer=loaded)
     optimizer.step(closure)
     loaded.step(counted_closure(loaded, [y], rosenbrock))
-    np.testing.assert_array_equal(y.data, x.data)
+    np.testing.assert_array_equal(y.array, x.array)
 
 
 def test_a_fresh_state_dict_round_trips_and_a_mismatched_one_is_refused():

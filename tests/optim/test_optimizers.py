@@ -23,7 +23,7 @@ def trajectory(make_optimizer, p0=P0, grads=G):
     for g in grads:
         p.grad = np.array(g, dtype=np.float64)
         optimizer.step()
-        values.append(p.data.copy())
+        values.append(p.array.copy())
     return values
 
 
@@ -213,7 +213,7 @@ def test_rmsprop_centered_divides_by_the_deviation_not_the_root_mean_square():
         p.grad = np.array([g])
         optimizer.step()
     first = -1.0 / math.sqrt(0.5 - 0.25)
-    np.testing.assert_allclose(p.data, [first + 1.0 / math.sqrt(0.75 - 0.0625)], rtol=1e-14)
+    np.testing.assert_allclose(p.array, [first + 1.0 / math.sqrt(0.75 - 0.0625)], rtol=1e-14)
 
 
 # ---------------------------------------------------------------- contracts of every optimizer
@@ -234,12 +234,12 @@ each_optimizer = pytest.mark.parametrize("make", OPTIMIZERS.values(), ids=OPTIMI
 @each_optimizer
 def test_step_updates_data_in_place_and_leaves_grad_alone(make):
     p = Tensor([1.0, 2.0, 3.0])
-    data = p.data
+    data = p.array
     p.grad = np.array([0.1, -0.2, 0.3], dtype=np.float32)
-    grad = p.grad.data.copy()
+    grad = p.grad.array.copy()
     make([p]).step()
-    assert p.data is data and p.data.dtype == np.float32
-    assert not np.array_equal(p.data, [1.0, 2.0, 3.0])
+    assert p.array is data and p.array.dtype == np.float32
+    assert not np.array_equal(p.array, [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(p.grad, grad)
 
 
@@ -250,7 +250,7 @@ def test_params_with_none_grad_are_untouched(make):
     optimizer = make([a, b])
     for _ in range(3):
         optimizer.step()
-    np.testing.assert_array_equal(a.data, [1.0, 2.0])
+    np.testing.assert_array_equal(a.array, [1.0, 2.0])
     assert a not in optimizer.state and b in optimizer.state
 
 
@@ -272,8 +272,8 @@ def test_parameter_groups_have_their_own_lr_and_inherit_the_rest():
         a.grad, b.grad = np.ones(1), np.ones(1)
         optimizer.step()
     # buffers 1 then 1.9: a = 1 - 0.5 * (1 + 1.9), b = 1 - 0.1 * (1 + 1.9)
-    np.testing.assert_allclose(a.data, [1 - 0.5 * 2.9])
-    np.testing.assert_allclose(b.data, [1 - 0.1 * 2.9])
+    np.testing.assert_allclose(a.array, [1 - 0.5 * 2.9])
+    np.testing.assert_allclose(b.array, [1 - 0.1 * 2.9])
 
 
 def test_params_may_be_a_generator():
@@ -335,7 +335,7 @@ def make_params():
 def fake_grads(params, step):
     """Deterministic gradients that depend on the parameters (as a real loss would)."""
     for k, p in enumerate(params):
-        p.grad = np.sin(p.data * (k + 1) + step).astype(p.dtype)
+        p.grad = np.sin(p.array * (k + 1) + step).astype(p.dtype)
 
 
 def grouped(make, params):
@@ -355,7 +355,7 @@ def test_resuming_from_a_state_dict_gives_identical_results(make):
     optimizer = grouped(make, params)
     run(optimizer, params, 3)
     saved = optimizer.state_dict()
-    checkpoint = [p.data.copy() for p in params]
+    checkpoint = [p.array.copy() for p in params]
     run(optimizer, params, 4, first=3)
 
     resumed_params = [Tensor(c) for c in checkpoint]
@@ -364,7 +364,7 @@ def test_resuming_from_a_state_dict_gives_identical_results(make):
     resumed.load_state_dict(saved)
     run(resumed, resumed_params, 4, first=3)
     for p, q in zip(params, resumed_params):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.array, q.array)
 
 
 def test_state_dict_layout_numbers_params_across_groups():
@@ -429,14 +429,14 @@ def test_matches_pytorch(case):
     torch = pytest.importorskip("torch", reason="PyTorch is not installed")
     torch_name, ours, options = case
     params = make_params()
-    theirs = [torch.tensor(p.data.copy(), requires_grad=True) for p in params]
+    theirs = [torch.tensor(p.array.copy(), requires_grad=True) for p in params]
     optimizer = ours(params, **options)
     reference = getattr(torch.optim, torch_name)(theirs, **options)
     for step in range(5):
         fake_grads(params, step)
         for p, q in zip(params, theirs):
-            q.grad = torch.from_numpy(p.grad.data.copy())
+            q.grad = torch.from_numpy(p.grad.array.copy())
         optimizer.step()
         reference.step()
         for p, q in zip(params, theirs):
-            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(p.array, q.detach().numpy(), rtol=1e-10, atol=1e-12)

@@ -46,7 +46,7 @@ def train(make_optimizer, epochs=60, clip=None, schedule=None):
     with tg.no_grad():
         logits = model(np.arange(V))
         loss = tg.cross_entropy(logits, (np.arange(V) + SHIFT) % V).item()
-    accuracy = np.mean(logits.data.argmax(axis=-1) == (np.arange(V) + SHIFT) % V)
+    accuracy = np.mean(logits.array.argmax(axis=-1) == (np.arange(V) + SHIFT) % V)
     return loss, accuracy
 
 

@@ -216,11 +216,11 @@ def our_results(case: Case, arrays: dict, dtype, layer=None, fused=None,
         loss = loss + (state * Tensor(np.asarray(arrays[f"w_{s}"], dtype))).sum()
     layer.zero_grad()
     loss.backward()
-    results = {"output": output.data, "grad/x": x.grad.data}
+    results = {"output": output.array, "grad/x": x.grad.array}
     for s, state, initial in zip(case.state_names, finals, states):
-        results[f"{s}_n"], results[f"grad/{s}0"] = state.data, initial.grad.data
+        results[f"{s}_n"], results[f"grad/{s}0"] = state.array, initial.grad.array
     for name, param in layer.named_parameters():
-        results[f"grad/{name}"] = param.grad.data
+        results[f"grad/{name}"] = param.grad.array
     return results
 
 

@@ -48,9 +48,9 @@ def test_the_picture_sets_h_and_other_states_start_at_zero():
     pixels = caption.draw(((4, 1, 1),)).reshape(1, -1).astype(np.float32)
     h, c = model.start(pixels)
     assert h.shape == c.shape == (2, 1, 8)
-    expected = np.tanh(pixels @ model.see.weight.data.T + model.see.bias.data)
-    np.testing.assert_allclose(h.data[1], expected, rtol=1e-5)
-    assert not c.data.any()
+    expected = np.tanh(pixels @ model.see.weight.array.T + model.see.bias.array)
+    np.testing.assert_allclose(h.array[1], expected, rtol=1e-5)
+    assert not c.array.any()
 
 
 def test_short_training_learns_to_caption():

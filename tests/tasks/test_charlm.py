@@ -87,7 +87,7 @@ def _greedy(model, vocab, prime, length):
     logits, state = model(vocab.encode(prime)[:, None])
     drawn = []
     for _ in range(length):
-        drawn.append(int(np.argmax(logits.data[-1, 0])))
+        drawn.append(int(np.argmax(logits.array[-1, 0])))
         logits, state = model(np.array([[drawn[-1]]]), state)
     return prime + vocab.decode(np.array(drawn, dtype=np.int64))
 

@@ -18,8 +18,8 @@ def test_the_last_steps_gradient_is_the_read_outs():
     model = adding.build_model(config, data)
     x, y = data["test_x"][:, :6], data["test_y"][:6]
     norms = gradflow.hidden_gradient_norms(model, x, y)
-    error = model(x).data - y
-    expected = np.mean(2 * np.abs(error[:, 0]) * np.linalg.norm(model.head.weight.data))
+    error = model(x).array - y
+    expected = np.mean(2 * np.abs(error[:, 0]) * np.linalg.norm(model.head.weight.array))
     assert norms.shape == (7,) and norms[-1] == pytest.approx(expected, rel=1e-5)
 
 

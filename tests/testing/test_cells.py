@@ -89,7 +89,7 @@ class Unseeded(Elman):
 
     def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
         super().__init__(input_size, hidden_size, bias, dtype)
-        self.weight_hh.data[...] = np.random.default_rng().uniform(-1, 1, self.weight_hh.shape)
+        self.weight_hh.array[...] = np.random.default_rng().uniform(-1, 1, self.weight_hh.shape)
 
 
 class HiddenWeight(Elman):

@@ -166,7 +166,7 @@ def test_gradient_of_wrong_dtype_fails(fast_mode, monkeypatch):
 
         def backward(grad, retain_graph=False):
             real_backward(grad, retain_graph)
-            x.grad = x.grad.data.astype(np.float32)
+            x.grad = x.grad.array.astype(np.float32)
 
         y.backward = backward
         return y
@@ -190,7 +190,7 @@ def test_no_input_requiring_grad_is_a_value_error():
 
 def test_non_tensor_output_is_a_type_error():
     with pytest.raises(TypeError, match="output 0"):
-        gradcheck(lambda x: x.data, [leaf([1.0])])
+        gradcheck(lambda x: x.array, [leaf([1.0])])
 
 
 # ---------------------------------------------------------------- inputs left alone
@@ -200,19 +200,19 @@ def test_non_tensor_output_is_a_type_error():
 def test_inputs_data_and_grad_are_unchanged(fast_mode, function):
     x0, x1 = leaf([[1.0, -2.0], [0.5, -0.0]]), leaf([[0.3, 4.0], [-1.5, 2.0]])
     x0.grad = np.array([[7.0, 8.0], [9.0, 10.0]])
-    arrays, grads = (x0.data, x1.data), (x0.grad, x1.grad)
-    values, grad_values = x0.data.copy(), x0.grad.data.copy()
+    arrays, grads = (x0.array, x1.array), (x0.grad, x1.grad)
+    values, grad_values = x0.array.copy(), x0.grad.array.copy()
     gradcheck(function.apply, [x0, x1], fast_mode=fast_mode, raise_exception=False)
-    assert x0.data is arrays[0] and x1.data is arrays[1]
+    assert x0.array is arrays[0] and x1.array is arrays[1]
     assert x0.grad is grads[0] and x1.grad is None
-    np.testing.assert_array_equal(x0.data, values)
-    assert np.array_equal(np.signbit(x0.data), np.signbit(values))
+    np.testing.assert_array_equal(x0.array, values)
+    assert np.array_equal(np.signbit(x0.array), np.signbit(values))
     np.testing.assert_array_equal(x0.grad, grad_values)
 
 
 def test_inputs_are_restored_when_fn_raises():
     x = leaf([1.0, 2.0])
-    array, values, calls = x.data, x.data.copy(), []
+    array, values, calls = x.array, x.array.copy(), []
 
     def fn(x):
         calls.append(1)
@@ -222,5 +222,5 @@ def test_inputs_are_restored_when_fn_raises():
 
     with pytest.raises(RuntimeError, match="boom"):
         gradcheck(fn, [x])
-    assert x.data is array and x.grad is None
-    np.testing.assert_array_equal(x.data, values)
+    assert x.array is array and x.grad is None
+    np.testing.assert_array_equal(x.array, values)

@@ -47,7 +47,7 @@ def test_floats_arrays_reject_an_empty_range():
 @given(tst.tensors(shape=(3,), min_value=-1, max_value=1))
 def test_tensors_wrap_arrays_requiring_grad(t):
     assert isinstance(t, Tensor) and t.requires_grad
-    assert t.shape == (3,) and t.dtype == np.float64 and np.all(np.abs(t.data) <= 1)
+    assert t.shape == (3,) and t.dtype == np.float64 and np.all(np.abs(t.array) <= 1)
 
 
 @SETTINGS

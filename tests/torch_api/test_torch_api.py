@@ -47,10 +47,10 @@ def test_grad_is_a_leaf_tensor_and_manual_sgd_works_under_no_grad():
         w *= 2.0
         w /= 4.0
         w += 1.0
-    np.testing.assert_array_equal(w.data, [1.25, 0.5])   # ((w - 0.25 * 2w) * 2) / 4 + 1
+    np.testing.assert_array_equal(w.array, [1.25, 0.5])   # ((w - 0.25 * 2w) * 2) / 4 + 1
     assert w.requires_grad and w.is_leaf
     w.grad.zero_()
-    np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(w.grad.array, [0.0, 0.0])
 
 
 def test_in_place_on_a_leaf_requiring_grad_raises_pytorchs_error():
@@ -60,7 +60,7 @@ def test_in_place_on_a_leaf_requiring_grad_raises_pytorchs_error():
         with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad is being "
                                                r"used in an in-place operation\.$"):
             update()
-    np.testing.assert_array_equal(w.data, [1.0])
+    np.testing.assert_array_equal(w.array, [1.0])
 
 
 def test_in_place_inside_a_graph_raises_saying_what_to_write():
@@ -89,13 +89,13 @@ def test_item_assignment_fills_a_constant_as_in_the_name_classifier_tutorial():
     expected = np.zeros((3, 1, 4), np.float32)
     expected[[0, 1, 2], 0, [2, 0, 3]] = 1
     expected[0] += 0.5
-    np.testing.assert_array_equal(line.data, expected)
+    np.testing.assert_array_equal(line.array, expected)
     w = tg.zeros(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         w[0] = 1.0
     with tg.no_grad():
         w[tg.tensor([True, False])] = 2.0
-    np.testing.assert_array_equal(w.data, [2.0, 0.0])
+    np.testing.assert_array_equal(w.array, [2.0, 0.0])
 
 
 @pytest.mark.parametrize("set_to_none", [True, False])
@@ -109,7 +109,7 @@ def test_zero_grad_sets_none_or_zeros(set_to_none):
         assert w.grad is None
     else:
         assert w.grad is grad
-        np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
+        np.testing.assert_array_equal(w.grad.array, [0.0, 0.0])
     optimizer.zero_grad()   # PyTorch's default: set_to_none=True
     assert w.grad is None
 
@@ -143,7 +143,7 @@ def test_float_cast_is_differentiable_and_returns_the_gradient_in_the_input_dtyp
     assert y.dtype == np.float64 and y.op == "Mul"
     y.sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 4.0])
     assert not x.long().requires_grad and x.to(tg.float32) is x
 
 
@@ -205,18 +205,18 @@ def test_max_with_dim_unpacks_values_and_argmax_indices():
     # The silent wrong answer of the issue: unpacking must give (values, indices) along dim 1.
     x = tg.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
     values, indices = x.max(1)
-    np.testing.assert_array_equal(values.data, [5.0, 7.0])
-    np.testing.assert_array_equal(indices.data, [1, 0])
+    np.testing.assert_array_equal(values.array, [5.0, 7.0])
+    np.testing.assert_array_equal(indices.array, [1, 0])
     assert indices.dtype == np.int64 and x.max().shape == ()
 
 
 def test_max_with_dim_sends_the_gradient_to_the_first_maximum_amax_shares_it():
     x = tg.tensor([[2.0, 2.0, 1.0]], requires_grad=True)
     x.max(dim=1).values.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(x.grad.array, [[1.0, 0.0, 0.0]])
     x.grad = None
     x.amax(dim=1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0.5, 0.5, 0.0]])
+    np.testing.assert_array_equal(x.grad.array, [[0.5, 0.5, 0.0]])
 
 
 def test_max_over_several_dims_points_to_amax():
@@ -228,8 +228,8 @@ def test_max_over_several_dims_points_to_amax():
 
 def test_numpy_names_stay_as_aliases():
     x = tg.tensor(np.arange(6.0).reshape(2, 3))
-    np.testing.assert_array_equal(x.sum(axis=1, keepdims=True).data, [[3.0], [12.0]])
-    np.testing.assert_array_equal(tg.amax(x, axis=0).data, [3.0, 4.0, 5.0])
+    np.testing.assert_array_equal(x.sum(axis=1, keepdims=True).array, [[3.0], [12.0]])
+    np.testing.assert_array_equal(tg.amax(x, axis=0).array, [3.0, 4.0, 5.0])
     np.testing.assert_array_equal(tg.cat([x, x], axis=1).shape, (2, 6))
     with pytest.raises(TypeError, match="dim= or its alias axis=, not both"):
         x.sum(dim=0, axis=0)
@@ -251,11 +251,11 @@ def test_multinomial_is_seeded_by_manual_seed_and_respects_replacement():
     first = tg.multinomial(probs, 2)
     tg.manual_seed(5)
     again = probs.multinomial(2)
-    np.testing.assert_array_equal(first.data, again.data)
+    np.testing.assert_array_equal(first.array, again.array)
     assert first.shape == (2, 2) and first.dtype == np.int64
-    assert set(first.data[0]) == {1, 2}   # without replacement: the two nonzero categories
-    assert all(len(set(row)) == 2 for row in first.data)
-    draws = tg.multinomial(tg.tensor([1.0, 3.0]), 4000, replacement=True).data
+    assert set(first.array[0]) == {1, 2}   # without replacement: the two nonzero categories
+    assert all(len(set(row)) == 2 for row in first.array)
+    draws = tg.multinomial(tg.tensor([1.0, 3.0]), 4000, replacement=True).array
     assert abs(draws.mean() - 0.75) < 0.03   # P(1) = 3/4; the standard error is 0.007
     with pytest.raises(ValueError, match="without replacement"):
         tg.multinomial(tg.tensor([1.0, 0.0]), 2)
@@ -316,7 +316,7 @@ def test_python_number_conversions_and_numpy_interop():
     x = tg.tensor([2.5])
     assert float(x) == 2.5 and int(x) == 2 and bool(x) and [10, 20, 30][tg.tensor(1)] == 20
     assert np.asarray(x, dtype=np.float64).dtype == np.float64
-    assert not np.shares_memory(np.array(x, copy=True), x.data)
+    assert not np.shares_memory(np.array(x, copy=True), x.array)
     assert x.to(copy=True) is not x and x.to(tg.zeros(1, dtype=tg.float64)).dtype == np.float64
     sorted_scalar = tg.tensor(3.0).sort()
     assert sorted_scalar.values.item() == 3.0 and sorted_scalar.indices.item() == 0

@@ -6,6 +6,8 @@ results as NumPy arrays (``results``). ``make_torch_api_golden.py`` stores PyTor
 live when it is installed. Nothing here imports PyTorch.
 """
 
+# .data here is PyTorch's: a tensor sharing the values (the NumPy array is .array)
+
 import numpy as np
 
 DATA = [[0.5, -1.25, 2.0, 0.75], [3.0, 0.25, -0.5, 1.5], [-2.0, 1.0, 0.125, -0.25]]
@@ -153,5 +155,143 @@ def dtypes(lib):
                     for name, t in made.items()})
 
 
+# ---------------------------------------------------------------- the surface of issue 19
+
+MORE = [[0.25, -1.0, 2.5, 0.0], [3.0, 1.0, -1.5, 1.5], [-2.0, 0.5, 0.125, 0.75]]
+
+
+def surface_ops(lib):
+    x = lib.tensor(DATA, requires_grad=True)
+    b = lib.tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 8, requires_grad=True)
+    ops = {
+        "narrow": x.narrow(1, 1, 2), "narrow_fn": lib.narrow(x, 0, -2, 2),
+        "unbind": lib.stack(x.unbind(1)[::-1]), "index_select": x.index_select(1, lib.tensor([3, 0, 0])),
+        "index_select_fn": lib.index_select(x, 0, lib.tensor([2])),
+        "masked_select": x.masked_select(x > 0), "masked_select_fn": lib.masked_select(
+            x, lib.tensor([True, False, True, False])),
+        "norm": x.norm(), "norm_dim": x.norm(1, dim=1), "norm_p3": lib.norm(x, 3, dim=0, keepdim=True),
+        "norm_inf": x.norm(float("inf"), dim=0), "std": x.std(), "std_dim": x.std(1),
+        "var": x.var(0, unbiased=False), "var_correction": lib.var(x, dim=1, correction=0, keepdim=True),
+        "prod": x.prod(), "prod_dim": x.prod(1, keepdim=True), "cumsum": x.cumsum(1),
+        "cumsum_fn": lib.cumsum(x, dim=0), "bmm": lib.bmm(b, b.transpose(1, 2)),
+        "bmm_method": b.bmm(lib.ones(2, 4, 1)),
+        "baddbmm": lib.baddbmm(lib.ones(3, 3), b, b.transpose(1, 2), beta=0.5, alpha=2),
+        "einsum_mm": lib.einsum("ij,kj->ik", x, x), "einsum_batch": lib.einsum("bij,bkj->bik", b, b),
+        "einsum_trace": lib.einsum("ii", x[:, :3]), "einsum_list": lib.einsum("ij,j", [x, x[0]]),
+        "einsum_ellipsis": lib.einsum("...j,j->...", b, lib.tensor([1.0, 2.0, 3.0, 4.0])),
+        "add_alpha": lib.add(x, x, alpha=2), "sub_alpha": x.sub(b[0], alpha=0.5),
+    }
+    total = sum((v * (i + 1) / 10).sum() for i, v in enumerate(ops.values()))
+    total.backward()
+    return results({**ops, "grad_x": x.grad, "grad_b": b.grad,
+                    "isnan": lib.tensor([1.0, float("nan")]).isnan(),
+                    "isinf": lib.isinf(lib.tensor([float("inf"), 0.0, -float("inf")])),
+                    "allclose": x.allclose(x + 1e-9), "allclose_fn": lib.allclose(x, x + 0.1),
+                    "type_as": lib.tensor([1, 2]).type_as(x),
+                    "prod_int": lib.tensor([[1, 2], [3, 4]]).prod(0)})
+
+
+def surface_creation(lib):
+    x = lib.tensor(DATA, dtype=lib.float64)
+    g = lib.Generator().manual_seed(0)
+    return results({
+        "new_zeros": x.new_zeros(2, 3), "new_zeros_tuple": x.new_zeros((1, 2)),
+        "new_ones": x.new_ones(2), "new_full": x.new_full((2, 2), 3.5),
+        "new_empty": x.new_empty(3, 1).size(), "new_tensor": x.new_tensor([1, 2]),
+        "randperm": lib.randperm(6, generator=g).sort().values,
+        "rand_generator": lib.rand(2, 3, generator=g).size(),
+        "initial_seed": g.initial_seed(), "seeded_again": lib.Generator().manual_seed(7).initial_seed(),
+    })
+
+
+def surface_dtypes(lib):
+    """The dtype of each new function's result, as in ``dtypes``."""
+    x, n = lib.tensor(DATA), lib.tensor([1, 2])
+    made = {
+        "new_tensor": x.double().new_tensor([1, 2]), "new_zeros": x.double().new_zeros(2),
+        "new_zeros_long": x.new_zeros(2, dtype=lib.int64), "new_full": n.new_full((2,), 3),
+        "randperm": lib.randperm(3), "prod_int": n.prod(), "prod_bool": (x > 0).prod(),
+        "cumsum_bool": (x > 0).cumsum(0), "cumsum_int32": n.int().cumsum(0),
+        "isnan": x.isnan(), "type_as": n.type_as(x), "norm": x.norm(), "var": x.var(),
+        "index_select": n.index_select(0, lib.tensor([0])), "masked_select": n.masked_select(n > 1),
+    }
+    return results({name: DTYPE_NAMES.index(str(t.dtype).split(".")[-1])
+                    for name, t in made.items()})
+
+
+def surface_nn(lib):
+    F = lib.nn.functional
+    x = lib.tensor(DATA, requires_grad=True)
+    t = lib.tensor(MORE)
+    norm, norm2 = lib.nn.LayerNorm(4), lib.nn.LayerNorm((3, 4), elementwise_affine=False)
+    with lib.no_grad():
+        norm.weight.copy_(lib.tensor([1.0, 2.0, 0.5, -1.0]))
+        norm.bias.fill_(0.25)
+    log_p, probs = t.log_softmax(1), x.softmax(1)
+    outputs = {
+        "layer_norm": norm(x), "layer_norm_2d": norm2(x), "layer_norm_fn": F.layer_norm(x, (4,)),
+        "leaky_relu": lib.nn.LeakyReLU(0.2)(x), "leaky_relu_fn": F.leaky_relu(x),
+        "gelu": lib.nn.GELU()(x), "gelu_tanh": lib.nn.GELU(approximate="tanh")(x),
+        "gelu_fn": F.gelu(x), "softplus": lib.nn.Softplus()(x),
+        "softplus_threshold": lib.nn.Softplus(beta=2.0, threshold=1.0)(x),
+        "softplus_fn": F.softplus(x, beta=0.5), "smooth_l1": lib.nn.SmoothL1Loss()(x, t),
+        "smooth_l1_beta": F.smooth_l1_loss(x, t, reduction="none", beta=0.5),
+        "huber": lib.nn.HuberLoss(delta=0.5)(x, t), "huber_sum": F.huber_loss(x, t, reduction="sum"),
+        "kl_batchmean": lib.nn.KLDivLoss(reduction="batchmean")(log_p, probs),
+        "kl_none": F.kl_div(log_p, probs, reduction="none"),
+        "kl_log_target": F.kl_div(log_p, probs.log(), reduction="sum", log_target=True),
+    }
+    total = sum((v * (i + 1) / 10).sum() for i, v in enumerate(outputs.values()))
+    total.backward()
+    return results({**outputs, "grad_x": x.grad, "grad_weight": norm.weight.grad,
+                    "grad_bias": norm.bias.grad})
+
+
+def in_place(lib):
+    w = lib.tensor(DATA, requires_grad=True)
+    (w * w).sum().backward()
+    with lib.no_grad():
+        w.add_(w.grad, alpha=-0.1)
+        w.sub_(0.5, alpha=2).mul_(2).div_(4)
+        w.clamp_(-1.0, 1.0)
+        w.masked_fill_(w < -0.9, 0.25)
+    a = lib.zeros(3, 4).copy_(lib.tensor(MORE))
+    a.copy_(lib.tensor([1.0, 2.0, 3.0, 4.0]) * a)
+    u = lib.zeros(2000).uniform_(-2, 3)
+    n = lib.empty(4000).normal_(1.0, 0.5)
+    return results({
+        "w": w, "a": a, "uniform_in_range": ((u >= -2) & (u < 3)).all(),
+        "uniform_mean_close": (u.mean() - 0.5).abs() < 0.1,
+        "normal_moments_close": ((n.mean() - 1).abs() < 0.05) & ((n.std() - 0.5).abs() < 0.05),
+        "floor": lib.tensor([7.0, -7.0]).div_(2, rounding_mode="floor"),
+        "trunc": lib.tensor([7.0, -7.0]).div_(2, rounding_mode="trunc"),
+    })
+
+
+def data_semantics(lib):
+    """``.data``: a tensor that shares the values and is cut from the graph."""
+    model = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        model.weight.copy_(lib.tensor(DATA)[:2, :3])
+        model.bias.fill_(0.5)
+    model(lib.tensor([[1.0, -1.0, 0.5]])).pow(2).sum().backward()
+    for p in model.parameters():
+        p.data.add_(p.grad, alpha=-0.1)        # the update loop of PyTorch's older examples
+    view = model.weight.data
+    view.mul_(2)
+    view[0, 0] = 7.0
+    model.bias.data.copy_(model.bias.data * 3)
+    other = lib.nn.Linear(3, 2)
+    other.weight.data = model.weight.data.clone()
+    other.bias.data.zero_()
+    out = other(lib.tensor([[1.0, 2.0, 3.0]]))
+    return results({"weight": model.weight, "bias": model.bias, "out": out,
+                    "data_requires_grad": view.requires_grad, "data_is_leaf": view.is_leaf,
+                    "out_requires_grad": out.requires_grad, "grad": model.weight.grad})
+
+
 CASES = {"dtypes": dtypes, "creation": creation, "shapes": shapes, "reductions": reductions,
-         "indexing": indexing, "conversions": conversions, "gradients": gradients}
+         "indexing": indexing, "conversions": conversions, "gradients": gradients,
+         "surface_ops": surface_ops, "surface_creation": surface_creation,
+         "surface_dtypes": surface_dtypes, "surface_nn": surface_nn, "in_place": in_place,
+         "data_semantics": data_semantics}

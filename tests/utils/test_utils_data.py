@@ -59,7 +59,7 @@ def test_shuffle_is_seeded_by_manual_seed_or_a_generator_and_each_epoch_differs(
 
 def test_default_collate_stacks_as_pytorch():
     batch = next(iter(DataLoader(Squares(5), batch_size=3)))
-    np.testing.assert_array_equal(batch["x"].data, [[0, 0], [1, 1], [2, 4]])
+    np.testing.assert_array_equal(batch["x"].array, [[0, 0], [1, 1], [2, 4]])
     assert batch["x"].dtype == np.float32
     assert batch["i"].dtype == np.int64 and batch["i"].tolist() == [0, 1, 2]
     assert batch["name"] == ["item0", "item1", "item2"]
@@ -69,7 +69,7 @@ def test_default_collate_stacks_as_pytorch():
     pair = default_collate([Pair(1, True), Pair(2, False)])
     assert isinstance(pair, Pair) and pair.b.dtype == np.bool_
     x, y = default_collate([(Tensor([1.0, 2.0]), 0), (Tensor([3.0, 4.0]), 1)])
-    np.testing.assert_array_equal(x.data, [[1, 2], [3, 4]])
+    np.testing.assert_array_equal(x.array, [[1, 2], [3, 4]])
     assert y.tolist() == [0, 1]
 
 
@@ -77,7 +77,7 @@ def test_tensor_dataset_rows_and_custom_collate():
     xs, ys = Tensor(np.arange(12.0).reshape(6, 2)), Tensor(np.arange(6.0))
     dataset = TensorDataset(xs, ys)
     x, y = dataset[4]
-    np.testing.assert_array_equal(x.data, [8.0, 9.0])
+    np.testing.assert_array_equal(x.array, [8.0, 9.0])
     assert y.item() == 4.0 and len(dataset) == 6
     loader = DataLoader(dataset, batch_size=4, collate_fn=lambda items: len(items))
     assert list(loader) == [4, 2]
@@ -118,4 +118,4 @@ def test_data_batches_takes_tensors():
     x = Tensor(np.arange(10.0).reshape(5, 2))
     got = [bx for (bx,) in batches(x, batch_size=2)]
     assert all(isinstance(b, Tensor) for b in got)
-    np.testing.assert_array_equal(np.concatenate([b.data for b in got]), x.data)
+    np.testing.assert_array_equal(np.concatenate([b.array for b in got]), x.array)

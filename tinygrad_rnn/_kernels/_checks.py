@@ -14,7 +14,7 @@ the argument, what was expected and what was given:
 
 import numpy as np
 
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+from ..dtypes import FLOAT_DTYPES
 
 
 def floats(op: str, name: str, x, dtype=None) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Elementwise activations and their backward, each backward fused with the upstream product.
 
 Forward: y = sigmoid(x), y = tanh(x), y = relu(x); sigmoid and tanh through
-``scalar``, exact in float64 and a vectorisable approximation in float32.
+``scalar``, exact in float64 and a vectorisable approximation in float32. Also the error
+function y = erf(x) (``math.erf``; NumPy has none), whose backward the op composes.
 Backward (gy is the upstream gradient, gx the result)::
 
     sigmoid: gx = gy * y * (1 - y)
@@ -11,6 +12,8 @@ Backward (gy is the upstream gradient, gx the result)::
 NaN propagates as in PyTorch: relu(NaN) = NaN, and relu's backward passes gy at a NaN.
 The wrappers check their arguments first (see ``_checks``).
 """
+
+import math
 
 import numpy as np
 
@@ -56,6 +59,12 @@ def _relu_backward(x, gy, gx):
         gx[i] = 0.0 if x[i] <= 0 else gy[i]
 
 
+@kernel
+def _erf(x, y):
+    for i in range(x.size):
+        y[i] = math.erf(x[i])
+
+
 def _unary(op, loop, x):
     x = _checks.floats(op, "x", x)
     y = np.empty_like(x)
@@ -95,6 +104,11 @@ def tanh_backward(y, gy):
 def relu(x):
     """max(x, 0); NaN where x is NaN."""
     return _unary("relu", _relu, x)
+
+
+def erf(x):
+    """The error function, 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt."""
+    return _unary("erf", _erf, x)
 
 
 def relu_backward(x, gy):

@@ -42,7 +42,7 @@ def _capabilities(cell_class) -> list[str]:
     with np.errstate(all="ignore"):
         h, new_state = result = cell.step(x, state)
     check_step_result(cell, result, None, PROBE_BATCH)
-    if not all(np.all(np.isfinite(t.data)) for t in (h, *new_state)):
+    if not all(np.all(np.isfinite(t.array)) for t in (h, *new_state)):
         raise ArithmeticError("step produced NaN or Inf from zeros (finite inputs)")
     sizes = ",".join(f"{name}:{size}" for name, size in zip(cell.state_names, cell.state_sizes))
     fused = "no" if getattr(cell, "sequence", None) is None else "yes"

@@ -57,7 +57,7 @@ def run_step(recurrence: type[FusedRecurrence], cell, x, state, **options):
     ``TINYGRAD_RNN_STEPWISE=1``. What a cell's ``fused_step`` returns."""
     if not use_fused(None):
         return cell.step(x, state)
-    cell.check_sequence(x.data[None], state, where=f"{type(cell).__name__} step")
+    cell.check_sequence(x.array[None], state, where=f"{type(cell).__name__} step")
     h, *new_state = FusedStep.apply(x, *recurrence.parameters(cell), *state,
                                     recurrence=recurrence, options=options)
     return h, tuple(new_state)

@@ -13,14 +13,17 @@ import numpy as np
 
 from .. import ops
 from ..ops import linalg
+from ..ops.elementwise import gelu
 from ..ops.nn import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                      l1_loss, mse_loss, nll_loss, one_hot, pad)
-from ..tensor import Tensor, as_tensor
+                      huber_loss, kl_div, l1_loss, layer_norm, mse_loss, nll_loss, one_hot, pad,
+                      smooth_l1_loss)
+from ..tensor import Tensor, ensure_tensor
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
     "embedding", "l1_loss", "linear", "log_softmax", "mse_loss", "nll_loss", "one_hot", "pad",
-    "relu", "sigmoid", "softmax", "tanh",
+    "relu", "sigmoid", "softmax", "tanh", "gelu", "huber_loss", "kl_div", "layer_norm",
+    "leaky_relu", "smooth_l1_loss", "softplus",
 ]
 
 
@@ -34,6 +37,17 @@ def relu(input, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(x, 0), elementwise."""
     _not_inplace("relu", inplace)
     return ops.relu(input)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x where x > 0, else negative_slope * x."""
+    _not_inplace("leaky_relu", inplace)
+    return ops.leaky_relu(input, negative_slope)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
+    return ops.softplus(input, beta, threshold)
 
 
 def tanh(input) -> Tensor:  # noqa: A002
@@ -54,7 +68,7 @@ def _required_dim(op: str, dim):
 
 
 def _in_dtype(input, dtype) -> Tensor:
-    return as_tensor(input) if dtype is None else as_tensor(input).to(dtype)
+    return ensure_tensor(input) if dtype is None else ensure_tensor(input).to(dtype)
 
 
 def softmax(input, dim: int | None = None, dtype=None) -> Tensor:  # noqa: A002
@@ -77,7 +91,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
 def embedding(input, weight, padding_idx: int | None = None) -> Tensor:  # noqa: A002
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer indices ``input``; the
     ``padding_idx`` row (negative counts from the end) receives no gradient."""
-    weight = as_tensor(weight)
+    weight = ensure_tensor(weight)
     if padding_idx is not None:
         rows = weight.shape[0] if weight.ndim else 0
         if not isinstance(padding_idx, (int, np.integer)) or not -rows <= padding_idx < rows:

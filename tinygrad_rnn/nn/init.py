@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ..random import default_generator
+from ..random import numpy_generator
 from ..tensor import Tensor
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
 
 def _values(t, name: str) -> np.ndarray:
     """The array to overwrite: a Tensor's data, or the float array itself."""
-    array = t.data if isinstance(t, Tensor) else t
+    array = t.array if isinstance(t, Tensor) else t
     if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
         raise TypeError(f"{name}: expected a Tensor or a float NumPy array, got {type(t).__name__}")
     return array
@@ -45,7 +45,7 @@ def _fill(t, name: str, values) -> Tensor:
 
 
 def _rng(generator) -> np.random.Generator:
-    return default_generator() if generator is None else generator
+    return numpy_generator(generator)
 
 
 # ---------------------------------------------------------------- fans and gains

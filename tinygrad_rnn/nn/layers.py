@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from . import functional as F, init
 from .module import Module, ModuleList, Parameter
 
@@ -58,7 +58,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator)
 
     def forward(self, x) -> Tensor:
-        x = as_tensor(x)
+        x = ensure_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"Linear: expected input with last dimension {self.in_features} "
                              f"(in_features), got shape {x.shape}")
@@ -110,11 +110,11 @@ class Embedding(Module):
         >>> Embedding.from_pretrained(np.eye(3, dtype=np.float32))([2]).tolist()
         [[0.0, 0.0, 1.0]]
         """
-        data = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        data = embeddings.array if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if data.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got shape {data.shape}")
         table = cls(*data.shape, padding_idx=padding_idx, dtype=data.dtype)
-        table.weight.data[...] = data
+        table.weight.array[...] = data
         table.weight.requires_grad = not freeze
         return table
 
@@ -122,7 +122,7 @@ class Embedding(Module):
         """Redraw the weight from N(0, 1) and zero the padding row."""
         init.normal_(self.weight, 0.0, 1.0, generator)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0.0
+            self.weight.array[self.padding_idx] = 0.0
 
     def forward(self, indices) -> Tensor:
         return F.embedding(indices, self.weight, self.padding_idx)
@@ -176,7 +176,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x) -> Tensor:
-        x = as_tensor(x)
+        x = ensure_tensor(x)
         start, end = (d + x.ndim if d < 0 else d for d in (self.start_dim, self.end_dim))
         if not 0 <= start <= end < max(x.ndim, 1):
             raise ValueError(f"Flatten: start_dim={self.start_dim}, end_dim={self.end_dim} do "

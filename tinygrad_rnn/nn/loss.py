@@ -78,3 +78,33 @@ class BCEWithLogitsLoss(_Loss):
 
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__(reduction, weight=weight, pos_weight=pos_weight)
+
+
+class SmoothL1Loss(_Loss):
+    """:func:`~tinygrad_rnn.nn.functional.smooth_l1_loss`: quadratic below ``beta``, linear
+    above."""
+
+    function = staticmethod(F.smooth_l1_loss)
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+        super().__init__(reduction, beta=beta)
+
+
+class HuberLoss(_Loss):
+    """:func:`~tinygrad_rnn.nn.functional.huber_loss`: quadratic up to ``delta``, linear
+    beyond."""
+
+    function = staticmethod(F.huber_loss)
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction, delta=delta)
+
+
+class KLDivLoss(_Loss):
+    """:func:`~tinygrad_rnn.nn.functional.kl_div`: log-probabilities ``input`` against the
+    probabilities (``log_target``: log-probabilities) ``target``."""
+
+    function = staticmethod(F.kl_div)
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False):
+        super().__init__(reduction, log_target=log_target)

@@ -30,7 +30,7 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data, requires_grad: bool = True):
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad)
+        super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad)
 
     def __repr__(self) -> str:
         flag = "" if self.requires_grad else ", requires_grad=False"
@@ -235,7 +235,7 @@ class Module:
 
     def num_parameters(self) -> int:
         """The number of scalars in all parameters (shared ones counted once)."""
-        return sum(param.data.size for param in self.parameters())
+        return sum(param.array.size for param in self.parameters())
 
     # ------------------------------------------------------------ modes and gradients
 
@@ -259,7 +259,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad.data[...] = 0
+                param.grad.array[...] = 0
 
     # ------------------------------------------------------------ state dict
 
@@ -270,7 +270,7 @@ class Module:
         state, copies = {}, {}
         for name, param in self.named_parameters(remove_duplicate=False):
             if id(param) not in copies:
-                copies[id(param)] = param.data.copy()
+                copies[id(param)] = param.array.copy()
             state[name] = copies[id(param)]
         return state
 
@@ -303,7 +303,7 @@ class Module:
             if name not in params:
                 continue
             param = params[name]
-            value = value.data if isinstance(value, Tensor) else value
+            value = value.array if isinstance(value, Tensor) else value
             if not isinstance(value, np.ndarray):
                 problems.append(f"{name!r}: expected a NumPy array, got {type(value).__name__}")
                 continue
@@ -320,7 +320,7 @@ class Module:
                              f"nothing was loaded:\n{listed}")
         # Validation passed: only now change the parameters.
         for name, value in arrays.items():
-            np.copyto(params[name].data, value)
+            np.copyto(params[name].array, value)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ dtype and device
@@ -343,9 +343,9 @@ class Module:
         if dtype.kind != "f":
             raise TypeError(f"{where}: parameters must be float32 or float64, got {dtype}")
         for param in self.parameters():
-            param.data = param.data.astype(dtype, copy=False)
+            param.array = param.array.astype(dtype, copy=False)
             if param.grad is not None:
-                param.grad.data = param.grad.data.astype(dtype, copy=False)
+                param.grad.array = param.grad.array.astype(dtype, copy=False)
         for module in self.modules():
             if "dtype" in vars(module):
                 module.dtype = dtype

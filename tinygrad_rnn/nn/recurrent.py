@@ -17,7 +17,7 @@ import os
 import numpy as np
 
 from .. import ops, plugins
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from .cell import (RecurrentCell, check_declarations, check_lengths, check_step_result,
                    checked_step)
 from .module import Module, ModuleList, unique_parameters
@@ -214,6 +214,12 @@ class Recurrent(Module):
 
     # ------------------------------------------------------------ forward
 
+    def flatten_parameters(self) -> None:
+        """Does nothing, on purpose: PyTorch's call packs the weights into one block of
+        GPU memory for cuDNN; here the weights are NumPy arrays on the CPU already in the
+        layout the kernels read, so there is nothing to pack. Kept so that PyTorch
+        programs, which call it before each forward, run unchanged."""
+
     def forward(self, x, state=None, lengths=None):
         if isinstance(x, PackedSequence):
             return run_packed(self, x, state, lengths)
@@ -248,7 +254,7 @@ class Recurrent(Module):
 
     def _check_input(self, x):
         name = type(self).__name__
-        x = x if isinstance(x, Tensor) else as_tensor(x)
+        x = x if isinstance(x, Tensor) else ensure_tensor(x)
         if x.ndim not in (2, 3):
             raise ValueError(f"{name}: expected input of 3 dimensions (T, N, I) or 2 (T, I), got shape {x.shape}")
         if x.shape[-1] != self.input_size:
@@ -289,7 +295,7 @@ class Recurrent(Module):
                 raise ValueError(f"{name}: expected state {state_name!r} of shape {expected}, got {part.shape}")
             if part.dtype != self.dtype:
                 raise TypeError(f"{name}: state {state_name!r} has dtype {part.dtype}, expected {self.dtype}")
-            part = as_tensor(part)
+            part = ensure_tensor(part)
             checked.append(ops.unstack(part if batched else ops.unsqueeze(part, 1)))
         return [tuple(per_state[i] for per_state in checked) for i in range(len(cells))]
 

@@ -1,4 +1,5 @@
-"""Shape rules shared by the ops: broadcasting and its reverse, axis normalisation."""
+"""Shape rules shared by the ops: broadcasting and its reverse, axis normalisation, and
+the one reading of PyTorch's ``dim`` with NumPy's alias ``axis``."""
 
 import numpy as np
 
@@ -47,10 +48,27 @@ def normalize_axes(op: str, axis, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(normalized))
 
 
+def shape_args(shape) -> tuple:
+    """``(2, 3)`` from ``((2, 3),)`` or ``(2, 3)``: PyTorch's two ways to give a shape
+    (``zeros(2, 3)``, ``x.reshape((2, 3))``)."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def dim_arg(op: str, dim, axis, default=None):
+    """PyTorch's ``dim``, or NumPy's alias ``axis``; ``default`` when neither is given.
+
+    Every op that takes a dimension resolves it here, so giving both is the same error
+    everywhere.
+    """
+    if axis is None:
+        return default if dim is None else dim
+    if dim is not None:
+        raise TypeError(f"{op}: give dim= or its alias axis=, not both (got dim={dim!r}, "
+                        f"axis={axis!r})")
+    return axis
+
+
 def dim_args(op: str, dim, keepdim, axis, keepdims):
-    """PyTorch's ``dim``/``keepdim`` with NumPy's ``axis``/``keepdims`` as aliases."""
-    if axis is not None:
-        if dim is not None:
-            raise TypeError(f"{op}: give dim= or its alias axis=, not both")
-        dim = axis
-    return dim, bool(keepdim if keepdims is None else keepdims)
+    """A reduction's ``(dim, keepdim)``: :func:`dim_arg`, and NumPy's ``keepdims`` as an
+    alias of ``keepdim``."""
+    return dim_arg(op, dim, axis), bool(keepdim if keepdims is None else keepdims)

@@ -2,15 +2,18 @@
 back to each input's shape (``unbroadcast``).
 
 Primitives (a forward and a backward each): add, mul, neg, pow, exp, log, abs, tanh,
-sigmoid, relu, maximum, where, cast. Composed from them: sub, div, sqrt, minimum, clip,
-masked_fill.
+sigmoid, relu, erf, softplus, maximum, where, cast. Composed from them: sub, div, sqrt,
+minimum, clip, masked_fill, leaky_relu, gelu. Without gradient: isnan, isinf, isfinite,
+allclose.
 """
+
+import math
 
 import numpy as np
 
 from ..function import Function
 from .._kernels import activations
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from ._common import broadcast_shapes, unbroadcast
 
 
@@ -18,16 +21,16 @@ def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
     """Both operands as tensors (a Python scalar takes the other's dtype; an integer or
     boolean tensor the float one's), shapes checked."""
     if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
-        a = as_tensor(a, like=b if isinstance(b, Tensor) else None)
-        b = as_tensor(b, like=a)
-    x, y = a.data, b.data
+        a = ensure_tensor(a, like=b if isinstance(b, Tensor) else None)
+        b = ensure_tensor(b, like=a)
+    x, y = a.array, b.array
     if x.shape != y.shape and x.ndim and y.ndim:  # a 0-d operand broadcasts to any shape
         broadcast_shapes(op, x.shape, y.shape)
     if x.dtype is not y.dtype and (x.dtype.kind == "f") != (y.dtype.kind == "f"):
         if x.dtype.kind == "f":
-            b = Tensor._from_op(y.astype(x.dtype), None, 0)
+            b = Tensor.constant(y.astype(x.dtype))
         else:
-            a = Tensor._from_op(x.astype(y.dtype), None, 0)
+            a = Tensor.constant(x.astype(y.dtype))
     return a, b
 
 
@@ -36,13 +39,12 @@ def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a.shape, b.shape)
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
         return a + b
 
     @staticmethod
     def backward(ctx, gy):
-        a_shape, b_shape = ctx.saved_tensors
-        return unbroadcast(gy, a_shape), unbroadcast(gy, b_shape)
+        return unbroadcast(gy, ctx.a_shape), unbroadcast(gy, ctx.b_shape)
 
 
 class Mul(Function):
@@ -97,15 +99,16 @@ class Maximum(Function):
 class Where(Function):
     @staticmethod
     def forward(ctx, a, b, *, condition):
-        ctx.save_for_backward(condition, a.shape, b.shape)
+        ctx.save_for_backward(condition)
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
         return np.where(condition, a, b)
 
     @staticmethod
     def backward(ctx, gy):
-        condition, a_shape, b_shape = ctx.saved_tensors
+        (condition,) = ctx.saved_tensors
         zero = np.zeros((), gy.dtype)
-        return (unbroadcast(np.where(condition, gy, zero), a_shape),
-                unbroadcast(np.where(condition, zero, gy), b_shape))
+        return (unbroadcast(np.where(condition, gy, zero), ctx.a_shape),
+                unbroadcast(np.where(condition, zero, gy), ctx.b_shape))
 
 
 # ---------------------------------------------------------------- unary primitives
@@ -113,13 +116,12 @@ class Where(Function):
 class Cast(Function):
     @staticmethod
     def forward(ctx, x, *, dtype):
-        ctx.save_for_backward(x.dtype)
+        ctx.x_dtype = x.dtype
         return x.astype(dtype)  # NOTE: always a copy, so clone() is a cast to the same dtype
 
     @staticmethod
     def backward(ctx, gy):
-        (dtype,) = ctx.saved_tensors
-        return gy.astype(dtype)
+        return gy.astype(ctx.x_dtype)
 
 
 class Neg(Function):
@@ -208,17 +210,50 @@ class Relu(Function):
         return activations.relu_backward(x, gy)
 
 
+class Erf(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return activations.erf(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * (2 / math.sqrt(math.pi)) * np.exp(-x * x)
+
+
+class Softplus(Function):
+    @staticmethod
+    def forward(ctx, x, *, beta, threshold):
+        z = x * beta
+        ctx.save_for_backward(z)
+        ctx.threshold = threshold
+        # NOTE: the identity where beta * x > threshold, as PyTorch (log(1 + e^z) = z there
+        # to float precision); logaddexp(0, z) = log(1 + e^z) without overflow.
+        return np.where(z > threshold, x, np.logaddexp(0, z) / beta).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        (z,) = ctx.saved_tensors
+        return np.where(z > ctx.threshold, gy, gy * activations.sigmoid(z))
+
+
 # ---------------------------------------------------------------- functional API
 
-def add(a, b) -> Tensor:
-    """a + b, broadcasting."""
-    return Add.apply(*_operands("add", a, b))
+def _times(b: Tensor, alpha) -> Tensor:
+    return Mul.apply(b, ensure_tensor(alpha, like=b))
 
 
-def sub(a, b) -> Tensor:
-    """a - b = a + (-b), broadcasting."""
+def add(a, b, *, alpha=1) -> Tensor:
+    """a + alpha * b, broadcasting (``alpha`` as PyTorch's)."""
+    a, b = _operands("add", a, b)
+    return Add.apply(a, b if alpha == 1 else _times(b, alpha))
+
+
+def sub(a, b, *, alpha=1) -> Tensor:
+    """a - alpha * b = a + (-(alpha * b)), broadcasting."""
     a, b = _operands("sub", a, b)
-    return Add.apply(a, Neg.apply(b))
+    return Add.apply(a, Neg.apply(b if alpha == 1 else _times(b, alpha)))
 
 
 def mul(a, b) -> Tensor:
@@ -229,9 +264,9 @@ def mul(a, b) -> Tensor:
 def div(a, b) -> Tensor:
     """a / b = a * b**(-1), broadcasting; integers divide as float32 (as PyTorch)."""
     a, b = _operands("div", a, b)
-    if a.data.dtype.kind != "f":   # NOTE: then b is not float either (see _operands)
+    if a.array.dtype.kind != "f":   # NOTE: then b is not float either (see _operands)
         a, b = cast(a, np.dtype(np.float32)), cast(b, np.dtype(np.float32))
-    return Mul.apply(a, Pow.apply(b, as_tensor(-1.0, like=b)))
+    return Mul.apply(a, Pow.apply(b, ensure_tensor(-1.0, like=b)))
 
 
 def pow(a, b) -> Tensor:  # noqa: A001  (the operator's own name)
@@ -256,8 +291,8 @@ def log(x) -> Tensor:
 
 def sqrt(x) -> Tensor:
     """x ** 0.5."""
-    x = as_tensor(x)
-    return Pow.apply(x, as_tensor(0.5, like=x))
+    x = ensure_tensor(x)
+    return Pow.apply(x, ensure_tensor(0.5, like=x))
 
 
 def abs(x) -> Tensor:  # noqa: A001
@@ -280,6 +315,66 @@ def relu(x) -> Tensor:
     return Relu.apply(x)
 
 
+def erf(x) -> Tensor:
+    """The error function, 2/sqrt(pi) * integral from 0 to x of exp(-t^2) dt."""
+    return Erf.apply(x)
+
+
+def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold (as
+    ``torch.nn.functional.softplus``)."""
+    x = ensure_tensor(x)
+    return Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
+    x = ensure_tensor(x)
+    # NOTE: at x == 0 the gradient is negative_slope, as PyTorch's.
+    return where(x.array > 0, x, mul(x, negative_slope))
+
+
+def gelu(x, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
+    ``approximate="tanh"``, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    x = ensure_tensor(x)
+    if approximate == "none":
+        inner = erf(mul(x, 1 / math.sqrt(2)))
+    elif approximate == "tanh":
+        inner = tanh(mul(add(x, mul(pow(x, 3.0), 0.044715)), math.sqrt(2 / math.pi)))
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return mul(mul(x, 0.5), add(inner, 1.0))
+
+
+def _test(ufunc, x) -> Tensor:
+    x = ensure_tensor(x)
+    return Tensor.constant(ufunc(x.array))
+
+
+def isnan(x) -> Tensor:
+    """A boolean tensor, true where ``x`` is NaN."""
+    return _test(np.isnan, x)
+
+
+def isinf(x) -> Tensor:
+    """A boolean tensor, true where ``x`` is +inf or -inf."""
+    return _test(np.isinf, x)
+
+
+def isfinite(x) -> Tensor:
+    """A boolean tensor, true where ``x`` is neither NaN nor infinite."""
+    return _test(np.isfinite, x)
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+             equal_nan: bool = False) -> bool:
+    """Whether ``|input - other| <= atol + rtol * |other|`` everywhere (broadcasting), as
+    ``torch.allclose``: a Python bool."""
+    a, b = _operands("allclose", input, other)
+    return bool(np.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
 def maximum(a, b) -> Tensor:
     """The elementwise maximum; a tie sends half the gradient to each side."""
     return Maximum.apply(*_operands("maximum", a, b))
@@ -294,22 +389,22 @@ def minimum(a, b) -> Tensor:
 def cast(x, dtype) -> Tensor:
     """A copy of ``x`` in ``dtype``; differentiable between float dtypes (the gradient is
     cast back), without gradient to an integer or boolean dtype."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if dtype.kind != "f":
-        return Tensor._from_op(x.data.astype(dtype), None, 0)
+        return Tensor.constant(x.array.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 
 def clone(x) -> Tensor:
     """A copy of ``x`` with its own memory; the gradient passes through unchanged."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     return cast(x, x.dtype)
 
 
 def where(condition, a, b) -> Tensor:
     """``a`` where ``condition`` is true, else ``b``; ``condition`` is a boolean tensor or
     array."""
-    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    condition = np.asarray(condition.array if isinstance(condition, Tensor) else condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a boolean array, got dtype {condition.dtype}")
     a, b = _operands("where", a, b)
@@ -319,15 +414,15 @@ def where(condition, a, b) -> Tensor:
 
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
     """x limited to [min, max]; the gradient passes where min <= x <= max (bounds included)."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     inside = np.ones(x.shape, bool)
     if min is not None:
-        inside &= x.data >= min
+        inside &= x.array >= min
     if max is not None:
-        inside &= x.data <= max
-    clipped = Tensor._from_op(np.clip(x.data, min, max).astype(x.dtype), None, 0)
+        inside &= x.array <= max
+    clipped = Tensor.constant(np.clip(x.array, min, max).astype(x.dtype))
     return where(inside, x, clipped)
 
 
@@ -337,9 +432,9 @@ clamp = clip
 def masked_fill(x, mask, value) -> Tensor:
     """``x`` with ``value`` where the boolean ``mask`` (broadcast to ``x``) is true:
     where(mask, value, x), so no gradient reaches the filled places."""
-    x = as_tensor(x)
-    mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    x = ensure_tensor(x)
+    mask = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
     if broadcast_shapes("masked_fill", mask.shape, x.shape) != x.shape:
         raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the "
                          f"input's shape {x.shape}")
-    return where(mask, as_tensor(value, like=x), x)
+    return where(mask, ensure_tensor(value, like=x), x)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._kernels.products import matmul as product
 from ..function import Function
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, ensure_tensor
 from ._common import broadcast_shapes, unbroadcast
 
 
@@ -74,7 +74,7 @@ def _folded_backward(ctx, a, b, gy):
 
 def matmul(a, b) -> Tensor:
     """a @ b with NumPy's rules for 1-D, 2-D and batched operands."""
-    a, b = as_tensor(a), as_tensor(b)
+    a, b = ensure_tensor(a), ensure_tensor(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: operands must have at least 1 dimension")
     inner_a = a.shape[-1]
@@ -95,7 +95,8 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
-        ctx.save_for_backward(x, weight, bias is not None)
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
         y = product(_rows(x), weight.T)
         if bias is not None:
             y += bias
@@ -103,7 +104,8 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        x, weight, has_bias = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
+        has_bias = ctx.has_bias
         g = _rows(gy)
         gx = product(g, weight).reshape(x.shape) if ctx.needs_input_grad[0] else None
         gw = product(g.T, _rows(x)) if ctx.needs_input_grad[1] else None
@@ -114,14 +116,38 @@ class Linear(Function):
 def linear(x, weight, bias=None) -> Tensor:
     """x Wᵀ + b over the last axis of ``x`` (..., in): ``weight`` (out, in), ``bias`` (out,)
     or None; the result is (..., out)."""
-    x, weight = as_tensor(x), as_tensor(weight)
+    x, weight = ensure_tensor(x), ensure_tensor(weight)
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input {x.shape} and weight {weight.shape}: expected input "
                          f"(..., in_features) and weight (out_features, in_features)")
     if bias is None:
         return Linear.apply(x, weight)
-    bias = as_tensor(bias)
+    bias = ensure_tensor(bias)
     if bias.shape != weight.shape[:1]:
         raise ValueError(f"linear: bias must have shape {weight.shape[:1]} (out_features,), "
                          f"got {bias.shape}")
     return Linear.apply(x, weight, bias)
+
+
+def bmm(input, mat2) -> Tensor:  # noqa: A002
+    """The batched product of (b, n, m) and (b, m, p) tensors: (b, n, p), as ``torch.bmm``
+    (no broadcasting: both must be 3-D with the same batch size)."""
+    input, mat2 = ensure_tensor(input), ensure_tensor(mat2)
+    if input.ndim != 3 or mat2.ndim != 3 or input.shape[0] != mat2.shape[0] or \
+            input.shape[2] != mat2.shape[1]:
+        raise ValueError(f"bmm: expected (b, n, m) and (b, m, p) tensors, got {input.shape} "
+                         f"and {mat2.shape}")
+    return MatMul.apply(input, mat2)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * bmm(batch1, batch2), ``input`` broadcasting to the batch_product's
+    shape (as ``torch.baddbmm``; with beta = 0 ``input`` is ignored, NaN included)."""
+    batch_product = bmm(batch1, batch2)
+    if alpha != 1:
+        batch_product = batch_product * alpha
+    if beta == 0:
+        return batch_product
+    input = ensure_tensor(input)  # noqa: A001
+    broadcast_shapes("baddbmm", input.shape, batch_product.shape)
+    return batch_product + (input if beta == 1 else input * beta)

@@ -2,8 +2,9 @@
 
 Primitives (kernels in ``_kernels.softmax``, ``_kernels.losses``, ``_kernels.scatter``):
 softmax, log_softmax, logsumexp, cross_entropy, embedding; binary_cross_entropy (NumPy).
-Composed: nll_loss, mse_loss, l1_loss, binary_cross_entropy_with_logits, pad, dropout.
-Not differentiable: one_hot. The losses follow PyTorch: classes on axis 1, ``weight``,
+Composed: nll_loss, mse_loss, l1_loss, smooth_l1_loss, huber_loss, kl_div,
+binary_cross_entropy_with_logits, layer_norm, pad, dropout.
+Not differentiable: one_hot, multinomial. The losses follow PyTorch: classes on axis 1, ``weight``,
 ``ignore_index`` and ``reduction``.
 """
 
@@ -14,10 +15,10 @@ import numpy as np
 from ..function import Function
 from .._kernels import losses, softmax as rows
 from .._kernels.scatter import scatter_add_rows
-from ..random import default_generator
-from ..tensor import Tensor, as_tensor
+from ..random import numpy_generator
+from ..tensor import Tensor, ensure_tensor
 from . import elementwise as ew
-from ._common import normalize_axes
+from ._common import dim_arg, normalize_axes
 from .reduce import mean, sum
 from .shape import concatenate, getitem, permute, reshape, swapaxes
 
@@ -82,37 +83,35 @@ class CrossEntropy(Function):
             rows = _as_rows(log_probs)
             normalizers = (np.zeros(len(rows), rows.dtype), np.zeros(len(rows)))
             loss = losses.negative_picked_rows(rows, flat, ignore_index)
-        ctx.save_for_backward(logits.shape, rows, flat, ignore_index, normalizers)
+        ctx.save_for_backward(rows, flat, *normalizers)
+        ctx.shape, ctx.ignore_index = logits.shape, ignore_index
         return loss.reshape(target.shape)
 
     @staticmethod
     def backward(ctx, gy):
-        shape, rows, target, ignore_index, normalizers = ctx.saved_tensors
-        return losses.cross_entropy_backward_rows(rows, target, ignore_index, gy.reshape(-1),
-                                                  normalizers).reshape(shape)
+        rows, target, shift, log_sum = ctx.saved_tensors
+        return losses.cross_entropy_backward_rows(rows, target, ctx.ignore_index,
+                                                  gy.reshape(-1), (shift, log_sum)
+                                                  ).reshape(ctx.shape)
 
 
 class Embedding(Function):
     @staticmethod
     def forward(ctx, weight, *, indices):
-        ctx.save_for_backward(weight.shape, indices)
+        ctx.save_for_backward(indices)
+        ctx.shape = weight.shape
         return weight[indices]
 
     @staticmethod
     def backward(ctx, gy):
-        shape, indices = ctx.saved_tensors
+        (indices,) = ctx.saved_tensors
         # NOTE: an index that appears several times receives the sum of its rows' gradients.
-        return scatter_add_rows(indices, gy, shape)
-
-
-def _dim(dim, axis):
-    """PyTorch's ``dim``, or NumPy's ``axis`` where a caller still writes that."""
-    return dim if axis is None else axis
+        return scatter_add_rows(indices, gy, ctx.shape)
 
 
 def _along_last(function, x, axis):
     """Apply a last-axis Function along ``axis`` by swapping that axis to the end and back."""
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if x.ndim == 0:
         raise ValueError(f"{function.__name__.lower()}: expected at least 1 dimension, got a scalar")
     (axis,) = normalize_axes(function.__name__.lower(), axis, x.ndim)
@@ -121,35 +120,36 @@ def _along_last(function, x, axis):
     return swapaxes(function.apply(swapaxes(x, axis, -1)), axis, -1)
 
 
-def softmax(x, dim: int = -1, axis: int | None = None) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``dim`` (alias ``axis``), computed without overflow."""
-    return _along_last(Softmax, x, _dim(dim, axis))
+def softmax(x, dim: int | None = None, axis: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim`` (alias ``axis``; default -1), without overflow."""
+    return _along_last(Softmax, x, dim_arg("softmax", dim, axis, default=-1))
 
 
-def log_softmax(x, dim: int = -1, axis: int | None = None) -> Tensor:
-    """x - logsumexp(x) along ``dim`` (alias ``axis``)."""
-    return _along_last(LogSoftmax, x, _dim(dim, axis))
+def log_softmax(x, dim: int | None = None, axis: int | None = None) -> Tensor:
+    """x - logsumexp(x) along ``dim`` (alias ``axis``; default -1)."""
+    return _along_last(LogSoftmax, x, dim_arg("log_softmax", dim, axis, default=-1))
 
 
-def logsumexp(x, dim: int = -1, axis: int | None = None) -> Tensor:
-    """log(sum(exp(x))) along ``dim`` (alias ``axis``; that axis removed), without overflow."""
-    x = as_tensor(x)
+def logsumexp(x, dim: int | None = None, axis: int | None = None) -> Tensor:
+    """log(sum(exp(x))) along ``dim`` (alias ``axis``; default -1; that axis removed),
+    without overflow."""
+    x = ensure_tensor(x)
     if x.ndim == 0:
         raise ValueError("logsumexp: expected at least 1 dimension, got a scalar")
-    (axis,) = normalize_axes("logsumexp", _dim(dim, axis), x.ndim)
+    (axis,) = normalize_axes("logsumexp", dim_arg("logsumexp", dim, axis, default=-1), x.ndim)
     if axis != x.ndim - 1:  # move the axis to the end, the others keeping their order
         x = permute(x, [a for a in range(x.ndim) if a != axis] + [axis])
     return LogSumExp.apply(x)
 
 
 def _integer_indices(op: str, name: str, indices) -> np.ndarray:
-    indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    indices = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{op}: {name} must be integers, got dtype {indices.dtype}")
     return indices.astype(np.int64)
 
 
-def _constant(op: str, name: str, value) -> np.ndarray | None:
+def _constant_array(op: str, name: str, value) -> np.ndarray | None:
     """An optional weight as an array; a weight that wants a gradient is refused, since
     none flows to it here."""
     if value is None:
@@ -158,11 +158,11 @@ def _constant(op: str, name: str, value) -> np.ndarray | None:
         if value.requires_grad:
             raise ValueError(f"{op}: {name} is a constant here and gets no gradient; "
                              f"pass {name}.detach()")
-        value = value.data
+        value = value.array
     return np.asarray(value)
 
 
-def _reduce(op: str, loss: Tensor, reduction: str, count=None) -> Tensor:
+def _reduction(op: str, loss: Tensor, reduction: str, count=None) -> Tensor:
     if reduction == "none":
         return loss
     if reduction == "sum":
@@ -177,10 +177,10 @@ def _reduce(op: str, loss: Tensor, reduction: str, count=None) -> Tensor:
 def _classes_last(op: str, input, target, ignore_index: int):
     """``input`` with its class axis (axis 1, or 0 for one unbatched ``(C,)`` row) moved
     last, the checked int64 ``target`` of the other axes, and its mask of counted entries."""
-    input = as_tensor(input)
+    input = ensure_tensor(input)
     if input.ndim == 0:
         raise ValueError(f"{op}: input must have a class axis, got a scalar")
-    dtype = np.asarray(target.data if isinstance(target, Tensor) else target).dtype
+    dtype = np.asarray(target.array if isinstance(target, Tensor) else target).dtype
     if dtype.kind not in "iu":
         raise TypeError(f"{op}: targets (class indices, not class probabilities) must be "
                         f"integers, got dtype {dtype}; for soft targets p write "
@@ -209,7 +209,7 @@ def _class_weights(op: str, target, valid, weight, classes: int, dtype):
     """The class weights (None when not given), each entry's weight ``w[t]`` (zero where
     ignored; None without weights) and the mean's divisor: the summed weight of the counted
     entries, or their number without weights (NaN when there are none, as PyTorch)."""
-    weight = _constant(op, "weight", weight)
+    weight = _constant_array(op, "weight", weight)
     if weight is None:
         return None, None, int(valid.sum()) or np.nan
     if weight.shape != (classes,):
@@ -226,7 +226,7 @@ def _smoothed(loss: Tensor, logits: Tensor, valid, weight, epsilon: float) -> Te
     logp = log_softmax(logits, -1)
     if weight is not None:
         logp = ew.mul(logp, weight)
-    uniform = ew.mul(sum(logp, -1), Tensor._from_op(-valid.astype(logits.dtype), None, 0))
+    uniform = ew.mul(sum(logp, -1), Tensor.constant(-valid.astype(logits.dtype)))
     return ew.add(ew.mul(loss, 1.0 - epsilon), ew.mul(uniform, epsilon / logits.shape[-1]))
 
 
@@ -258,10 +258,10 @@ def _cross_entropy(op, input, target, weight, ignore_index, reduction,  # noqa: 
     loss = CrossEntropy.apply(logits, target=target, ignore_index=ignore_index,
                               log_probs=log_probs)
     if per_entry is not None:
-        loss = ew.mul(loss, Tensor._from_op(per_entry, None, 0))
+        loss = ew.mul(loss, Tensor.constant(per_entry))
     if label_smoothing:
         loss = _smoothed(loss, logits, valid, weight, label_smoothing)
-    return _reduce(op, loss, reduction, count)
+    return _reduction(op, loss, reduction, count)
 
 
 def nll_loss(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
@@ -273,7 +273,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
     this is :func:`cross_entropy` of that log-softmax's input, which it computes instead:
     the same value, and a backward that never builds the dense gradient of ``input``.
     """
-    input = as_tensor(input)
+    input = ensure_tensor(input)
     source = input._node
     if source is not None and source.function is LogSoftmax and input.ndim <= 2:
         # NOTE: the log-softmax node stays in the graph for any other use of its output;
@@ -289,15 +289,15 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100,  # noqa: A002
     # NOTE: multiplying by the weights (or the mask), not indexing the ignored entries away,
     # keeps the target's shape for "none".
     scale = valid.astype(logp.dtype) if per_entry is None else per_entry
-    loss = reshape(ew.neg(ew.mul(picked, Tensor._from_op(scale.reshape(-1), None, 0))),
+    loss = reshape(ew.neg(ew.mul(picked, Tensor.constant(scale.reshape(-1)))),
                    *target.shape)
-    return _reduce("nll_loss", loss, reduction, count)
+    return _reduction("nll_loss", loss, reduction, count)
 
 
 # ---------------------------------------------------------------- regression and binary losses
 
 def _same_shape(op: str, input, target) -> tuple[Tensor, Tensor]:
-    input, target = as_tensor(input), as_tensor(target)
+    input, target = ensure_tensor(input), ensure_tensor(target)
     if input.shape != target.shape:
         raise ValueError(f"{op}: input shape {input.shape} and target shape {target.shape} "
                          f"differ (PyTorch would broadcast them; broadcast explicitly)")
@@ -307,20 +307,85 @@ def _same_shape(op: str, input, target) -> tuple[Tensor, Tensor]:
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
     """(input - target)^2, averaged or summed; the shapes must be equal."""
     input, target = _same_shape("mse_loss", input, target)
-    return _reduce("mse_loss", ew.sub(input, target) ** 2, reduction)
+    return _reduction("mse_loss", ew.sub(input, target) ** 2, reduction)
 
 
 def l1_loss(input, target, reduction: str = "mean") -> Tensor:  # noqa: A002
     """``|input - target|``, averaged or summed; the shapes must be equal."""
     input, target = _same_shape("l1_loss", input, target)
-    return _reduce("l1_loss", ew.abs(ew.sub(input, target)), reduction)
+    return _reduction("l1_loss", ew.abs(ew.sub(input, target)), reduction)
+
+
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:  # noqa: A002
+    """0.5 d² / beta where ``|d| < beta``, else ``|d| - 0.5 beta``, with d = input - target (as
+    PyTorch's; ``beta=0`` is the L1 loss)."""
+    input, target = _same_shape("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    d = ew.sub(input, target)
+    a = ew.abs(d)
+    if beta == 0:
+        return _reduction("smooth_l1_loss", a, reduction)
+    quadratic = ew.mul(ew.mul(d, d), 0.5 / beta)
+    return _reduction("smooth_l1_loss", ew.where(a.array < beta, quadratic, ew.sub(a, 0.5 * beta)),
+                   reduction)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
+    """0.5 d² where ``|d| <= delta``, else ``delta (|d| - 0.5 delta)``, with d = input - target:
+    delta * smooth_l1_loss(beta=delta)."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    input, target = _same_shape("huber_loss", input, target)
+    d = ew.sub(input, target)
+    a = ew.abs(d)
+    loss = ew.where(a.array <= delta, ew.mul(ew.mul(d, d), 0.5),
+                    ew.mul(ew.sub(a, 0.5 * delta), delta))
+    return _reduction("huber_loss", loss, reduction)
+
+
+def kl_div(input, target, reduction: str = "mean", log_target: bool = False) -> Tensor:  # noqa: A002
+    """The pointwise KL divergence of log-probabilities ``input`` from ``target``:
+    target (log target - input), 0 where target = 0 (``log_target``: ``target`` holds
+    log-probabilities, exp(target) (target - input)). ``reduction="batchmean"`` divides
+    the sum by the batch size input.size(0), which gives the true KL divergence; "mean"
+    divides by the number of elements, as PyTorch."""
+    input, target = _same_shape("kl_div", input, target)
+    if log_target:
+        loss = ew.mul(ew.exp(target), ew.sub(target, input))
+    else:
+        positive = target.array > 0
+        # NOTE: 0 log 0 is taken as 0 (PyTorch's xlogy), so target zeros add nothing.
+        safe = ew.where(positive, target, 1.0)
+        loss = ew.sub(ew.where(positive, ew.mul(target, ew.log(safe)), 0.0),
+                      ew.mul(target, input))
+    if reduction == "batchmean":
+        return sum(loss) * (1.0 / (input.shape[0] if input.ndim else 1))
+    return _reduction("kl_div", loss, reduction)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:  # noqa: A002
+    """(x - mean) / sqrt(var + eps) * weight + bias, the mean and the (biased) variance
+    taken over the last ``len(normalized_shape)`` dims, which must be ``normalized_shape``."""
+    x = ensure_tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or x.shape[x.ndim - len(shape):] != shape or x.ndim < len(shape):
+        raise ValueError(f"layer_norm: expected an input ending in normalized_shape {shape}, "
+                         f"got shape {x.shape}")
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    centered = ew.sub(x, mean(x, dims, keepdim=True))
+    variance = mean(ew.mul(centered, centered), dims, keepdim=True)
+    y = ew.mul(centered, ew.pow(ew.add(variance, eps), -0.5))
+    if weight is not None:
+        y = ew.mul(y, weight)
+    return y if bias is None else ew.add(y, bias)
 
 
 def _elementwise_weight(op: str, loss: Tensor, weight) -> Tensor:
-    weight = _constant(op, "weight", weight)
+    weight = _constant_array(op, "weight", weight)
     if weight is None:
         return loss
-    return ew.mul(loss, Tensor._from_op(weight.astype(loss.dtype), None, 0))
+    return ew.mul(loss, Tensor.constant(weight.astype(loss.dtype)))
 
 
 class BinaryCrossEntropy(Function):
@@ -346,12 +411,12 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     """-[t log p + (1 - t) log(1 - p)] for probabilities p = ``input`` in [0, 1], each log
     clamped at -100 as PyTorch does; ``weight`` (broadcast, a constant) scales each term."""
     input, target = _same_shape("binary_cross_entropy", input, target)
-    if np.any((input.data < 0) | (input.data > 1)):
+    if np.any((input.array < 0) | (input.array > 1)):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     loss = BinaryCrossEntropy.apply(input, target)
     loss = _elementwise_weight("binary_cross_entropy", loss, weight)
-    return _reduce("binary_cross_entropy", loss, reduction)
+    return _reduction("binary_cross_entropy", loss, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None,  # noqa: A002
@@ -365,12 +430,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None,  # noqa: A002
     # NOTE: maximum, not relu: at a logit of exactly 0 (a zero-initialised layer) the true
     # gradient 0.5 - t needs max's tie rule (half each way), since abs'(0) is taken as 0.
     softplus = ew.add(ew.maximum(ew.neg(x), 0.0), ew.log(ew.add(1.0, ew.exp(ew.neg(ew.abs(x))))))
-    pos_weight = _constant("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    pos_weight = _constant_array("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     if pos_weight is not None:
         softplus = ew.mul(softplus, ew.add(1.0, ew.mul(t, pos_weight.astype(x.dtype) - 1.0)))
     loss = ew.add(ew.mul(x, ew.sub(1.0, t)), softplus)
     loss = _elementwise_weight("binary_cross_entropy_with_logits", loss, weight)
-    return _reduce("binary_cross_entropy_with_logits", loss, reduction)
+    return _reduction("binary_cross_entropy_with_logits", loss, reduction)
 
 
 # ---------------------------------------------------------------- lookup, padding, one-hot
@@ -381,7 +446,7 @@ def embedding(weight, indices, padding_idx: int | None = None) -> Tensor:
     The row ``padding_idx`` (if given, already non-negative) gets no gradient: its positions
     take the stored row as a constant (PyTorch's rule for padding tokens).
     """
-    weight = as_tensor(weight)
+    weight = ensure_tensor(weight)
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
     indices = _integer_indices("embedding", "indices", indices)
@@ -397,7 +462,7 @@ def embedding(weight, indices, padding_idx: int | None = None) -> Tensor:
     if not padded.any():
         return y
     # NOTE: ``where`` sends the padding positions' gradient nowhere, so that row's is zero.
-    row = Tensor._from_op(weight.data[padding_idx].copy(), None, 0)
+    row = Tensor.constant(weight.array[padding_idx].copy())
     return ew.where(padded[..., None], row, y)
 
 
@@ -413,7 +478,7 @@ def one_hot(indices, num_classes: int = -1) -> Tensor:
         num_classes = int(indices.max()) + 1
     if indices.size and indices.max() >= num_classes:
         raise ValueError(f"one_hot: index {indices.max()} is not below num_classes={num_classes}")
-    return Tensor._from_op(np.eye(num_classes, dtype=np.int64)[indices], None, 0)
+    return Tensor.constant(np.eye(num_classes, dtype=np.int64)[indices])
 
 
 # numpy.pad's name for each of PyTorch's padding modes other than "constant"
@@ -444,7 +509,7 @@ def pad(x, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
     ``mode`` is ``"constant"`` (filled with ``value``), ``"reflect"`` (mirrored, the edge
     not repeated), ``"replicate"`` (the edge repeated) or ``"circular"`` (wrapped around).
     """
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     amounts = tuple(pad)
     if len(amounts) % 2 or len(amounts) // 2 > x.ndim or not all(
             isinstance(n, (int, np.integer)) for n in amounts):
@@ -465,12 +530,36 @@ def dropout(x, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
     The identity when ``p == 0`` or not ``training``. The mask comes from ``generator``
     (default: the package's generator, seeded by ``manual_seed``).
     """
-    x = as_tensor(x)
+    x = ensure_tensor(x)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return ew.mul(x, 0.0)
-    keep = (generator or default_generator()).random(x.shape) >= p
-    return ew.mul(x, Tensor._from_op((keep / (1.0 - p)).astype(x.dtype), None, 0))
+    keep = numpy_generator(generator).random(x.shape) >= p
+    return ew.mul(x, Tensor.constant((keep / (1.0 - p)).astype(x.dtype)))
+
+
+# ---------------------------------------------------------------- sampling
+
+def multinomial(input, num_samples: int, replacement: bool = False, generator=None):
+    """Indices drawn from the categories whose weights are the last dim of ``input`` (1-D
+    or 2-D, non-negative, not all zero), as ``torch.multinomial``: an int64 tensor of shape
+    ``(num_samples,)`` or ``(rows, num_samples)``. Without ``replacement`` no index repeats
+    within a row. Draws from the generator ``manual_seed`` resets (a different stream from
+    PyTorch's for the same seed)."""
+    weights = np.asarray(input.array if isinstance(input, Tensor) else input, np.float64)
+    if weights.ndim not in (1, 2) or weights.shape[-1] == 0:
+        raise ValueError(f"multinomial: expected 1-D or 2-D weights, got shape {weights.shape}")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
+        raise ValueError("multinomial: weights must be finite, non-negative, and not all zero "
+                         "in a row")
+    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                         "from fewer categories with nonzero weight")
+    rng = numpy_generator(generator)
+    drawn = np.stack([rng.choice(row.size, num_samples, replace=replacement, p=row / row.sum())
+                      for row in rows])
+    return Tensor.constant(drawn.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))

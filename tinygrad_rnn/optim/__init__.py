@@ -8,7 +8,7 @@
 ...     opt.zero_grad()
 ...     (w * w).sum().backward()   # gradient 2w
 ...     opt.step()                 # w <- w - 0.25 * 2w = w / 2
->>> w.data
+>>> w.array
 array([0.75], dtype=float32)
 """
 

@@ -42,9 +42,9 @@ class Adagrad(Optimizer):
 
     def _update(self, param, grad, group, state):
         if not state:
-            state.update(step=0, sum=np.full_like(param.data, group["initial_accumulator_value"]))
+            state.update(step=0, sum=np.full_like(param.array, group["initial_accumulator_value"]))
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param.array
         state["step"] += 1
         state["sum"] += grad * grad
-        param.data -= group["lr"] * grad / (np.sqrt(state["sum"]) + group["eps"])
+        param.array -= group["lr"] * grad / (np.sqrt(state["sum"]) + group["eps"])

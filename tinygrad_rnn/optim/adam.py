@@ -54,13 +54,13 @@ class Adam(Optimizer):
     def _update(self, param, grad, group, state):
         lr, (beta1, beta2), decay = group["lr"], group["betas"], group["weight_decay"]
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(param.data),
-                         exp_avg_sq=np.zeros_like(param.data))
+            state.update(step=0, exp_avg=np.zeros_like(param.array),
+                         exp_avg_sq=np.zeros_like(param.array))
         if decay != 0:
             if self._decoupled:
-                param.data *= 1.0 - lr * decay  # AdamW: shrink the weights directly
+                param.array *= 1.0 - lr * decay  # AdamW: shrink the weights directly
             else:
-                grad = grad + decay * param.data  # Adam: L2 term joins the gradient
+                grad = grad + decay * param.array  # Adam: L2 term joins the gradient
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
@@ -69,7 +69,7 @@ class Adam(Optimizer):
         v += (1.0 - beta2) * grad * grad
         m_hat = m / (1.0 - beta1 ** t)
         v_hat = v / (1.0 - beta2 ** t)
-        param.data -= lr * m_hat / (np.sqrt(v_hat) + group["eps"])
+        param.array -= lr * m_hat / (np.sqrt(v_hat) + group["eps"])
 
 
 class AdamW(Adam):

@@ -19,7 +19,7 @@ def _grads(op: str, params) -> list[np.ndarray]:
     for param in params:
         if not isinstance(param, Tensor):
             raise TypeError(f"{op}: expected Tensors, got {type(param).__name__}")
-    return [p.grad.data for p in params if p.grad is not None]
+    return [p.grad.array for p in params if p.grad is not None]
 
 
 def total_norm(grads, norm_type: float = 2.0) -> float:

@@ -119,14 +119,14 @@ class LBFGS(Optimizer):
 
     def _arrays(self) -> list[np.ndarray]:
         """The parameters' arrays (the one place this optimizer reaches them)."""
-        return [p.data for p in self.param_groups[0]["params"]]
+        return [p.array for p in self.param_groups[0]["params"]]
 
     def _flat_grad(self) -> np.ndarray:
         """:math:`g`: every parameter's gradient, flattened and joined (zeros where None);
         the one place this optimizer reaches the gradients' arrays."""
         params = self.param_groups[0]["params"]
         return np.concatenate([np.zeros(p.numel(), p.dtype) if p.grad is None
-                               else np.ravel(p.grad.data) for p in params])
+                               else np.ravel(p.grad.array) for p in params])
 
     def _flat_params(self) -> np.ndarray:
         return np.concatenate([np.ravel(a) for a in self._arrays()])

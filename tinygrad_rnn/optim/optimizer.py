@@ -95,11 +95,11 @@ class Optimizer:
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is not None:
-                    self._update(param, param.grad.data, group,
+                    self._update(param, param.grad.array, group,
                                  self.state.setdefault(param, {}))
 
     def _update(self, param: Tensor, grad: np.ndarray, group: dict, state: dict) -> None:
-        """Change ``param.data`` in place; ``grad`` must not be modified."""
+        """Change ``param.array`` in place; ``grad`` must not be modified."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ saving and resuming

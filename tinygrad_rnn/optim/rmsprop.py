@@ -52,7 +52,7 @@ class RMSprop(Optimizer):
         check_hyperparameter("RMSprop", "alpha", group["alpha"], high=1.0)
 
     def _update(self, param, grad, group, state):
-        theta = param.data   # the one place this optimizer reaches the parameter's array
+        theta = param.array   # the one place this optimizer reaches the parameter's array
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
             state.update(step=0, square_avg=np.zeros_like(theta))

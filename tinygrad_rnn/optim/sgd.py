@@ -59,7 +59,7 @@ class SGD(Optimizer):
     def _update(self, param, grad, group, state):
         momentum = group["momentum"]
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param.array
         if momentum != 0:
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = np.array(grad, dtype=param.dtype, copy=True)
@@ -69,4 +69,4 @@ class SGD(Optimizer):
                 buffer += (1.0 - group["dampening"]) * grad
             buffer = state["momentum_buffer"]
             grad = grad + momentum * buffer if group["nesterov"] else buffer
-        param.data -= group["lr"] * grad
+        param.array -= group["lr"] * grad

@@ -75,7 +75,7 @@ class Decoder(Module):
         written = []
         for _ in range(steps):
             logits, state = self(token, state)
-            token = np.argmax(logits.data, axis=-1).astype(np.int64)
+            token = np.argmax(logits.array, axis=-1).astype(np.int64)
             written.append(token[:, 0])
         return np.stack(written, axis=1)
 

@@ -83,9 +83,9 @@ def chrono_init(rnn, horizon: int, rng: np.random.Generator) -> None:
     for cell in rnn.cells:
         size = cell.hidden_size
         b_f = np.log(rng.uniform(1.0, max(horizon - 1.0, 1.0), size))
-        cell.bias_ih.data[:2 * size] = 0.0
-        cell.bias_hh.data[size:2 * size] = b_f
-        cell.bias_hh.data[:size] = -b_f
+        cell.bias_ih.array[:2 * size] = 0.0
+        cell.bias_hh.array[size:2 * size] = b_f
+        cell.bias_hh.array[:size] = -b_f
 
 
 def build_model(config: dict, data) -> nn.Module:
@@ -102,7 +102,7 @@ def loss(model, batch):
 
 
 def evaluate(model, data, config) -> float:
-    prediction = model(data["test_x"]).data
+    prediction = model(data["test_x"]).array
     return float(np.mean((prediction - data["test_y"]) ** 2))
 
 
@@ -123,7 +123,7 @@ def picture(model, data, config, path) -> None:
 
     from .plots import save_figure
 
-    prediction = model(data["test_x"]).data.ravel()
+    prediction = model(data["test_x"]).array.ravel()
     figure, axes = plt.subplots(figsize=(4.5, 4.5))
     axes.scatter(data["test_y"].ravel(), prediction, s=4, alpha=0.5)
     axes.plot([0, 2], [0, 2], color="gray", ls="--", lw=1)

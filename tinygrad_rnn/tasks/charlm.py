@@ -158,7 +158,7 @@ def get_carry(model) -> dict:
     if model.carry is None:
         return {}
     parts = (model.carry,) if not isinstance(model.carry, tuple) else model.carry
-    return {str(i): part.data for i, part in enumerate(parts)}
+    return {str(i): part.array for i, part in enumerate(parts)}
 
 
 def set_carry(model, arrays: dict) -> None:
@@ -205,7 +205,7 @@ def generate(model, vocab: Vocabulary, prime: str, length: int, temperature: flo
     logits, state = model(vocab.encode(prime)[:, None])
     drawn = []
     for _ in range(length):
-        z = logits[-1, 0].data.astype(np.float64)
+        z = logits[-1, 0].array.astype(np.float64)
         p = np.exp((z - z.max()) / temperature)
         drawn.append(int(rng.choice(len(p), p=p / p.sum())))
         logits, state = model(np.array([[drawn[-1]]]), state)
@@ -243,7 +243,7 @@ def picture(model, data, config, path) -> None:
 
     ids = data["val"][:61]
     logits, _ = model(ids[:-1, None])
-    p = softmax(logits[:, 0], axis=-1).data
+    p = softmax(logits[:, 0], axis=-1).array
     vocab = data["vocab"]
     figure, axes = plt.subplots(figsize=(12, 4.5))
     axes.imshow(p.T, aspect="auto", cmap="Blues", interpolation="nearest")

@@ -110,7 +110,7 @@ def predict(model: Forecaster, data: dict, config: dict) -> np.ndarray:
     """The model's forecast of the price on each day of the test period."""
     ends = data["test_ends"]
     x, _ = _batch(data, config, ends)
-    return data["prices"][ends] + SIGMA * model(x).data[:, 0].astype(np.float64)
+    return data["prices"][ends] + SIGMA * model(x).array[:, 0].astype(np.float64)
 
 
 def evaluate(model: Forecaster, data: dict, config: dict) -> float:

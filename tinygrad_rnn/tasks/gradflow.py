@@ -46,11 +46,11 @@ def hidden_gradient_norms(model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     probes = []
     for x_t in x:
         h, state = cell.step(Tensor(x_t), state)
-        probes.append(Tensor(np.zeros_like(h.data), requires_grad=True))
+        probes.append(Tensor(np.zeros_like(h.array), requires_grad=True))
         h = h + probes[-1]
         state = (h, *state[1:])
     mse_loss(model.head(h), y, reduction="sum").backward()
-    grads = [getattr(z.grad, "data", z.grad) for z in probes]   # an array, or a Tensor's
+    grads = [getattr(z.grad, "array", z.grad) for z in probes]   # an array, or a Tensor's
     return np.array([np.linalg.norm(g, axis=1).mean() for g in grads])
 
 

@@ -63,7 +63,7 @@ def run(steps: int = 200, seed: int = 0, log=print) -> dict:
         loss.backward()
         optimizer.step()
         if step == 1 or step % (steps // 10 or 1) == 0:
-            guess = vocab.decode(np.argmax(logits.data, axis=-1))
+            guess = vocab.decode(np.argmax(logits.array, axis=-1))
             log(f"step {step:4d}  loss {loss.item():.4f}  prediction {guess!r}")
-    prediction = vocab.decode(np.argmax(forward(weights, inputs).data, axis=-1))
+    prediction = vocab.decode(np.argmax(forward(weights, inputs).array, axis=-1))
     return {"loss": loss.item(), "prediction": prediction}

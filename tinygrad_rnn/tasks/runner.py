@@ -89,7 +89,7 @@ def train_step(task, model, optimizer, scheduler, data, config, rng, step: int) 
     optimizer.step()
     if scheduler is not None:
         scheduler.step()
-    value = float(loss.data)
+    value = float(loss.array)
     if not math.isfinite(value) and step == 1:   # the loss of step k follows k - 1 updates
         raise TrainingError(f"the training loss was {value} at step 1, before any update: "
                             f"the model or the data gives it, not the learning rate")

@@ -165,7 +165,7 @@ def loss(model: Classifier, batch) -> Tensor:
 
 def predict(model: Classifier, split: dict) -> np.ndarray:
     """The predicted label of every sentence of ``split``."""
-    return np.argmax(model(split["ids"], split["lengths"]).data, axis=-1)
+    return np.argmax(model(split["ids"], split["lengths"]).array, axis=-1)
 
 
 def evaluate(model: Classifier, data: dict, config: dict) -> float:

@@ -143,7 +143,7 @@ def loss(model: Tagger, batch) -> Tensor:
 def predict(model: Tagger, split: dict) -> tuple[np.ndarray, np.ndarray]:
     """(true, predicted) tag ids of every word of ``split``, padding left out."""
     truth = split["tags"].reshape(-1)
-    guess = np.argmax(model(split["ids"], split["lengths"]).data, axis=-1)
+    guess = np.argmax(model(split["ids"], split["lengths"]).array, axis=-1)
     real = truth != IGNORE
     return truth[real], guess[real]
 
@@ -167,7 +167,7 @@ def baseline(data: dict, config: dict) -> float:
 def report(model: Tagger, data: dict, config: dict) -> list[str]:
     test = data["test"]
     words = test["words"][0]
-    guess = np.argmax(model(test["ids"][:1, :len(words)], test["lengths"][:1]).data, axis=-1)
+    guess = np.argmax(model(test["ids"][:1, :len(words)], test["lengths"][:1]).array, axis=-1)
     return [" ".join(f"{w}/{TAGS[g]}" for w, g in zip(words, guess))]
 
 

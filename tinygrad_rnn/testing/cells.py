@@ -237,7 +237,7 @@ def _tensors(arrays, requires_grad: bool = False) -> tuple:
 
 
 def _data(value) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.array if isinstance(value, Tensor) else np.asarray(value)
 
 
 def relative_error(a, b) -> float:
@@ -270,7 +270,7 @@ def _layer_weights(state_dict: dict, k: int) -> dict:
 
 def _grad(tensor: Tensor) -> np.ndarray:
     """``tensor.grad``, zeros when no gradient reached it."""
-    return np.zeros_like(tensor.data) if tensor.grad is None else tensor.grad.data
+    return np.zeros_like(tensor.array) if tensor.grad is None else tensor.grad.array
 
 
 def _indent(text: str, spaces: int = 4) -> str:
@@ -324,8 +324,8 @@ def check_finite(subject: _Subject, case: Case) -> None:
             h, state = cell.step(Tensor(case.x[t]), tuple(state))
             named = [("the output h", h), *((f"state {n!r}", v) for n, v in
                                             zip(cell.state_names, state))]
-            if bad := [what for what, value in named if not np.all(np.isfinite(value.data))]:
-                kind = "NaN" if any(np.isnan(v.data).any() for _, v in named) else "Inf"
+            if bad := [what for what, value in named if not np.all(np.isfinite(value.array))]:
+                kind = "NaN" if any(np.isnan(v.array).any() for _, v in named) else "Inf"
                 raise AssertionError(f"step produced {kind} from finite inputs at time step {t} "
                                      f"(in {', '.join(bad)}); the inputs, the initial state and "
                                      f"the parameters were finite")
@@ -414,7 +414,7 @@ def check_stacking(subject: _Subject, case: Case) -> None:
     for name, got, one, two in zip(stack.cells[0].state_names, _parts(final),
                                    _parts(final_1), _parts(final_2)):
         _assert_close(f"stacked final {name} vs the two layers' final {name}", got,
-                      np.concatenate([one.data, two.data]))
+                      np.concatenate([one.array, two.array]))
 
 
 @_check("batch_first")
@@ -429,7 +429,7 @@ def check_batch_first(subject: _Subject, case: Case) -> None:
         output, final = layer(Tensor(case.x), state, lengths)
         output_bf, final_bf = batch_first(Tensor(case.x.swapaxes(0, 1)), state, lengths)
     _assert_close("batch_first output vs the time-first output transposed", output_bf,
-                  output.data.swapaxes(0, 1))
+                  output.array.swapaxes(0, 1))
     for name, got, expected in zip(layer.cells[0].state_names, _parts(final_bf), _parts(final)):
         _assert_close(f"batch_first final {name}", got, expected)
 
@@ -447,13 +447,13 @@ def check_lengths(subject: _Subject, case: Case) -> None:
             alone, alone_final = layer(Tensor(case.x[:length, n]),
                                        _one(_tensors(s[:1, n] for s in case.state)))
             _assert_close(f"sequence {n} (length {length}) in the batch vs alone: output",
-                          output.data[:length, n], alone)
-            if np.any(output.data[length:, n] != 0):
+                          output.array[:length, n], alone)
+            if np.any(output.array[length:, n] != 0):
                 raise AssertionError(f"sequence {n} (length {length}): output past its length is "
-                                     f"not zero: {output.data[length:, n].tolist()}")
+                                     f"not zero: {output.array[length:, n].tolist()}")
             for name, got, expected in zip(names, _parts(final), _parts(alone_final)):
                 _assert_close(f"sequence {n} (length {length}) in the batch vs alone: final "
-                              f"{name}", got.data[:, n], expected)
+                              f"{name}", got.array[:, n], expected)
 
 
 # NOTE: the moves of the state check. A relu unit whose pre-activation is negative for both
@@ -491,7 +491,7 @@ def check_state(subject: _Subject, case: Case) -> set:
             head, middle = layer(Tensor(x[:k]), _one(_tensors(initial)))
             tail, end = layer(Tensor(x[k:]), middle)
             _assert_close(f"output of x[:{k}] then x[{k}:] vs one run", np.concatenate(
-                [head.data, tail.data]), output)
+                [head.array, tail.array]), output)
             for name, got, expected in zip(names, _parts(end), _parts(final)):
                 _assert_close(f"final {name} of x[:{k}] then x[{k}:] vs one run", got, expected)
         rng = np.random.default_rng(case.seed)
@@ -540,16 +540,16 @@ def check_bidirectional(subject: _Subject, case: Case) -> None:
                     expected, expected_final = run_cell(
                         cell, Tensor(np.ascontiguousarray(x)),
                         _tensors(s[d, n:n + 1] for s in case.state))
-                    expected = expected.data[::-1] if d else expected.data
+                    expected = expected.array[::-1] if d else expected.array
                     where = f"{half} half, sequence {n} (length {length}, lengths={lengths})"
-                    got = output.data[:, n:n + 1, d * size:(d + 1) * size]
+                    got = output.array[:, n:n + 1, d * size:(d + 1) * size]
                     _assert_close(f"{where}: output vs the {half} cell run on the sequence"
                                   + (" reversed in time, reversed back" if d else ""),
                                   got[:length], expected)
                     if np.any(got[length:] != 0):
                         raise AssertionError(f"{where}: output past the length is not zero")
                     for name, got_final, want in zip(names, _parts(final), expected_final):
-                        _assert_close(f"{where}: final {name}", got_final.data[d, n], want.data[0])
+                        _assert_close(f"{where}: final {name}", got_final.array[d, n], want.array[0])
 
 
 @_check("state_dict")
@@ -572,7 +572,7 @@ def check_state_dict(subject: _Subject, case: Case) -> None:
 
 def _results(result) -> tuple:
     output, final = result
-    return output.data, np.concatenate([s.data.ravel() for s in _parts(final)])
+    return output.array, np.concatenate([s.array.ravel() for s in _parts(final)])
 
 
 @_check("reproducibility")
@@ -659,8 +659,8 @@ def check_sequence(subject: _Subject, case: Case) -> None:
                 loss.backward()
                 names = cell.state_names
                 results[fused] = {
-                    "output": output.data, "grad x": _grad(x),
-                    **{f"final {n}": t.data for n, t in zip(names, final)},
+                    "output": output.array, "grad x": _grad(x),
+                    **{f"final {n}": t.array for n, t in zip(names, final)},
                     **{f"grad initial {n}": _grad(t) for n, t in zip(names, state)},
                     **{f"grad {n}": _grad(p) for n, p in cell.named_parameters()},
                 }

@@ -73,7 +73,7 @@ def nearest_kink(nodes) -> tuple[float, str] | None:
     nearest = None
     for node in nodes:
         if node.name in KINKS:
-            distance = float(np.min(KINKS[node.name](*(t.data for t in node.inputs)),
+            distance = float(np.min(KINKS[node.name](*(t.array for t in node.inputs)),
                                     initial=np.inf))
             if nearest is None or distance < nearest[0]:
                 nearest = (distance, node.name.lower())
@@ -114,7 +114,7 @@ def unregistered(cell, nodes, inputs) -> list[str]:
                                 f"registered)")
             elif tensor._node is None and node.name == "MatMul":
                 for name, array in arrays.items():
-                    if array.shape == tensor.shape and np.array_equal(array, tensor.data):
+                    if array.shape == tensor.shape and np.array_equal(array, tensor.array):
                         problems.append(f"the step multiplies by attribute {name!r}, a NumPy "
                                         f"array, which is never trained: if it is a weight, make "
                                         f"it a Parameter; to keep it constant on purpose, store "

@@ -91,15 +91,15 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     """
     inputs = tuple(inputs)
     checked = _checked_indices(inputs)
-    saved = [(inputs[k].data, inputs[k].grad) for k in checked]
+    saved = [(inputs[k].array, inputs[k].grad) for k in checked]
     try:
         for k in checked:
-            inputs[k].data = np.array(inputs[k].data, copy=True)
+            inputs[k].array = np.array(inputs[k].array, copy=True)
         check = _check_fast if fast_mode else _check_full
         failure = check(fn, inputs, checked, eps, atol, rtol, seed)
     finally:
         for k, (data, grad) in zip(checked, saved):
-            inputs[k].data, inputs[k].grad = data, grad
+            inputs[k].array, inputs[k].grad = data, grad
     if failure is None:
         return True
     if raise_exception:
@@ -135,7 +135,7 @@ def _check_fast(fn, inputs, checked, eps, atol, rtol, seed):
     v_flat = np.concatenate([vj.reshape(-1) for vj in v])
     for k in checked:
         analytic = float(np.sum(grads[k] * u[k]))
-        data = inputs[k].data
+        data = inputs[k].array
         original = data.copy()
         try:
             data[...] = original + eps * u[k]
@@ -198,7 +198,7 @@ def _vector_jacobian_products(outputs, upstream, inputs, checked):
     grads = {}
     for k in checked:
         x, gx = inputs[k], inputs[k].grad
-        gx = gx.data if gx is not None else None
+        gx = gx.array if gx is not None else None
         if gx is None:   # the input did not reach any output
             gx = np.zeros(x.shape, x.dtype)
         if not isinstance(gx, np.ndarray) or gx.shape != x.shape or gx.dtype != x.dtype:
@@ -213,7 +213,7 @@ def _vector_jacobian_products(outputs, upstream, inputs, checked):
 
 def _numeric_jacobian(fn, inputs, k, eps):
     """Array of shape (total output size, input k size) from central differences."""
-    data = inputs[k].data
+    data = inputs[k].array
     if data.size == 0:
         return np.zeros((_evaluate(fn, inputs).size, 0))
     columns = []
@@ -293,7 +293,7 @@ def _evaluate(fn, inputs) -> np.ndarray:
     with no_grad():
         outputs = _outputs(fn(*inputs))
     # NOTE: copy, since an output may alias an input's data that is perturbed next.
-    return np.concatenate([np.array(y.data, np.float64).reshape(-1) for y in outputs])
+    return np.concatenate([np.array(y.array, np.float64).reshape(-1) for y in outputs])
 
 
 def _output_position(outputs, row: int):

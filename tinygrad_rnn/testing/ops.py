@@ -91,7 +91,7 @@ def op_property_test(op, reference, *, arity: int = 1, shapes="broadcast", input
         assert len(ys) == len(expected), f"op gave {len(ys)} outputs, reference {len(expected)}"
         for y, r in zip(ys, expected):
             assert y.shape == np.shape(r), f"output shape {y.shape}, reference {np.shape(r)}"
-            np.testing.assert_allclose(y.data, r, rtol=rtol, atol=atol)
+            np.testing.assert_allclose(y.array, r, rtol=rtol, atol=atol)
 
         # 3. one backward, then nothing that went in has changed
         gys = [data.draw(tst.floats_arrays(y.shape, np.float64, -2, 2), label="gy") for y in ys]
@@ -99,7 +99,7 @@ def op_property_test(op, reference, *, arity: int = 1, shapes="broadcast", input
         for j, (y, gy) in enumerate(zip(ys, gys)):
             y.backward(gy, retain_graph=j < len(ys) - 1)
         for x, a in zip(xs, arrays):
-            np.testing.assert_array_equal(x.data, a, err_msg="an input's .data was mutated")
+            np.testing.assert_array_equal(x.array, a, err_msg="an input's .data was mutated")
         for gy, copy in zip(gys, gy_copies):
             np.testing.assert_array_equal(gy, copy, err_msg="the upstream gradient was mutated")
         for k, copy in kw_copies.items():
@@ -114,9 +114,9 @@ def op_property_test(op, reference, *, arity: int = 1, shapes="broadcast", input
             raise AssertionError("a second backward through a freed graph did not raise")
 
         # 5. gradients are fresh arrays
-        grads = [x.grad.data for x in xs if x.grad is not None]
+        grads = [x.grad.array for x in xs if x.grad is not None]
         for k, g in enumerate(grads):
-            others = gys + [x.data for x in xs] + grads[:k] + grads[k + 1:]
+            others = gys + [x.array for x in xs] + grads[:k] + grads[k + 1:]
             assert not any(np.shares_memory(g, o) for o in others), f"gradient {k} aliases"
 
         # 2. backward against finite differences
@@ -130,7 +130,7 @@ def op_property_test(op, reference, *, arity: int = 1, shapes="broadcast", input
         ys32 = _as_tuple(op(*xs32, **kw32))
         for y, r, gy in zip(ys32, expected, gys):
             assert y.dtype == np.float32, f"float32 inputs gave a {y.dtype} output"
-            np.testing.assert_allclose(y.data, r, rtol=F32_TOLERANCE, atol=F32_TOLERANCE)
+            np.testing.assert_allclose(y.array, r, rtol=F32_TOLERANCE, atol=F32_TOLERANCE)
             y.backward(gy.astype(np.float32), retain_graph=True)
         assert all(x.grad is None or x.grad.dtype == np.float32 for x in xs32)
 

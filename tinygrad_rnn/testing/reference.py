@@ -55,7 +55,7 @@ def reference_layer(step, params, x, state, num_layers, num_directions, lengths=
 
 def parameters_of(module) -> dict:
     """A module's parameters as NumPy arrays, by their (dotted, PyTorch-style) names."""
-    return {name: p.data for name, p in module.named_parameters()}
+    return {name: p.array for name, p in module.named_parameters()}
 
 
 # The settings a cell's layer is compared with the reference under: the layer's own
@@ -96,6 +96,6 @@ def assert_layer_matches_reference(make_layer, step, case: str, tol: float = 1e-
     hx = tuple(Tensor(s) for s in state)
     output, final = layer(Tensor(x), hx[0] if len(hx) == 1 else hx,
                           None if lengths is None else np.array(lengths))
-    np.testing.assert_allclose(output.data, expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(output.array, expected, rtol=tol, atol=tol)
     for got, want in zip((final,) if isinstance(final, Tensor) else final, final_expected):
-        np.testing.assert_allclose(got.data, want, rtol=tol, atol=tol)
+        np.testing.assert_allclose(got.array, want, rtol=tol, atol=tol)

@@ -95,7 +95,7 @@ def _tensor(array: np.ndarray) -> Tensor:
         if kind is None:
             raise TypeError(f"default_collate: cannot make a tensor of dtype {array.dtype}")
         array = array.astype(kind)
-    return Tensor._from_op(np.ascontiguousarray(array), None, 0)
+    return Tensor.constant(np.ascontiguousarray(array))
 
 
 def default_collate(batch):

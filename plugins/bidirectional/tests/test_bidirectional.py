@@ -83,24 +83,24 @@ def test_reverse_half_is_the_cell_on_the_reversed_input_reversed_back(problem):
 
     # The forward half: the first cell run forward from the first state.
     forward_output, expected = run_cell(wrapper.cells[0], Tensor(x), states[0], lengths)
-    np.testing.assert_allclose(output.data[..., :H], forward_output.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(output.array[..., :H], forward_output.array, rtol=1e-12, atol=1e-12)
     for got, want in zip(forward_final, expected):
-        np.testing.assert_allclose(got.data, want.data, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got.array, want.array, rtol=1e-12, atol=1e-12)
 
     # The reverse half: the second cell run FORWARD over each sequence reversed (by hand, in
     # NumPy), its outputs reversed back.
     valid = np.full(N, T) if lengths is None else lengths
     reversed_output, expected = run_cell(wrapper.cells[1], Tensor(reverse_within_lengths(x, valid)),
                                          states[1], lengths)
-    reversed_back = reverse_within_lengths(reversed_output.data, valid)
-    np.testing.assert_allclose(output.data[..., H:], reversed_back, rtol=1e-12, atol=1e-12)
+    reversed_back = reverse_within_lengths(reversed_output.array, valid)
+    np.testing.assert_allclose(output.array[..., H:], reversed_back, rtol=1e-12, atol=1e-12)
     for got, want in zip(reverse_final, expected):
-        np.testing.assert_allclose(got.data, want.data, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got.array, want.array, rtol=1e-12, atol=1e-12)
 
     # Each direction's c sums its outputs over the valid steps, and past the end outputs are 0.
     for direction, final in enumerate((forward_final, reverse_final)):
-        half = output.data[..., direction * H:(direction + 1) * H]
-        np.testing.assert_allclose(final[1].data - states[direction][1].data, half.sum(axis=0),
+        half = output.array[..., direction * H:(direction + 1) * H]
+        np.testing.assert_allclose(final[1].array - states[direction][1].array, half.sum(axis=0),
                                    rtol=1e-10, atol=1e-10)
         steps = np.arange(T)[:, None] >= valid[None, :]
         assert not half[steps].any()
@@ -113,9 +113,9 @@ def test_the_first_reverse_output_has_seen_the_whole_sequence():
     wrapper = Bidirectional(lambda: SummingCell(2, 3))
     x = rng.standard_normal((4, 1, 2))
     states = random_states(rng, 2, 1, 3)
-    y = wrapper(Tensor(x), states)[0].data
+    y = wrapper(Tensor(x), states)[0].array
     x[-1] += 1.0
-    changed = wrapper(Tensor(x), states)[0].data != y
+    changed = wrapper(Tensor(x), states)[0].array != y
     assert changed[..., 3:].all()
     assert not changed[:-1, :, :3].any() and changed[-1, :, :3].all()
 
@@ -187,14 +187,14 @@ def test_layer_matches_reference(num_layers, batch_first):
     T, N, lengths = 5, 3, np.array([5, 2, 4])
     x = rng.standard_normal((T, N, 3))
     h0, c0 = (rng.standard_normal((2 * num_layers, N, 4)) for _ in range(2))
-    params = {name: p.data for name, p in layer.named_parameters()}
+    params = {name: p.array for name, p in layer.named_parameters()}
     expected, (h_expected, c_expected) = reference_layer(params, x, (h0, c0), num_layers, lengths)
     if batch_first:
         x, expected = x.swapaxes(0, 1), expected.swapaxes(0, 1)
     output, (h, c) = layer(Tensor(x), (Tensor(h0), Tensor(c0)), lengths)
-    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(h.data, h_expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(c.data, c_expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(output.array, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h.array, h_expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c.array, c_expected, rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------- gradients

@@ -56,7 +56,7 @@ def test_step_matches_reference(N, I, H, bias, reset, seed):
     output, (h_new,) = cell.step(Tensor(x), (Tensor(h),))
     p = parameters_of(cell)
     expected = np.stack([reference_step(p, x[n], (h[n],), reset)[0] for n in range(N)])
-    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(output.array, expected, rtol=1e-12, atol=1e-12)
     assert h_new is output
 
 
@@ -67,12 +67,12 @@ def test_gate_order_is_r_z_n(reset):
     h = rng.standard_normal((1, 3))
     x = Tensor(rng.standard_normal((1, 2)))
     # z saturated at 1 (its rows are the second block): h' = h whatever r and n are.
-    cell.bias_ih.data[:] = np.repeat([0.0, 50.0, 0.0], 3)
-    np.testing.assert_allclose(cell(x, Tensor(h)).data, h, atol=1e-15)
+    cell.bias_ih.array[:] = np.repeat([0.0, 50.0, 0.0], 3)
+    np.testing.assert_allclose(cell(x, Tensor(h)).array, h, atol=1e-15)
     # z at 0 and r at 0 (first block), zero b_hn: n, and so h', no longer depend on h.
-    cell.bias_ih.data[:] = np.repeat([-50.0, -50.0, 0.0], 3)
-    cell.bias_hh.data[6:] = 0.0
-    np.testing.assert_allclose(cell(x, Tensor(h)).data, cell(x, Tensor(-3 * h)).data, atol=1e-15)
+    cell.bias_ih.array[:] = np.repeat([-50.0, -50.0, 0.0], 3)
+    cell.bias_hh.array[6:] = 0.0
+    np.testing.assert_allclose(cell(x, Tensor(h)).array, cell(x, Tensor(-3 * h)).array, atol=1e-15)
 
 
 def test_reset_after_and_before_differ_only_in_where_r_acts():
@@ -81,12 +81,12 @@ def test_reset_after_and_before_differ_only_in_where_r_acts():
     before = GRUCell(3, 4, dtype=np.float64, reset="before")
     before.load_state_dict(after.state_dict())
     x, h = Tensor(rng.standard_normal((2, 3))), Tensor(rng.standard_normal((2, 4)))
-    assert not np.allclose(after(x, h).data, before(x, h).data)
+    assert not np.allclose(after(x, h).array, before(x, h).array)
     # With r held at 1 (and no b_hn to reset) the two forms coincide.
     for cell in (after, before):
-        cell.bias_ih.data[:4] = 50.0
-        cell.bias_hh.data[8:] = 0.0
-    np.testing.assert_allclose(after(x, h).data, before(x, h).data, rtol=1e-12)
+        cell.bias_ih.array[:4] = 50.0
+        cell.bias_hh.array[8:] = 0.0
+    np.testing.assert_allclose(after(x, h).array, before(x, h).array, rtol=1e-12)
 
 
 def test_single_step_api_batched_unbatched_and_default_state():
@@ -95,11 +95,11 @@ def test_single_step_api_batched_unbatched_and_default_state():
     assert type(cell) is GRUCell and cell.reset == "after"
     x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
     p = parameters_of(cell)
-    np.testing.assert_allclose(cell(Tensor(x), Tensor(h)).data,
+    np.testing.assert_allclose(cell(Tensor(x), Tensor(h)).array,
                                [reference_step(p, x[n], (h[n],))[0] for n in range(2)])
-    np.testing.assert_allclose(cell(Tensor(x[0]), Tensor(h[0])).data,
+    np.testing.assert_allclose(cell(Tensor(x[0]), Tensor(h[0])).array,
                                reference_step(p, x[0], (h[0],))[0])
-    np.testing.assert_allclose(cell(Tensor(x[0])).data, reference_step(p, x[0], (np.zeros(4),))[0])
+    np.testing.assert_allclose(cell(Tensor(x[0])).array, reference_step(p, x[0], (np.zeros(4),))[0])
 
 
 def test_parameters_have_pytorch_names_shapes_and_order():

@@ -69,7 +69,7 @@ class GRUCell(RecurrentCell):
     >>> x, h = Tensor(np.ones((2, 3))), Tensor(np.full((2, 4), 0.5))
     >>> h_after, _ = after.step(x, (h,))
     >>> h_before, _ = before.step(x, (h,))
-    >>> h_after.shape, bool(np.allclose(h_after.data, h_before.data))
+    >>> h_after.shape, bool(np.allclose(h_after.array, h_before.array))
     ((2, 4), False)
     """
 

@@ -57,8 +57,8 @@ def test_step_matches_reference(N, I, H, bias, data, seed):
     output, (h_new, c_new) = cell.step(Tensor(x), (Tensor(h), Tensor(c)))
     p = parameters_of(cell)
     expected = [reference_step(p, x[n], (h[n], c[n]))[1] for n in range(N)]
-    np.testing.assert_allclose(h_new.data, [e[0] for e in expected], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(c_new.data, [e[1] for e in expected], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h_new.array, [e[0] for e in expected], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c_new.array, [e[1] for e in expected], rtol=1e-12, atol=1e-12)
     assert output is h_new
 
 
@@ -66,12 +66,12 @@ def test_gate_order_is_i_f_g_o():
     # Zero weights; biases that saturate i to 0, f to 1 and o to 1: then c' = c, h' = tanh(c).
     cell = LSTMCell(2, 3, dtype=np.float64)
     for parameter in cell.parameters():
-        parameter.data[...] = 0.0
-    cell.bias_ih.data[:] = np.repeat([-50.0, 50.0, 0.0, 50.0], 3)
+        parameter.array[...] = 0.0
+    cell.bias_ih.array[:] = np.repeat([-50.0, 50.0, 0.0, 50.0], 3)
     c = np.array([[0.3, -1.2, 2.0]])
     h, c_new = cell(Tensor(np.ones((1, 2))), (Tensor(np.zeros((1, 3))), Tensor(c)))
-    np.testing.assert_allclose(c_new.data, c, atol=1e-15)
-    np.testing.assert_allclose(h.data, np.tanh(c), atol=1e-15)
+    np.testing.assert_allclose(c_new.array, c, atol=1e-15)
+    np.testing.assert_allclose(h.array, np.tanh(c), atol=1e-15)
 
 
 def test_single_step_api_batched_unbatched_and_default_state():
@@ -82,12 +82,12 @@ def test_single_step_api_batched_unbatched_and_default_state():
     p = parameters_of(cell)
     h_new, c_new = cell(Tensor(x), (Tensor(h), Tensor(c)))
     expected = [reference_step(p, x[n], (h[n], c[n]))[1] for n in range(2)]
-    np.testing.assert_allclose(h_new.data, [e[0] for e in expected])
-    np.testing.assert_allclose(c_new.data, [e[1] for e in expected])
+    np.testing.assert_allclose(h_new.array, [e[0] for e in expected])
+    np.testing.assert_allclose(c_new.array, [e[1] for e in expected])
     h_new, c_new = cell(Tensor(x[0]))
     h_expected, c_expected = reference_step(p, x[0], (np.zeros(4), np.zeros(4)))[1]
-    np.testing.assert_allclose(h_new.data, h_expected)
-    np.testing.assert_allclose(c_new.data, c_expected)
+    np.testing.assert_allclose(h_new.array, h_expected)
+    np.testing.assert_allclose(c_new.array, c_expected)
 
 
 def test_parameters_have_pytorch_names_shapes_and_order():

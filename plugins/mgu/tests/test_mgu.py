@@ -42,7 +42,7 @@ def reference_run(p, x, h, reverse=False):
 
 
 def parameters_of(module, suffix=""):
-    return {name.removesuffix(suffix): p.data for name, p in module.named_parameters()
+    return {name.removesuffix(suffix): p.array for name, p in module.named_parameters()
             if name.endswith(suffix)}
 
 
@@ -58,7 +58,7 @@ def test_step_matches_reference(N, I, H, bias, seed):
     output, (h_new,) = cell.step(Tensor(x), (Tensor(h),))
     p = parameters_of(cell)
     expected = np.stack([reference_step(p, x[n], h[n]) for n in range(N)])
-    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(output.array, expected, rtol=1e-12, atol=1e-12)
     assert h_new is output
 
 
@@ -67,23 +67,23 @@ def test_gate_order_is_f_n():
     cell = MGUCell(2, 3, dtype=np.float64)
     x, h = Tensor(rng.standard_normal((1, 2))), rng.standard_normal((1, 3))
     # f at 0 (its rows are the first block): by (3) h' = h, whatever n is.
-    cell.bias_ih.data[:] = np.repeat([-50.0, 0.0], 3)
-    np.testing.assert_allclose(cell(x, Tensor(h)).data, h, atol=1e-15)
+    cell.bias_ih.array[:] = np.repeat([-50.0, 0.0], 3)
+    np.testing.assert_allclose(cell(x, Tensor(h)).array, h, atol=1e-15)
     # f at 1 and no hidden weights for n (second block): h' = n, which no longer reads h.
-    cell.bias_ih.data[:] = np.repeat([50.0, 0.0], 3)
-    cell.weight_hh.data[3:] = 0.0
-    np.testing.assert_allclose(cell(x, Tensor(h)).data, cell(x, Tensor(-3 * h)).data, atol=1e-15)
+    cell.bias_ih.array[:] = np.repeat([50.0, 0.0], 3)
+    cell.weight_hh.array[3:] = 0.0
+    np.testing.assert_allclose(cell(x, Tensor(h)).array, cell(x, Tensor(-3 * h)).array, atol=1e-15)
 
 
 def test_the_candidate_reads_the_gated_state():
     # (2) reads f ⊙ h: with f held at 1/2 (zero f weights and biases), n sees h / 2.
     rng = np.random.default_rng(1)
     cell = MGUCell(2, 3, bias=False, dtype=np.float64)
-    cell.weight_ih.data[:3] = cell.weight_hh.data[:3] = 0.0
+    cell.weight_ih.array[:3] = cell.weight_hh.array[:3] = 0.0
     x, h = rng.standard_normal((1, 2)), rng.standard_normal((1, 3))
-    W_in, W_hn = cell.weight_ih.data[3:], cell.weight_hh.data[3:]
+    W_in, W_hn = cell.weight_ih.array[3:], cell.weight_hh.array[3:]
     n = np.tanh(x @ W_in.T + (h / 2) @ W_hn.T)
-    np.testing.assert_allclose(cell(Tensor(x), Tensor(h)).data, h / 2 + n / 2, rtol=1e-12)
+    np.testing.assert_allclose(cell(Tensor(x), Tensor(h)).array, h / 2 + n / 2, rtol=1e-12)
 
 
 def test_it_is_the_reset_before_gru_with_r_tied_to_f_and_z_to_one_minus_f():
@@ -92,11 +92,11 @@ def test_it_is_the_reset_before_gru_with_r_tied_to_f_and_z_to_one_minus_f():
     mgu = MGUCell(3, 4, dtype=np.float64)
     gru = plugins.get("gru")(3, 4, dtype=np.float64, reset="before")
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-        f_rows, n_rows = np.split(getattr(mgu, name).data, 2)
+        f_rows, n_rows = np.split(getattr(mgu, name).array, 2)
         # r = σ(a_f) = f; z = σ(−a_f) = 1 − f; the candidate's rows are shared.
-        getattr(gru, name).data[:] = np.concatenate([f_rows, -f_rows, n_rows])
+        getattr(gru, name).array[:] = np.concatenate([f_rows, -f_rows, n_rows])
     x, h = Tensor(rng.standard_normal((2, 3))), Tensor(rng.standard_normal((2, 4)))
-    np.testing.assert_allclose(mgu(x, h).data, gru(x, h).data, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(mgu(x, h).array, gru(x, h).array, rtol=1e-12, atol=1e-15)
     # [tutorial: end reduction]
 
 
@@ -123,10 +123,10 @@ def test_bidirectional_layer_matches_reference(bias, fused):
         p = parameters_of(layer, suffix)
         for n, T in enumerate(lengths):
             expected = reference_run(p, x[:T, n], h0[d, n], reverse=bool(d))
-            half = output.data[:, n, 4 * d:4 * (d + 1)]
+            half = output.array[:, n, 4 * d:4 * (d + 1)]
             np.testing.assert_allclose(half[:T], expected, rtol=1e-12, atol=1e-12)
             assert not half[T:].any()
-            np.testing.assert_allclose(h.data[d, n], expected[0 if d else T - 1], rtol=1e-12)
+            np.testing.assert_allclose(h.array[d, n], expected[0 if d else T - 1], rtol=1e-12)
 
 
 # ---------------------------------------------------------------- discovery and use

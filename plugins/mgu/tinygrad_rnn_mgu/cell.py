@@ -57,9 +57,9 @@ class MGUCell(RecurrentCell):
     >>> [(name, p.shape) for name, p in cell.named_parameters()]
     [('weight_ih', (8, 3)), ('weight_hh', (8, 4)), ('bias_ih', (8,)), ('bias_hh', (8,))]
     >>> x, h = Tensor(np.ones((2, 3))), Tensor(np.full((2, 4), 0.5))
-    >>> cell.bias_ih.data[:4] = -50.0     # f ≈ 0: by (3) the state is kept
+    >>> cell.bias_ih.array[:4] = -50.0     # f ≈ 0: by (3) the state is kept
     >>> h_new, (state,) = cell.step(x, (h,))
-    >>> h_new.shape, state is h_new, bool(np.allclose(h_new.data, 0.5))
+    >>> h_new.shape, state is h_new, bool(np.allclose(h_new.array, 0.5))
     ((2, 4), True, True)
     """
 

@@ -45,7 +45,7 @@ def test_step_matches_reference(N, I, H, bias, nonlinearity, seed):
     output, (h_new,) = cell.step(Tensor(x), (Tensor(h),))
     p = parameters_of(cell)
     expected = np.stack([reference_step(p, x[n], (h[n],), nonlinearity)[0] for n in range(N)])
-    np.testing.assert_allclose(output.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(output.array, expected, rtol=1e-12, atol=1e-12)
     assert h_new is output
 
 
@@ -55,11 +55,11 @@ def test_single_step_api_batched_unbatched_and_default_state():
     assert type(cell) is ElmanCell and cell.nonlinearity == "relu"
     x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
     p = parameters_of(cell)
-    np.testing.assert_allclose(cell(Tensor(x), Tensor(h)).data,
+    np.testing.assert_allclose(cell(Tensor(x), Tensor(h)).array,
                                [reference_step(p, x[n], (h[n],), "relu")[0] for n in range(2)])
-    np.testing.assert_allclose(cell(Tensor(x[0]), Tensor(h[0])).data,
+    np.testing.assert_allclose(cell(Tensor(x[0]), Tensor(h[0])).array,
                                reference_step(p, x[0], (h[0],), "relu")[0])
-    np.testing.assert_allclose(cell(Tensor(x[0])).data,
+    np.testing.assert_allclose(cell(Tensor(x[0])).array,
                                reference_step(p, x[0], (np.zeros(4),), "relu")[0])
 
 

@@ -48,7 +48,7 @@ class ElmanCell(RecurrentCell):
     ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']
     >>> x = Tensor(np.ones((2, 3), np.float32))
     >>> h, (h_state,) = cell.step(x, cell.initial_state(2))
-    >>> h.shape, h is h_state, bool((h.data >= 0).all())
+    >>> h.shape, h is h_state, bool((h.array >= 0).all())
     ((2, 4), True, True)
     """
 

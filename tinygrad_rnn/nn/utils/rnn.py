@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import ops
 from ...ops.nn import _integer_indices, pad
-from ...tensor import Tensor, as_tensor
+from ...tensor import Tensor, ensure_tensor
 
 
 class PackedSequence(NamedTuple):
@@ -31,7 +31,7 @@ class PackedSequence(NamedTuple):
 
 
 def _int64(array) -> Tensor:
-    return Tensor._from_op(np.asarray(array, np.int64), None, 0)
+    return Tensor.constant(np.asarray(array, np.int64))
 
 
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
@@ -39,7 +39,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
     """Tensors ``(L_i, *)`` stacked into ``(T, N, *)`` (``(N, T, *)`` with ``batch_first``),
     ``T = max L_i``, each filled with ``padding_value`` past its end (before its start with
     ``padding_side="left"``); differentiable."""
-    sequences = [as_tensor(s) for s in sequences]
+    sequences = [ensure_tensor(s) for s in sequences]
     if not sequences:
         raise ValueError("pad_sequence: got an empty list of sequences")
     if padding_side not in ("right", "left"):
@@ -87,7 +87,7 @@ def pack_padded_sequence(input, lengths, batch_first: bool = False,  # noqa: A00
     with these ``lengths``. With ``enforce_sorted`` the lengths must be decreasing and the
     indices fields are None; otherwise the batch is sorted longest first (a stable sort:
     equal lengths keep their order) and ``sorted_indices`` records it."""
-    input = as_tensor(input)
+    input = ensure_tensor(input)
     if input.ndim < 2:
         raise ValueError(f"pack_padded_sequence: input needs time and batch axes, got shape {input.shape}")
     batch, steps = (input.shape[0], input.shape[1]) if batch_first else input.shape[1::-1]
@@ -108,14 +108,14 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     with ``total_length`` time steps if given (at least the longest length)."""
     if not isinstance(sequence, PackedSequence):
         raise TypeError(f"pad_packed_sequence: expected a PackedSequence, got {type(sequence).__name__}")
-    data, batch_sizes = sequence.data, np.asarray(sequence.batch_sizes.data)
+    data, batch_sizes = sequence.data, np.asarray(sequence.batch_sizes.array)
     batch, longest = int(batch_sizes[0]), len(batch_sizes)
     steps = longest if total_length is None else total_length
     if steps < longest:
         raise ValueError(f"pad_packed_sequence: total_length={total_length} is shorter than the "
                          f"longest sequence ({longest} steps)")
     unsorted = (np.arange(batch) if sequence.unsorted_indices is None
-                else np.asarray(sequence.unsorted_indices.data))
+                else np.asarray(sequence.unsorted_indices.array))
     offsets = np.concatenate([[0], np.cumsum(batch_sizes)])
     # The row of ``data`` for step t of sequence n, or the padding row appended at the end.
     place = unsorted[None, :]
@@ -130,7 +130,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
 def pack_sequence(sequences, enforce_sorted: bool = True) -> PackedSequence:
     """Pack a list of tensors ``(L_i, *)``: :func:`pad_sequence` then
     :func:`pack_padded_sequence`."""
-    sequences = [as_tensor(s) for s in sequences]
+    sequences = [ensure_tensor(s) for s in sequences]
     lengths = [s.shape[0] if s.ndim else 0 for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
@@ -143,9 +143,9 @@ def run_packed(layer, sequence: PackedSequence, state, lengths):
         raise ValueError(f"{type(layer).__name__}: a PackedSequence carries its lengths; "
                          "do not pass lengths= too")
     padded, lengths = pad_packed_sequence(sequence, layer.batch_first)
-    output, final = layer(padded, state, lengths.data)
+    output, final = layer(padded, state, lengths.array)
     order = (np.arange(len(lengths)) if sequence.sorted_indices is None
-             else np.asarray(sequence.sorted_indices.data))
-    packed = _pack(output, lengths.data, order, layer.batch_first, sequence.sorted_indices,
+             else np.asarray(sequence.sorted_indices.array))
+    packed = _pack(output, lengths.array, order, layer.batch_first, sequence.sorted_indices,
                    sequence.unsorted_indices)
     return packed, final
