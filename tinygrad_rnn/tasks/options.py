@@ -40,13 +40,13 @@ def _anything(name: str, value) -> None:
     pass
 
 
-def _positive_int(name: str, value) -> None:
+def _positive_integer(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise OptionError(f"{flag(name)} must be a positive integer, got {value!r}")
 
 
 def _size(name: str, value) -> None:
-    _positive_int(name, value)
+    _positive_integer(name, value)
     if value > LARGEST:
         raise OptionError(f"{flag(name)} must be at most {LARGEST}, got {value!r}")
 
@@ -135,11 +135,11 @@ OPTIONS = {option.name: option for option in (
            "training", type=float, help="largest gradient norm (0: no clipping)"),
     Option("batch", 64, _size, "training", help="sequences per batch"),
     Option("seq_len", REQUIRED, _size, "training", help="time steps per sequence or chunk"),
-    Option("steps", 300, _positive_int, "training", help="optimizer steps in all",
+    Option("steps", 300, _positive_integer, "training", help="optimizer steps in all",
            resumable=True),
-    Option("eval_every", 100, _positive_int, "training", help="evaluate every K steps",
+    Option("eval_every", 100, _positive_integer, "training", help="evaluate every K steps",
            resumable=True),
-    Option("checkpoint_every", None, _positive_int, "run folder", metavar="K",
+    Option("checkpoint_every", None, _positive_integer, "run folder", metavar="K",
            help="save the checkpoint every K steps (default: --eval-every)", resumable=True),
     Option("seed", 0, _seed, "training", help="random seed, >= 0 (default 0)"),
     Option("dtype", "float32", _one_of(DTYPES), "model", type=str, choices=DTYPES,

@@ -144,13 +144,13 @@ def build_model(config: dict, data) -> Classifier:
     return Classifier(config)
 
 
-def _rows(split: dict, rows: np.ndarray) -> tuple:
+def _labelled_rows(split: dict, rows: np.ndarray) -> tuple:
     lengths = split["lengths"][rows]
     return split["ids"][rows, :lengths.max()], lengths, split["labels"][rows]
 
 
 def sample_batch(data: dict, config: dict, rng: np.random.Generator, step: int):
-    return _rows(data["train"], rng.integers(len(data["train"]["labels"]), size=config["batch"]))
+    return _labelled_rows(data["train"], rng.integers(len(data["train"]["labels"]), size=config["batch"]))
 
 
 def loss(model: Classifier, batch) -> Tensor:

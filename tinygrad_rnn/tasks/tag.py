@@ -120,14 +120,14 @@ def build_model(config: dict, data) -> Tagger:
     return Tagger(config)
 
 
-def _rows(split: dict, rows: np.ndarray) -> tuple:
+def _tagged_rows(split: dict, rows: np.ndarray) -> tuple:
     lengths = split["lengths"][rows]
     width = lengths.max()
     return split["ids"][rows, :width], lengths, split["tags"][rows, :width]
 
 
 def sample_batch(data: dict, config: dict, rng: np.random.Generator, step: int):
-    return _rows(data["train"], rng.integers(len(data["train"]["lengths"]), size=config["batch"]))
+    return _tagged_rows(data["train"], rng.integers(len(data["train"]["lengths"]), size=config["batch"]))
 
 
 def loss(model: Tagger, batch) -> Tensor:
