@@ -139,11 +139,11 @@ def add_parser(commands) -> None:
                        help="the task (default: hello; with --resume: the saved run's)")
     groups = {name: train.add_argument_group(name) for name in ("model", "training", "run folder")}
     for name, option in OPTIONS.items():
-        if option.type is None:   # a switch: true when given, else the default
+        if option.parse is None:   # a switch: true when given, else the default
             groups[option.group].add_argument(flag(name), action="store_const", const=True,
                                               default=None, help=option.help)
         else:
-            groups[option.group].add_argument(flag(name), type=option.type, help=option.help,
+            groups[option.group].add_argument(flag(name), type=option.parse, help=option.help,
                                               choices=option.choices, metavar=option.metavar)
     groups["run folder"].add_argument("--out", metavar="DIR",
                                       help="run folder (default runs/TASK-<timestamp>)")

@@ -92,7 +92,7 @@ def _cell(name: str, value) -> None:
 class Option:
     """One option of a run.
 
-    Attributes:
+    Args:
         name: the config's key (the flag is ``--`` and the name with ``-`` for ``_``).
         default: the value unless the task or the user gives another (:data:`REQUIRED`:
             each task gives one; None for ``checkpoint_every``: ``eval_every``'s value).
@@ -100,7 +100,8 @@ class Option:
             not take.
         group: the heading it is listed under in ``--help``.
         help: its line in ``--help``.
-        type: what the command line converts the text to (None: a switch, true when given).
+        parse: what converts the command line's text to a value (None: a switch, true
+            when given).
         choices: the values ``--help`` lists, if a fixed set.
         metavar: the argument's name in ``--help``.
         resumable: whether ``--resume`` lets the user change it.
@@ -111,28 +112,28 @@ class Option:
     check: Callable
     group: str
     help: str | None = None
-    type: Callable | None = int
+    parse: Callable | None = int
     choices: tuple | None = None
     metavar: str | None = None
     resumable: bool = False
 
 
 OPTIONS = {option.name: option for option in (
-    Option("cell", "gru", _cell, "model", type=str,
+    Option("cell", "gru", _cell, "model", parse=str,
            help="any registered cell (see `tinygrad-rnn cells`), or dist:name"),
     Option("hidden", 32, _size, "model", help="hidden units per layer"),
     Option("layers", 1, _size, "model", help="stacked recurrent layers"),
-    Option("bidirectional", False, _anything, "model", type=None,
+    Option("bidirectional", False, _anything, "model", parse=None,
            help="also read each sequence backwards (not for tasks that predict the future, "
                 "e.g. charlm)"),
     Option("dropout", 0.0, _number(lambda v: 0.0 <= v < 1.0, "lie in [0, 1)"), "model",
-           type=float, help="dropout between layers, in [0, 1)"),
-    Option("optimizer", "adam", _one_of(tuple(OPTIMIZERS)), "training", type=str,
+           parse=float, help="dropout between layers, in [0, 1)"),
+    Option("optimizer", "adam", _one_of(tuple(OPTIMIZERS)), "training", parse=str,
            choices=tuple(OPTIMIZERS)),
-    Option("lr", 1e-2, _number(lambda v: v > 0, "be positive"), "training", type=float,
+    Option("lr", 1e-2, _number(lambda v: v > 0, "be positive"), "training", parse=float,
            help="learning rate"),
     Option("clip", 1.0, _number(lambda v: v >= 0, "be >= 0 (0 turns clipping off)"),
-           "training", type=float, help="largest gradient norm (0: no clipping)"),
+           "training", parse=float, help="largest gradient norm (0: no clipping)"),
     Option("batch", 64, _size, "training", help="sequences per batch"),
     Option("seq_len", REQUIRED, _size, "training", help="time steps per sequence or chunk"),
     Option("steps", 300, _positive_integer, "training", help="optimizer steps in all",
@@ -142,13 +143,13 @@ OPTIONS = {option.name: option for option in (
     Option("checkpoint_every", None, _positive_integer, "run folder", metavar="K",
            help="save the checkpoint every K steps (default: --eval-every)", resumable=True),
     Option("seed", 0, _seed, "training", help="random seed, >= 0 (default 0)"),
-    Option("dtype", "float32", _one_of(DTYPES), "model", type=str, choices=DTYPES,
+    Option("dtype", "float32", _one_of(DTYPES), "model", parse=str, choices=DTYPES,
            help="parameter dtype (default float32)"),
-    Option("stepwise", False, _anything, "model", type=None,
+    Option("stepwise", False, _anything, "model", parse=None,
            help="force the step-by-step path instead of fused kernels"),
-    Option("lr_schedule", "constant", _one_of(SCHEDULES), "training", type=str,
+    Option("lr_schedule", "constant", _one_of(SCHEDULES), "training", parse=str,
            choices=SCHEDULES, help="constant (default), or cosine decay to 0 over --steps"),
-    Option("text", None, _file_name, "training", type=str, metavar="FILE",
+    Option("text", None, _file_name, "training", parse=str, metavar="FILE",
            help="charlm: train on this UTF-8 text"),
 )}
 RESUMABLE = tuple(name for name, option in OPTIONS.items() if option.resumable)
