@@ -287,11 +287,11 @@ class Caption:
     @staticmethod
     def evaluate(model, data, config) -> float:
         from tinygrad_rnn.tasks._seq2seq import BOS, EOS, exact_match, until_eos
-        from tinygrad_rnn.tasks.caption import DEFAULTS, WORDS, _pixels
+        from tinygrad_rnn.tasks.caption import SEQ_LEN, WORDS, _pixels
 
         test = data["test"]
         written = model.decoder.greedy(model.start(_pixels(test, slice(None), config)),
-                                       WORDS.index[BOS], steps=DEFAULTS["seq_len"] + 1)
+                                       WORDS.index[BOS], steps=SEQ_LEN + 1)
         return float(exact_match(until_eos(written, WORDS.index[EOS]), test["captions"]).mean())
 
 

@@ -84,7 +84,7 @@ def check_first_loss(task, mirror, config) -> tuple[float, float]:
     ours = float(task.loss(model, batch).array)
     theirs = float(mirror.loss(twin, batch).item())
     if not abs(ours - theirs) <= LOSS_RTOL * abs(theirs):
-        raise AssertionError(f"{task.__name__}: the first loss is {ours!r} in tinygrad_rnn but "
+        raise AssertionError(f"{task.name}: the first loss is {ours!r} in tinygrad_rnn but "
                              f"{theirs!r} in the PyTorch mirror")
     return ours, theirs
 
@@ -184,7 +184,7 @@ def main(argv: list) -> int:
         ours, theirs = check_first_loss(task, mirror, config)
         value, seconds = run_tinygrad(task, config)
         torch_value, torch_seconds = run_torch(task, mirror, config)
-        print(f"| {name} | {' '.join(options) or 'defaults'} | {config['steps']} | {task.METRIC} "
+        print(f"| {name} | {' '.join(options) or 'defaults'} | {config['steps']} | {task.metric} "
               f"| {value:.4f} | {torch_value:.4f} | {ours:.6f} / {theirs:.6f} | {seconds:.1f} "
               f"| {torch_seconds:.1f} | {seconds / torch_seconds:.2f} |", flush=True)
     return 0

@@ -5,9 +5,8 @@ projection, the saved gates and states, the outputs and gradients. glibc's ``mal
 a block above its *mmap threshold* (128 KiB at start) fresh from the operating system and
 unmaps it when freed, and it returns free memory at the top of its heaps beyond a *trim
 threshold*; either way the next array is new memory, and the first write to each 4 KiB
-page of it is a page fault. On the machine of ``benchmarks/RESULTS.md`` that was about
-2,100 faults in a medium LSTM training step (5 ms of 40; PyTorch's step took none) and
-2,800 in the step-by-step RNN's (12 ms of 43).
+page of it is a page fault: thousands in a training step (``docs/performance.rst`` gives
+the figures measured).
 
 glibc raises both thresholds by itself when a mapped block larger than the mmap threshold
 is freed: the mmap threshold to that block's size (up to 32 MiB) and the trim threshold to

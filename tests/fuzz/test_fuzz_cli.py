@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tinygrad_rnn import cli
 from tinygrad_rnn._kernels._jit import ANNOUNCEMENT
-from tinygrad_rnn.tasks import TASKS, adding, hello, run_dir
+from tinygrad_rnn.tasks import TASKS, adding, run_dir
 from tinygrad_rnn.tasks.options import make_config
 from tinygrad_rnn.tasks.runner import Run
 
@@ -92,11 +92,11 @@ def resume_folders(root) -> dict:
     """Folders that are not runs to resume: missing, empty, a file; a run's folder with a
     broken config.json (not JSON, not a config, a task that does not exist, a bad value),
     no or a bad checkpoint (one of another model among them), a broken metrics.csv."""
-    config = make_config(adding, {"hidden": 2, "seq_len": 3, "batch": 2, "steps": 1})
+    config = make_config(adding.TASK, {"hidden": 2, "seq_len": 3, "batch": 2, "steps": 1})
 
     def saved_run(hidden: int) -> dict:
         """The files of a new run of ``hidden`` units, its checkpoint saved at step 0."""
-        run = Run("adding", adding, {**config, "hidden": hidden}, root / f"run{hidden}", True)
+        run = Run("adding", adding.TASK, {**config, "hidden": hidden}, root / f"run{hidden}", True)
         run.start()
         run.save()
         return {name: (run.path / name).read_bytes() for name in FILES}
@@ -139,19 +139,19 @@ def resume_folders(root) -> dict:
 @st.composite
 def train_calls(draw, files):
     """``train`` argv, with at least one refused value; returns (argv, offending names)."""
-    task = draw(st.sampled_from([None, *sorted(TASKS)]))
-    module = TASKS[task or "hello"]
+    task = draw(st.sampled_from([None, "hello", *sorted(TASKS)]))
+    module = None if task in (None, "hello") else TASKS[task]   # None: hello
     argv, offending = ["train"] + ([task] if task else []), set()
     refused = draw(st.sampled_from(sorted(TRAIN) + ["--text", "--bidirectional"]))
     for flag, (good, bad) in TRAIN.items():
         kind = "bad" if flag == refused else draw(st.sampled_from(["absent", "good", "bad"]))
         if kind != "absent":
             argv += [flag, draw(st.sampled_from(good if kind == "good" else bad))]
-            if kind == "bad" or (module is hello and flag not in ("--steps", "--seed")):
+            if kind == "bad" or (module is None and flag not in ("--steps", "--seed")):
                 offending.add(flag)
     if refused == "--bidirectional" or draw(st.booleans()):
         argv.append("--bidirectional")
-        if module is hello or not module.ALLOWS_BIDIRECTIONAL:
+        if module is None or not module.allows_bidirectional:
             offending.add("--bidirectional")
     if refused == "--text" or draw(st.booleans()):
         hostile = draw(st.sampled_from(sorted(files["texts"])))

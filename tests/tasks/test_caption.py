@@ -27,7 +27,7 @@ def test_caption_names_the_shapes_in_reading_order():
 
 
 def test_test_pictures_are_different_fixed_by_the_seed_and_never_trained_on():
-    a, b = (caption.make_data(config_of(caption), 3) for _ in range(2))
+    a, b = (caption.make_data(config_of(caption.TASK), 3) for _ in range(2))
     assert a["test"]["layouts"] == b["test"]["layouts"]
     assert len(set(a["test"]["layouts"])) == caption.TEST_PICTURES
     training = caption.training_layouts(a, np.random.default_rng(0), 5000)
@@ -35,14 +35,14 @@ def test_test_pictures_are_different_fixed_by_the_seed_and_never_trained_on():
 
 
 def test_training_batches_come_only_from_the_generator_given():
-    data, config = caption.make_data(config_of(caption), 0), config_of(caption)
+    data, config = caption.make_data(config_of(caption.TASK), 0), config_of(caption.TASK)
     one, two = (caption.sample_batch(data, config, np.random.default_rng(7), 0) for _ in range(2))
     for x, y in zip(one, two):
         np.testing.assert_array_equal(x, y)
 
 
 def test_the_picture_sets_h_and_other_states_start_at_zero():
-    config = config_of(caption, cell="lstm", layers=2, hidden=8)
+    config = config_of(caption.TASK, cell="lstm", layers=2, hidden=8)
     tg.manual_seed(0)
     model = caption.build_model(config, None)
     pixels = caption.draw(((4, 1, 1),)).reshape(1, -1).astype(np.float32)
@@ -54,6 +54,6 @@ def test_the_picture_sets_h_and_other_states_start_at_zero():
 
 
 def test_short_training_learns_to_caption():
-    _, _, _, losses, accuracy = train(caption, steps=100, hidden=64)
+    _, _, _, losses, accuracy = train(caption.TASK, steps=100, hidden=64)
     assert losses[-20:].mean() < 0.3 * losses[:5].mean()
     assert accuracy > 0.2

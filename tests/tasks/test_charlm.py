@@ -11,7 +11,7 @@ from tinygrad_rnn.tasks import charlm, options, runner
 
 
 def config(**overrides):
-    return options.make_config(charlm, overrides)
+    return options.make_config(charlm.TASK, overrides)
 
 
 def test_the_shipped_corpus_is_tiny_shakespeare():
@@ -51,11 +51,11 @@ def test_a_text_too_short_for_the_batch_is_refused(tmp_path):
 
 def test_charlm_learns_beyond_character_frequencies():
     cfg = config(hidden=32, layers=1, batch=16, seq_len=20, lr=1e-2, steps=100)
-    run = runner.Run("charlm", charlm, cfg, None)
-    first = runner.train_step(charlm, run.model, run.optimizer, None, run.data, cfg, run.rng, 1)
+    run = runner.Run("charlm", charlm.TASK, cfg, None)
+    first = runner.train_step(charlm.TASK, run.model, run.optimizer, None, run.data, cfg, run.rng, 1)
     for step in range(2, 101):
-        runner.train_step(charlm, run.model, run.optimizer, None, run.data, cfg, run.rng, step)
-    value, lines = runner.evaluate(charlm, run.model, run.data, cfg)
+        runner.train_step(charlm.TASK, run.model, run.optimizer, None, run.data, cfg, run.rng, step)
+    value, lines = runner.evaluate(charlm.TASK, run.model, run.data, cfg)
     assert first == pytest.approx(math.log(65), abs=0.1)   # uniform over 65 characters
     assert value < charlm.baseline(run.data, cfg) - 0.3    # the unigram model: about 3.3
     assert lines[0] == "sample (temperature 0.8):" and lines[1].startswith("| F")

@@ -8,14 +8,14 @@ from toy_training import config_of, train
 
 
 def test_data_is_the_same_for_a_seed_and_differs_across_seeds():
-    config = config_of(forecast)
+    config = config_of(forecast.TASK)
     a, b, c = (forecast.make_data(config, seed) for seed in (3, 3, 4))
     np.testing.assert_array_equal(a["prices"], b["prices"])
     assert not np.allclose(a["prices"], c["prices"])
 
 
 def test_test_period_is_the_last_fifth_and_training_targets_precede_it():
-    data = forecast.make_data(config_of(forecast), 0)
+    data = forecast.make_data(config_of(forecast.TASK), 0)
     assert data["test_ends"][0] + 1 == data["split"] == int(0.8 * forecast.DAYS)
     assert data["test_ends"][-1] + 1 == forecast.DAYS - 1
     assert data["train_ends"].max() + 1 < data["split"]
@@ -31,10 +31,10 @@ def test_noise_left_after_trend_and_season_is_autoregressive_with_phi():
 
 
 def test_baseline_is_the_naive_forecast_mse_and_matches_theory():
-    data = forecast.make_data(config_of(forecast), 0)
+    data = forecast.make_data(config_of(forecast.TASK), 0)
     test_days = np.arange(data["split"], forecast.DAYS)
     naive = np.mean((data["prices"][test_days] - data["prices"][test_days - 1]) ** 2)
-    assert forecast.baseline(data, config_of(forecast)) == naive
+    assert forecast.baseline(data, config_of(forecast.TASK)) == naive
     # E[(p_(t+1) - p_t)^2] = b^2 + mean of the season's steps^2 + var(e_(t+1) - e_t)
     season_steps = np.roll(forecast.SEASON, -1) - forecast.SEASON
     phi, sigma = forecast.PHI, forecast.SIGMA
@@ -50,6 +50,6 @@ def test_windows_hold_prices_relative_to_the_last_day_and_the_weekday():
 
 
 def test_short_training_beats_the_naive_forecast():
-    config, data, _, losses, mse = train(forecast, steps=120, hidden=16)
+    config, data, _, losses, mse = train(forecast.TASK, steps=120, hidden=16)
     assert losses[-20:].mean() < 0.5 * losses[:5].mean()
     assert mse < 0.7 * forecast.baseline(data, config)

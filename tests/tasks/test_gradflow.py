@@ -12,7 +12,7 @@ from tinygrad_rnn.tasks import adding, gradflow, options
 
 def test_the_last_steps_gradient_is_the_read_outs():
     # L = Σ_n (w·h_n + b − y_n)², so ∂L/∂h_n = 2 (ŷ_n − y_n) w at the last step.
-    config = options.make_config(adding, {"cell": "gru", "hidden": 5, "seq_len": 7})
+    config = options.make_config(adding.TASK, {"cell": "gru", "hidden": 5, "seq_len": 7})
     data = adding.make_data(config, 0)
     manual_seed(0)
     model = adding.build_model(config, data)

@@ -1,5 +1,6 @@
 """The trainer: exact resume after Ctrl-C, the run folder, the JSON summary."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -9,7 +10,7 @@ import pytest
 import safetensors.numpy
 
 from tinygrad_rnn import cli
-from tinygrad_rnn.tasks import TASKS, adding, charlm, hello, run_dir
+from tinygrad_rnn.tasks import TASKS, run_dir
 
 TEXT = "To be, or not to be, that is the question: whether 'tis nobler in the mind. " * 3
 
@@ -17,15 +18,15 @@ TEXT = "To be, or not to be, that is the question: whether 'tis nobler in the mi
 # epoch at its own offset); adding: every batch drawn from the saved batch generator, and a
 # learning-rate schedule.
 SMALL = {
-    "charlm": (charlm, ["--hidden", "8", "--layers", "2", "--dropout", "0.3", "--batch", "4",
-                        "--seq-len", "6", "--eval-every", "4"]),
-    "adding": (adding, ["--hidden", "8", "--batch", "8", "--seq-len", "12", "--eval-every", "4",
-                        "--dropout", "0.2", "--layers", "2", "--lr-schedule", "cosine"]),
+    "charlm": ["--hidden", "8", "--layers", "2", "--dropout", "0.3", "--batch", "4",
+               "--seq-len", "6", "--eval-every", "4"],
+    "adding": ["--hidden", "8", "--batch", "8", "--seq-len", "12", "--eval-every", "4",
+               "--dropout", "0.2", "--layers", "2", "--lr-schedule", "cosine"],
 }
 
 
 def small_run(name, tmp_path, out, steps, *extra):
-    _, options = SMALL[name]
+    options = SMALL[name]
     text = tmp_path / "text.txt"
     text.write_text(TEXT)
     argv = ["train", name, *options, "--steps", str(steps), "--out", str(tmp_path / out),
@@ -37,25 +38,24 @@ def arrays(path):
     return safetensors.numpy.load_file(str(path / run_dir.CHECKPOINT))
 
 
-def interrupt_at(monkeypatch, task, step):
-    """Send SIGINT to this process while drawing the batch of ``step``."""
-    draw = task.sample_batch
+def interrupt_at(monkeypatch, name, step):
+    """Send SIGINT to this process while task ``name`` draws the batch of ``step``."""
+    task = TASKS[name]
 
     def sample_batch(data, config, rng, k):
         if k == step:
             os.kill(os.getpid(), signal.SIGINT)
-        return draw(data, config, rng, k)
+        return task.sample_batch(data, config, rng, k)
 
-    monkeypatch.setattr(task, "sample_batch", sample_batch)
+    monkeypatch.setitem(TASKS, name, dataclasses.replace(task, sample_batch=sample_batch))
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_interrupted_and_resumed_run_ends_bit_identical_to_an_uninterrupted_one(
         name, tmp_path, monkeypatch, capsys):
-    task, _ = SMALL[name]
     assert small_run(name, tmp_path, "straight", 11) == 0
     with monkeypatch.context() as patch:
-        interrupt_at(patch, task, 6)
+        interrupt_at(patch, name, 6)
         assert small_run(name, tmp_path, "stopped", 11) == 130
     message = capsys.readouterr().err
     assert f"interrupted at step 6" in message and f"--resume {tmp_path / 'stopped'}" in message
@@ -96,7 +96,7 @@ def test_a_run_folder_holds_config_metrics_plots_and_checkpoint(tmp_path, capsys
         assert (folder / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("name", sorted(name for name, task in TASKS.items() if task is not hello))
+@pytest.mark.parametrize("name", sorted(TASKS))
 def test_every_task_runs_through_the_trainer_and_draws_its_picture(name, tmp_path, capsys):
     folder = tmp_path / name
     assert cli.main(["train", name, "--hidden", "4", "--batch", "4", "--steps", "2",

@@ -22,26 +22,26 @@ def meaning(words: list[str]) -> int:
 
 
 def test_data_is_the_same_for_a_seed():
-    a, b = (sentiment.make_data(config_of(sentiment), 5) for _ in range(2))
+    a, b = (sentiment.make_data(config_of(sentiment.TASK), 5) for _ in range(2))
     assert a["train"]["words"] == b["train"]["words"]
     np.testing.assert_array_equal(a["test"]["labels"], b["test"]["labels"])
 
 
 def test_no_test_sentence_is_a_training_sentence():
-    data = sentiment.make_data(config_of(sentiment), 0)
+    data = sentiment.make_data(config_of(sentiment.TASK), 0)
     train = {tuple(words) for words in data["train"]["words"]}
     assert not any(tuple(words) in train for words in data["test"]["words"])
 
 
 def test_every_label_is_the_sentence_meaning():
-    data = sentiment.make_data(config_of(sentiment), 0)
+    data = sentiment.make_data(config_of(sentiment.TASK), 0)
     for split in ("train", "test"):
         words, labels = data[split]["words"], data[split]["labels"]
         assert [meaning(w) for w in words] == labels.tolist()
 
 
 def test_contrastive_sentences_come_in_twins_with_the_same_words_and_opposite_labels():
-    test = sentiment.make_data(config_of(sentiment), 0)["test"]
+    test = sentiment.make_data(config_of(sentiment.TASK), 0)["test"]
     by_words = {}
     for words, label, kind in zip(test["words"], test["labels"], test["kinds"]):
         if kind in ("contrast", "turn"):
@@ -52,16 +52,16 @@ def test_contrastive_sentences_come_in_twins_with_the_same_words_and_opposite_la
 
 def test_no_order_blind_classifier_exceeds_0_7_on_the_test_set():
     # The best order-blind classifier answers each multiset of words with its majority label.
-    test = sentiment.make_data(config_of(sentiment), 0)["test"]
+    test = sentiment.make_data(config_of(sentiment.TASK), 0)["test"]
     votes = {}
     for words, label in zip(test["words"], test["labels"]):
         votes.setdefault(tuple(sorted(words)), Counter())[label] += 1
     best = sum(max(c.values()) for c in votes.values()) / len(test["labels"])
     assert best <= 0.7 + 1e-12
-    assert sentiment.baseline({"test": test}, config_of(sentiment)) == best
+    assert sentiment.baseline({"test": test}, config_of(sentiment.TASK)) == best
 
 
 def test_short_training_goes_past_the_order_blind_bound():
-    config, data, _, losses, accuracy = train(sentiment, steps=80, hidden=32)
+    config, data, _, losses, accuracy = train(sentiment.TASK, steps=80, hidden=32)
     assert losses[-20:].mean() < 0.2 * losses[:5].mean()
     assert accuracy >= 0.9 > sentiment.baseline(data, config)

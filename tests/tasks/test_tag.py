@@ -12,19 +12,19 @@ from toy_training import config_of, train
 
 
 def test_data_is_the_same_for_a_seed():
-    a, b = (tag.make_data(config_of(tag), 2) for _ in range(2))
+    a, b = (tag.make_data(config_of(tag.TASK), 2) for _ in range(2))
     assert a["test"]["words"] == b["test"]["words"]
     np.testing.assert_array_equal(a["train"]["tags"], b["train"]["tags"])
 
 
 def test_no_test_sentence_is_a_training_sentence():
-    data = tag.make_data(config_of(tag), 0)
+    data = tag.make_data(config_of(tag.TASK), 0)
     train = {tuple(words) for words in data["train"]["words"]}
     assert not any(tuple(words) in train for words in data["test"]["words"])
 
 
 def test_an_ambiguous_word_is_a_modifier_exactly_when_a_noun_follows():
-    test = tag.make_data(config_of(tag), 0)["test"]
+    test = tag.make_data(config_of(tag.TASK), 0)["test"]
     names = {w: kind for kind, words in tag.WORDS.items() for w in words}
     for words, tags in zip(test["words"], test["tags"]):
         for t, word in enumerate(words):
@@ -68,13 +68,13 @@ def test_best_left_to_right_tagger_is_held_below_0_9_and_a_whole_sentence_tagger
     whole = sum(max(m.values()) for m in by_sentence.values()) / tokens
     assert left_to_right <= 0.9 and abs(whole - 1.0) < 1e-12
     assert abs(left_to_right - (1 - 0.5 * 2 / 8.5)) < 1e-12   # half of 2 ambiguous in 8.5 words
-    data = tag.make_data(config_of(tag), 0)
-    assert abs(tag.baseline(data, config_of(tag)) - left_to_right) < 0.01
+    data = tag.make_data(config_of(tag.TASK), 0)
+    assert abs(tag.baseline(data, config_of(tag.TASK)) - left_to_right) < 0.01
 
 
 def test_bidirectional_tags_every_word_and_unidirectional_stays_under_the_bound():
-    _, _, _, losses, both = train(tag, steps=100, bidirectional=True, hidden=24)
-    _, data, _, _, forward = train(tag, steps=100, bidirectional=False, hidden=24)
+    _, _, _, losses, both = train(tag.TASK, steps=100, bidirectional=True, hidden=24)
+    _, data, _, _, forward = train(tag.TASK, steps=100, bidirectional=False, hidden=24)
     assert losses[-10:].mean() < 0.05 * losses[:5].mean()
     assert both >= 0.98
     assert 0.8 < forward <= 0.9

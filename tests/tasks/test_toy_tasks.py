@@ -6,47 +6,47 @@ import pytest
 
 import tinygrad_rnn as tg
 from tinygrad_rnn.tasks import caption, forecast, sentiment, tag, translate
+from tinygrad_rnn.tasks.options import OPTIONS
+from tinygrad_rnn.tasks.task import Task
 from toy_training import config_of, train
 
-TOY_TASKS = [forecast, sentiment, tag, translate, caption]
-OPTIONS = {"cell", "hidden", "layers", "bidirectional", "dropout", "optimizer", "lr", "clip",
-           "batch", "seq_len", "steps", "eval_every"}
+TOY_TASKS = [module.TASK for module in (forecast, sentiment, tag, translate, caption)]
 
 
-@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.__name__.rsplit(".", 1)[1])
+@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.name)
 def test_task_declares_the_interface(task):
-    assert set(task.DEFAULTS) == OPTIONS
-    assert isinstance(task.SUMMARY, str) and isinstance(task.SHAPE, str)
-    assert isinstance(task.METRIC, str) and isinstance(task.HIGHER_IS_BETTER, bool)
-    assert isinstance(task.ALLOWS_BIDIRECTIONAL, bool)
+    assert isinstance(task, Task) and set(task.default_config) == set(OPTIONS)
+    assert isinstance(task.summary, str) and isinstance(task.shape, str)
+    assert isinstance(task.metric, str) and isinstance(task.higher_is_better, bool)
+    assert isinstance(task.allows_bidirectional, bool)
     for function in ("make_data", "build_model", "sample_batch", "loss", "evaluate",
                      "baseline", "report", "picture"):
         assert callable(getattr(task, function))
 
 
 FIXED_LENGTHS = {  # the lengths of every sequence a task's data hold
-    sentiment: lambda d: np.concatenate([d["train"]["lengths"], d["test"]["lengths"]]),
-    tag: lambda d: np.concatenate([d["train"]["lengths"], d["test"]["lengths"]]),
-    translate: lambda d: np.concatenate([d["train"]["lengths"], d["test"]["lengths"]]),
-    caption: lambda d: np.array([len(c) for c in d["test"]["captions"]]),
+    sentiment.TASK: lambda d: np.concatenate([d["train"]["lengths"], d["test"]["lengths"]]),
+    tag.TASK: lambda d: np.concatenate([d["train"]["lengths"], d["test"]["lengths"]]),
+    translate.TASK: lambda d: np.concatenate([d["train"]["lengths"], d["test"]["lengths"]]),
+    caption.TASK: lambda d: np.array([len(c) for c in d["test"]["captions"]]),
 }
 
 
-@pytest.mark.parametrize("task", list(FIXED_LENGTHS), ids=lambda t: t.__name__.rsplit(".", 1)[1])
+@pytest.mark.parametrize("task", list(FIXED_LENGTHS), ids=lambda t: t.name)
 def test_seq_len_is_the_longest_sequence_and_another_is_refused(task):
     data = task.make_data(config_of(task), 0)
-    assert FIXED_LENGTHS[task](data).max() == task.DEFAULTS["seq_len"]
+    assert FIXED_LENGTHS[task](data).max() == task.default_config["seq_len"]
     with pytest.raises(ValueError, match="--seq-len does not apply"):
-        task.make_data(config_of(task, seq_len=task.DEFAULTS["seq_len"] + 1), 0)
+        task.make_data(config_of(task, seq_len=task.default_config["seq_len"] + 1), 0)
 
 
 def test_forecast_window_follows_seq_len():
-    data = forecast.make_data(config_of(forecast, seq_len=9), 0)
-    x, _ = forecast.sample_batch(data, config_of(forecast, seq_len=9, batch=3), np.random.default_rng(0), 1)
+    data = forecast.make_data(config_of(forecast.TASK, seq_len=9), 0)
+    x, _ = forecast.sample_batch(data, config_of(forecast.TASK, seq_len=9, batch=3), np.random.default_rng(0), 1)
     assert x.shape == (3, 9, 8)
 
 
-@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.__name__.rsplit(".", 1)[1])
+@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.name)
 def test_report_gives_lines_and_picture_writes_a_png(task, tmp_path):
     config = config_of(task, hidden=4)
     data = task.make_data(config, 0)
@@ -59,11 +59,11 @@ def test_report_gives_lines_and_picture_writes_a_png(task, tmp_path):
     assert (tmp_path / "picture.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.__name__.rsplit(".", 1)[1])
+@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.name)
 def test_any_cell_depth_and_path_give_the_same_loss(task):
     # A two-state cell (the LSTM's h and c), two layers, both directions where allowed:
     # the step-by-step path and the whole-sequence path compute the same loss.
-    options = dict(cell="lstm", layers=2, hidden=4, batch=3, bidirectional=task.ALLOWS_BIDIRECTIONAL)
+    options = dict(cell="lstm", layers=2, hidden=4, batch=3, bidirectional=task.allows_bidirectional)
     losses = []
     for stepwise in (False, True):
         config = config_of(task, stepwise=stepwise, **options)
@@ -77,7 +77,7 @@ def test_any_cell_depth_and_path_give_the_same_loss(task):
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
 
 
-@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.__name__.rsplit(".", 1)[1])
+@pytest.mark.parametrize("task", TOY_TASKS, ids=lambda t: t.name)
 def test_training_is_the_same_for_a_seed(task):
     first, second = (train(task, seed=4, steps=3, hidden=4, batch=5)[2].state_dict() for _ in range(2))
     for name, array in first.items():

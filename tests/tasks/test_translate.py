@@ -23,7 +23,7 @@ def test_every_number_has_its_own_words():
 
 
 def test_held_out_numbers_are_a_tenth_never_trained_on_and_fixed_by_the_seed():
-    a, b = (translate.make_data(config_of(translate), 1) for _ in range(2))
+    a, b = (translate.make_data(config_of(translate.TASK), 1) for _ in range(2))
     np.testing.assert_array_equal(a["test"]["numbers"], b["test"]["numbers"])
     assert len(a["test"]["numbers"]) == translate.NUMBERS // 10
     assert not set(a["test"]["numbers"]) & set(a["train"]["numbers"])
@@ -41,6 +41,6 @@ def test_decoded_rows_end_at_the_first_end_token():
 
 
 def test_short_training_learns_to_translate():
-    _, _, _, losses, accuracy = train(translate, steps=150, hidden=48)
+    _, _, _, losses, accuracy = train(translate.TASK, steps=150, hidden=48)
     assert losses[-20:].mean() < 0.3 * losses[:5].mean()
     assert accuracy > 0.5

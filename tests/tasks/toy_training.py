@@ -1,4 +1,4 @@
-"""A small training loop over a task module's interface, for the tests of the toy tasks:
+"""A small training loop over a task's interface, for the tests of the toy tasks:
 the trainer's steps without its run folder, progress bar or checkpoints."""
 
 import numpy as np
@@ -9,7 +9,7 @@ from tinygrad_rnn import optim
 
 def config_of(task, **options) -> dict:
     """The task's defaults with ``options`` over them, in float32 on the default path."""
-    return {**task.DEFAULTS, "dtype": "float32", "stepwise": False, **options}
+    return {**task.default_config, "dtype": "float32", "stepwise": False, **options}
 
 
 def train(task, seed: int = 0, **options):

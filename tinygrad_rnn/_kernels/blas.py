@@ -3,8 +3,7 @@
 Inside a kernel, ``np.dot`` calls the BLAS that SciPy ships: a second copy of OpenBLAS
 beside NumPy's, with a thread pool of its own. ``gemm`` calls NumPy's instead, the library
 of every product outside the kernels, so the time loops' per-step products run in the same
-library and the same threads as the rest, under the one thread setting. On the machine of
-``benchmarks/RESULTS.md`` NumPy's copy was also the faster one at the recurrent shapes.
+library and the same threads as the rest, under the one thread setting.
 
 How: at import, the address of NumPy's ``cblas_sgemm`` and ``cblas_dgemm`` (their 64-bit
 integer versions, which NumPy's wheels export as ``scipy_cblas_?gemm64_``, or

@@ -4,14 +4,14 @@ per-step product of a time loop in the orientation the BLAS runs fastest (:func:
 Each step of a recurrence multiplies a thin state (N rows: the batch) by the hidden weights,
 ``out = x @ w`` with w (K, P). The same product can be computed transposed,
 ``out = (wᵀ xᵀ)ᵀ``, and OpenBLAS (NumPy's, which :func:`~tinygrad_rnn._kernels.blas.gemm`
-calls) picks a different kernel for each orientation. ``benchmarks/product_orientation.py``
-times both over the recurrent shapes. In two runs of that table on the AMD EPYC of
-``benchmarks/RESULTS.md``, the transposed product, transposes included, took 0.3-0.96
-times as long for a thin batch by wide weights, N <= 32 and P >= 1024, in the LSTM's
-forward (256 and 512 units), about as long in the GRU's (512 units: 0.7-1.2), and longer
-or about as long everywhere else. :func:`prepared` applies that rule once per sequence and
-gives :func:`step_product` the weights in the layout its orientation reads; the rule
-depends on shapes only, never on timings, so a run gives the same numbers every time.
+calls) picks a different kernel for each orientation. The rule: the transposed orientation
+for a thin batch by wide weights, N <= ``THIN_ROWS`` and P >= ``WIDE_COLUMNS`` (the LSTM's
+forward at 256 and 512 units), the plain one everywhere else; it is where the transposed
+product, transposes included, measured faster (``benchmarks/product_orientation.py`` times
+both orientations over the recurrent shapes; its figures are in ``benchmarks/RESULTS.md``).
+:func:`prepared` applies the rule once per sequence and gives :func:`step_product` the
+weights in the layout its orientation reads; the rule depends on shapes only, never on
+timings, so a run gives the same numbers every time.
 """
 
 import numpy as np

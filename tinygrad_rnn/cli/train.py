@@ -1,4 +1,8 @@
-"""``tinygrad-rnn train TASK``: train one of the source material's tasks."""
+"""``tinygrad-rnn train TASK``: train one of the source material's tasks.
+
+Its options come from the table :data:`tinygrad_rnn.tasks.options.OPTIONS`; ``hello`` (not a
+task of the trainer) is the source material's hand-written RNN, run as it is.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import json
 import pathlib
 import sys
 
-from ..tasks import TASKS, hello
-from ..tasks.options import (DTYPES, OPTIMIZERS, SCHEDULES, SHARED, SIZES, TASK_OPTIONS,
-                             OptionError, check_option, flag, make_config, resumed_config)
+from ..tasks import TASKS, hello, run_dir
+from ..tasks.options import OPTIONS, SIZES, OptionError, flag, make_config, resumed_config
+from ..tasks.runner import INTERRUPTED, Run, TrainingError
+
+HELLO = "hello"
 
 EXAMPLES = """\
 examples:
@@ -22,22 +28,20 @@ examples:
 
 defaults per task (hidden, layers, batch, seq-len, steps, eval-every, optimizer, lr, clip):
 """
-# The options of a run's config (None on the command line: not given, keep the default).
-_RUN_OPTIONS = (*TASK_OPTIONS, *SHARED)
 
 
 def _defaults_table() -> str:
     lines = []
-    for name, task in sorted(TASKS.items()):
-        if task is hello:
+    for name, task in sorted({**TASKS, HELLO: None}.items()):
+        if name == HELLO:
             lines.append(f"  {'hello':<10} the hand-written RNN of the source material "
                          "(only --steps, default 200, and --seed)")
             continue
-        d = task.DEFAULTS
+        d = task.default_config
         lines.append(f"  {name:<10} {d['cell']} {d['hidden']}x{d['layers']}, batch {d['batch']}, "
                      f"seq {d['seq_len']}, {d['steps']} steps, eval every {d['eval_every']}, "
                      f"{d['optimizer']} {d['lr']:g}, clip {d['clip']:g}")
-        lines.append(f"  {'':<10} ({task.SHAPE}) {task.SUMMARY}")
+        lines.append(f"  {'':<10} ({task.shape}) {task.summary}")
     return "\n".join(lines)
 
 
@@ -54,8 +58,8 @@ def _train_hello(args, given: dict) -> int:
         return _fail(f"hello takes only --steps and --seed, not {', '.join(extra)}")
     steps, seed = given.get("steps", 200), given.get("seed", 0)
     try:
-        check_option("steps", steps, hello)
-        check_option("seed", seed, hello)
+        OPTIONS["steps"].check("steps", steps)
+        OPTIONS["seed"].check("seed", seed)
     except OptionError as error:
         return _fail(error)
     log = (lambda line: None) if args.quiet else print
@@ -66,14 +70,11 @@ def _train_hello(args, given: dict) -> int:
 
 def _prepare(args, given: dict):
     """The run: a new one, or the one in ``--resume DIR`` (checked, loaded)."""
-    from ..tasks import run_dir
-    from ..tasks.runner import Run
-
     if args.resume is not None:
         path = pathlib.Path(args.resume)
         record = run_dir.open_run(path, args.task)
         name = record["task"]
-        if not isinstance(name, str) or name not in TASKS or TASKS[name] is hello:
+        if not isinstance(name, str) or name not in TASKS:
             raise OptionError(f"--resume {path}: unknown task {name!r} in its config.json")
         if args.out is not None and pathlib.Path(args.out) != path:
             raise OptionError("--resume continues in its own folder; leave out --out")
@@ -94,12 +95,10 @@ def _prepare(args, given: dict):
 
 
 def _train(args) -> int:
-    from ..tasks.runner import INTERRUPTED, TrainingError
-
-    given = {name: getattr(args, name) for name in _RUN_OPTIONS if getattr(args, name) is not None}
+    given = {name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None}
     if args.task is None and args.resume is None:
-        args.task = "hello"
-    if args.task is not None and TASKS[args.task] is hello:
+        args.task = HELLO
+    if args.task == HELLO:
         return _train_hello(args, given)
     try:
         run = _prepare(args, given)
@@ -131,44 +130,25 @@ def _train(args) -> int:
     return INTERRUPTED if interrupted else 0
 
 
-def _boolean_flag(parser, name: str, help: str) -> None:  # noqa: A002
-    parser.add_argument(name, action="store_const", const=True, default=None, help=help)
-
-
 def add_parser(commands) -> None:
     train = commands.add_parser(
         "train", help="train a task from the source material",
         description="Train one of the tasks; every option defaults to the task's own value.",
         epilog=EXAMPLES + _defaults_table(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    train.add_argument("task", nargs="?", default=None, choices=sorted(TASKS),
+    train.add_argument("task", nargs="?", default=None, choices=sorted([*TASKS, HELLO]),
                        help="the task (default: hello; with --resume: the saved run's)")
-    model = train.add_argument_group("model")
-    model.add_argument("--cell", help="any registered cell (see `tinygrad-rnn cells`), or dist:name")
-    model.add_argument("--hidden", type=int, help="hidden units per layer")
-    model.add_argument("--layers", type=int, help="stacked recurrent layers")
-    _boolean_flag(model, "--bidirectional", "also read each sequence backwards (not for "
-                  "tasks that predict the future, e.g. charlm)")
-    model.add_argument("--dropout", type=float, help="dropout between layers, in [0, 1)")
-    model.add_argument("--dtype", choices=DTYPES, help="parameter dtype (default float32)")
-    _boolean_flag(model, "--stepwise", "force the step-by-step path instead of fused kernels")
-    training = train.add_argument_group("training")
-    training.add_argument("--optimizer", choices=OPTIMIZERS)
-    training.add_argument("--lr", type=float, help="learning rate")
-    training.add_argument("--lr-schedule", choices=SCHEDULES,
-                          help="constant (default), or cosine decay to 0 over --steps")
-    training.add_argument("--clip", type=float, help="largest gradient norm (0: no clipping)")
-    training.add_argument("--batch", type=int, help="sequences per batch")
-    training.add_argument("--seq-len", type=int, help="time steps per sequence or chunk")
-    training.add_argument("--steps", type=int, help="optimizer steps in all")
-    training.add_argument("--eval-every", type=int, help="evaluate every K steps")
-    training.add_argument("--seed", type=int, help="random seed, >= 0 (default 0)")
-    training.add_argument("--text", metavar="FILE", help="charlm: train on this UTF-8 text")
-    run = train.add_argument_group("run folder")
-    run.add_argument("--out", metavar="DIR", help="run folder (default runs/TASK-<timestamp>)")
-    run.add_argument("--checkpoint-every", type=int, metavar="K",
-                     help="save the checkpoint every K steps (default: --eval-every)")
-    run.add_argument("--resume", metavar="DIR", help="continue the run in DIR exactly; "
-                     "--steps, --eval-every, --checkpoint-every may change")
+    groups = {name: train.add_argument_group(name) for name in ("model", "training", "run folder")}
+    for name, option in OPTIONS.items():
+        if option.parse is None:   # a switch: true when given, else the default
+            groups[option.group].add_argument(flag(name), action="store_const", const=True,
+                                              default=None, help=option.help)
+        else:
+            groups[option.group].add_argument(flag(name), type=option.parse, help=option.help,
+                                              choices=option.choices, metavar=option.metavar)
+    groups["run folder"].add_argument("--out", metavar="DIR",
+                                      help="run folder (default runs/TASK-<timestamp>)")
+    groups["run folder"].add_argument("--resume", metavar="DIR", help="continue the run in DIR "
+                                      "exactly; --steps, --eval-every, --checkpoint-every may change")
     output = train.add_argument_group("output")
     output.add_argument("--quiet", action="store_true", help="no progress bar, no evaluation lines")
     output.add_argument("--json", action="store_true",

@@ -12,68 +12,68 @@ import numpy as np
 from ..tensor import Tensor
 
 
-def _values(ufunc, *operands) -> Tensor:
+def _without_gradient(ufunc, *operands) -> Tensor:
     """``ufunc`` over the operands' values (tensors or Python values), as a constant."""
     arrays = [o.array if isinstance(o, Tensor) else o for o in operands]
     return Tensor.constant(np.asarray(ufunc(*arrays)))
 
 
-def _integer_values(ufunc, *operands) -> Tensor:
-    """As :func:`_values`, for a ufunc that is defined on booleans and integers only."""
+def _on_integers(ufunc, *operands) -> Tensor:
+    """As :func:`_without_gradient`, for a ufunc that is defined on booleans and integers only."""
     # NOTE: not any(...): this module's own ``any`` shadows the builtin
     if [t for t in operands if isinstance(t, Tensor) and t.dtype.kind == "f"]:
         raise TypeError(f"{ufunc.__name__}: expects boolean or integer tensors, not float")
-    return _values(ufunc, *operands)
+    return _without_gradient(ufunc, *operands)
 
 
 def eq(a, b) -> Tensor:
     """a == b, elementwise (a boolean tensor)."""
-    return _values(np.equal, a, b)
+    return _without_gradient(np.equal, a, b)
 
 
 def ne(a, b) -> Tensor:
     """a != b, elementwise."""
-    return _values(np.not_equal, a, b)
+    return _without_gradient(np.not_equal, a, b)
 
 
 def lt(a, b) -> Tensor:
     """a < b, elementwise."""
-    return _values(np.less, a, b)
+    return _without_gradient(np.less, a, b)
 
 
 def le(a, b) -> Tensor:
     """a <= b, elementwise."""
-    return _values(np.less_equal, a, b)
+    return _without_gradient(np.less_equal, a, b)
 
 
 def gt(a, b) -> Tensor:
     """a > b, elementwise."""
-    return _values(np.greater, a, b)
+    return _without_gradient(np.greater, a, b)
 
 
 def ge(a, b) -> Tensor:
     """a >= b, elementwise."""
-    return _values(np.greater_equal, a, b)
+    return _without_gradient(np.greater_equal, a, b)
 
 
 def bitwise_and(a, b) -> Tensor:
     """a & b: logical and of booleans, bitwise and of integers."""
-    return _integer_values(np.bitwise_and, a, b)
+    return _on_integers(np.bitwise_and, a, b)
 
 
 def bitwise_or(a, b) -> Tensor:
     """a | b."""
-    return _integer_values(np.bitwise_or, a, b)
+    return _on_integers(np.bitwise_or, a, b)
 
 
 def bitwise_xor(a, b) -> Tensor:
     """a ^ b."""
-    return _integer_values(np.bitwise_xor, a, b)
+    return _on_integers(np.bitwise_xor, a, b)
 
 
 def bitwise_not(x) -> Tensor:
     """~x: logical not of booleans, bitwise not of integers."""
-    return _integer_values(np.invert, x)
+    return _on_integers(np.invert, x)
 
 
 def any(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001  (PyTorch's name)

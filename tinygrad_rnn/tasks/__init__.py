@@ -1,24 +1,16 @@
 """Training tasks from the source material, run by ``tinygrad-rnn train NAME``.
 
-Every task but ``hello`` is a module with the same small interface, which the trainer
-(:mod:`tinygrad_rnn.tasks.runner`) drives:
+Each task module declares one :class:`~tinygrad_rnn.tasks.task.Task` (``TASK``), the
+interface the trainer (:mod:`tinygrad_rnn.tasks.runner`) drives: its name, metric and
+defaults, and its hooks (``make_data``, ``build_model``, ``sample_batch``, ``loss``,
+``evaluate``, ``picture``, and those with a default). :data:`TASKS` maps each name to it.
 
-- ``SUMMARY`` (one line), ``SHAPE`` (many-to-one, many-to-many, ...), ``DEFAULTS`` (the
-  options ``cell, hidden, layers, bidirectional, dropout, optimizer, lr, clip, batch,
-  seq_len, steps, eval_every``), ``METRIC``, ``HIGHER_IS_BETTER``, ``ALLOWS_BIDIRECTIONAL``;
-- ``make_data(config, seed)``: the data, held-out split included, the same for a seed;
-- ``build_model(config, data)``: the model (the trainer seeds the package's generator first);
-- ``sample_batch(data, config, rng, step)``: the training batch of ``step``, drawn only
-  from ``rng``, so that a resumed run sees the same batches;
-- ``loss(model, batch)``, ``evaluate(model, data, config)``, ``baseline(data, config)``,
-  ``report(model, data, config)`` (lines shown at each evaluation) and
-  ``picture(model, data, config, path)`` (the task's own plot).
-
-``hello`` is the source material's hand-written RNN; it keeps its own ``run(steps, seed,
-log)``.
+``hello`` (the source material's hand-written RNN, ``tinygrad-rnn train hello``) is not a
+task of the trainer: it is a short script with its own ``run(steps, seed, log)``.
 """
 
-from . import adding, caption, charlm, forecast, hello, sentiment, tag, translate
+from . import adding, caption, charlm, forecast, sentiment, tag, translate
+from .task import Task
 
-TASKS = {"hello": hello, "charlm": charlm, "forecast": forecast, "sentiment": sentiment,
-         "tag": tag, "translate": translate, "caption": caption, "adding": adding}
+TASKS: dict[str, Task] = {module.TASK.name: module.TASK for module in (
+    charlm, forecast, sentiment, tag, translate, caption, adding)}

@@ -26,16 +26,10 @@ import numpy as np
 
 from .. import mse_loss, nn
 from ..random import default_generator
+from .plots import pyplot, save_figure
+from .task import Task
 from ._models import recurrent
 
-SUMMARY = "the adding problem: sum the two marked values of a long sequence (memory test)"
-SHAPE = "many-to-one"
-DEFAULTS = {"cell": "lstm", "hidden": 64, "layers": 1, "bidirectional": False, "dropout": 0.0,
-            "optimizer": "adam", "lr": 1e-2, "clip": 1.0, "batch": 50, "seq_len": 100,
-            "steps": 1000, "eval_every": 100}
-METRIC = "mse"
-HIGHER_IS_BETTER = False
-ALLOWS_BIDIRECTIONAL = False
 TEST_SIZE = 500
 
 
@@ -111,17 +105,9 @@ def baseline(data, config) -> float:
     return float(np.mean((data["test_y"] - 1.0) ** 2))
 
 
-def report(model, data, config) -> list[str]:
-    return []
-
-
 def picture(model, data, config, path) -> None:
     """Predicted against true sums on the held-out set (the diagonal is perfect)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .plots import save_figure
+    plt = pyplot()
 
     prediction = model(data["test_x"]).array.ravel()
     figure, axes = plt.subplots(figsize=(4.5, 4.5))
@@ -130,3 +116,12 @@ def picture(model, data, config, path) -> None:
     axes.set(xlabel="true sum", ylabel="predicted sum",
              title=f"adding, T = {config['seq_len']}, {config['cell']}")
     save_figure(figure, path)
+
+
+TASK = Task(
+    name="adding",
+    summary="the adding problem: sum the two marked values of a long sequence (memory test)",
+    shape="many-to-one", metric="mse", higher_is_better=False,
+    defaults=dict(cell="lstm", hidden=64, batch=50, seq_len=100, steps=1000),
+    make_data=make_data, build_model=build_model, sample_batch=sample_batch, loss=loss,
+    evaluate=evaluate, picture=picture, baseline=baseline)

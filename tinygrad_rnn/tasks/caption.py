@@ -22,17 +22,12 @@ from .. import tanh
 from ..data import Vocabulary
 from ..nn import Linear, Module
 from ..tensor import Tensor
+from .plots import pyplot, save_figure
+from .task import Task
 from ._models import check_fixed_length, drawn_apart, dtype_of
 from ._seq2seq import BOS, EOS, Decoder, exact_match, initial_state, teacher_forcing, until_eos
 
-SUMMARY = "describe a picture of coloured shapes in a sentence: the image starts the decoder"
-SHAPE = "one-to-many"
-METRIC = "exact_match"
-HIGHER_IS_BETTER = True
-ALLOWS_BIDIRECTIONAL = False
-DEFAULTS = dict(cell="gru", hidden=128, layers=1, bidirectional=False, dropout=0.0,
-                optimizer="adam", lr=5e-3, clip=1.0, batch=64, seq_len=8, steps=1000,
-                eval_every=250)
+SEQ_LEN = 8   # the longest sequence the data hold
 
 GRID, CELL = 3, 5                      # cells per side, pixels per cell side
 COLOURS = ["red", "green", "blue"]     # the channels
@@ -91,7 +86,7 @@ def encode(layouts: list) -> dict:
 def make_data(config: dict, seed: int) -> dict:
     """The test pictures: ``TEST_PICTURES`` different layouts. Training pictures are drawn
     afresh for every batch, never one of these."""
-    check_fixed_length("caption", config, DEFAULTS["seq_len"], "captions")
+    check_fixed_length("caption", config, SEQ_LEN, "captions")
     rng = np.random.default_rng(seed)
     test = []
     while len(test) < TEST_PICTURES:
@@ -121,7 +116,7 @@ class Captioner(Module):
     def caption(self, pixels: np.ndarray) -> list[tuple[int, ...]]:
         """The greedy caption (word ids) of each picture."""
         written = self.decoder.greedy(self.start(pixels), WORDS.index[BOS],
-                                      steps=DEFAULTS["seq_len"] + 1)   # the longest, </s>
+                                      steps=SEQ_LEN + 1)   # the longest, </s>
         return until_eos(written, WORDS.index[EOS])
 
 
@@ -153,10 +148,6 @@ def evaluate(model: Captioner, data: dict, config: dict) -> float:
     return float(exact_match(_written(model, data, config), data["test"]["captions"]).mean())
 
 
-def baseline(data: dict, config: dict) -> None:
-    return None
-
-
 def report(model: Captioner, data: dict, config: dict) -> list[str]:
     test, shown = data["test"], 3
     written = model.caption(_pixels(test, slice(0, shown), config))
@@ -167,9 +158,7 @@ def report(model: Captioner, data: dict, config: dict) -> list[str]:
 
 def picture(model: Captioner, data: dict, config: dict, path) -> None:
     """The first eight test pictures with the captions the model wrote."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     test, shown = data["test"], 8
     written = model.caption(_pixels(test, slice(0, shown), config))
@@ -181,5 +170,13 @@ def picture(model: Captioner, data: dict, config: dict, path) -> None:
         ax.set(xticks=[], yticks=[])
     fig.suptitle("caption: held-out pictures and the captions written (red: wrong)")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, path)
+
+
+TASK = Task(
+    name="caption",
+    summary="describe a picture of coloured shapes in a sentence: the image starts the decoder",
+    shape="one-to-many", metric="exact_match", higher_is_better=True,
+    defaults=dict(hidden=128, lr=5e-3, seq_len=SEQ_LEN, steps=1000, eval_every=250),
+    make_data=make_data, build_model=build_model, sample_batch=sample_batch, loss=loss,
+    evaluate=evaluate, picture=picture, report=report)

@@ -33,17 +33,10 @@ import numpy as np
 from .. import cross_entropy, nn, softmax
 from ..data import Vocabulary
 from ..nn.recurrent import detach_state
+from .plots import pyplot, save_figure
+from .task import Task
 from ._models import recurrent
 
-SUMMARY = "character language model on Tiny Shakespeare or --text FILE (truncated BPTT)"
-SHAPE = "synchronised many-to-many"
-DEFAULTS = {"cell": "lstm", "hidden": 128, "layers": 2, "bidirectional": False, "dropout": 0.0,
-            "optimizer": "adam", "lr": 2e-3, "clip": 5.0, "batch": 50, "seq_len": 50,
-            "steps": 4600, "eval_every": 200}
-METRIC = "val_loss"
-HIGHER_IS_BETTER = False
-ALLOWS_BIDIRECTIONAL = False
-TAKES_TEXT = True
 HELD_OUT = 0.1
 SAMPLE_LENGTH = 200
 SAMPLE_TEMPERATURE = 0.8
@@ -235,11 +228,7 @@ def baseline(data, config) -> float:
 
 def picture(model, data, config, path) -> None:
     """The model's next-character probabilities along the first validation characters."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .plots import save_figure
+    plt = pyplot()
 
     ids = data["val"][:61]
     logits, _ = model(ids[:-1, None])
@@ -255,3 +244,15 @@ def picture(model, data, config, path) -> None:
              title="charlm: predicted next-character probabilities on held-out text")
     axes.legend(loc="upper right", fontsize=7)
     save_figure(figure, path)
+
+
+TASK = Task(
+    name="charlm",
+    summary="character language model on Tiny Shakespeare or --text FILE (truncated BPTT)",
+    shape="synchronised many-to-many", metric="val_loss", higher_is_better=False,
+    defaults=dict(cell="lstm", hidden=128, layers=2, lr=2e-3, clip=5.0, batch=50, seq_len=50,
+                  steps=4600, eval_every=200),
+    make_data=make_data, build_model=build_model, sample_batch=sample_batch, loss=loss,
+    evaluate=evaluate, picture=picture, baseline=baseline, report=report,
+    format_metric=format_metric, get_carry=get_carry, set_carry=set_carry, position=position,
+    takes_text=True)

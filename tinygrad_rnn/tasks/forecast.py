@@ -21,16 +21,10 @@ import numpy as np
 from .. import mse_loss
 from ..nn import Linear, Module
 from ..tensor import Tensor
+from .plots import pyplot, save_figure
+from .task import Task
 from ._models import dtype_of, recurrent, summary
 
-SUMMARY = "predict tomorrow's price from the last days of a synthetic daily series"
-SHAPE = "many-to-one"
-METRIC = "mse"
-HIGHER_IS_BETTER = False
-ALLOWS_BIDIRECTIONAL = True
-DEFAULTS = dict(cell="gru", hidden=32, layers=1, bidirectional=False, dropout=0.0,
-                optimizer="adam", lr=1e-2, clip=1.0, batch=64, seq_len=4, steps=300,
-                eval_every=50)
 
 DAYS = 2000
 TEST_FRACTION = 0.2
@@ -134,9 +128,7 @@ def report(model: Forecaster, data: dict, config: dict) -> list[str]:
 
 def picture(model: Forecaster, data: dict, config: dict, path) -> None:
     """The first weeks of the test period: the truth, the model's and the naive forecasts."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     shown = 10 * WEEK
     days = data["test_ends"][:shown] + 1
@@ -148,5 +140,13 @@ def picture(model: Forecaster, data: dict, config: dict, path) -> None:
     ax.set(xlabel="day", ylabel="price", title="forecast: test period")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, path)
+
+
+TASK = Task(
+    name="forecast",
+    summary="predict tomorrow's price from the last days of a synthetic daily series",
+    shape="many-to-one", metric="mse", higher_is_better=False,
+    defaults=dict(seq_len=4, eval_every=50), make_data=make_data, build_model=build_model,
+    sample_batch=sample_batch, loss=loss, evaluate=evaluate, picture=picture,
+    baseline=baseline, report=report, allows_bidirectional=True)

@@ -36,6 +36,7 @@ from ..random import manual_seed
 from ..serialization import _atomic_write
 from ..tensor import Tensor
 from . import adding, options, runner
+from .plots import pyplot, save_figure
 
 
 def hidden_gradient_norms(model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -73,7 +74,7 @@ def measure(cells=("rnn", "lstm", "gru"), seq_len: int = 100, steps: int = 100, 
         if steps:
             optimizer.zero_grad()
             for step in range(1, steps + 1):
-                runner.train_step(adding, model, optimizer, None, data, config, rng, step)
+                runner.train_step(adding.TASK, model, optimizer, None, data, config, rng, step)
             optimizer.zero_grad()
             results[cell]["trained"] = hidden_gradient_norms(model, x, y)
     return results
@@ -81,8 +82,8 @@ def measure(cells=("rnn", "lstm", "gru"), seq_len: int = 100, steps: int = 100, 
 
 def _setup(cell: str, seq_len: int, seed: int, hidden: int, batch: int):
     """The configuration, data and freshly initialised model that :func:`measure` uses."""
-    config = options.make_config(adding, {"cell": cell, "seq_len": seq_len,
-                                          "hidden": hidden, "batch": batch, "seed": seed})
+    config = options.make_config(adding.TASK, {"cell": cell, "seq_len": seq_len,
+                                               "hidden": hidden, "batch": batch, "seed": seed})
     data = adding.make_data(config, seed)
     manual_seed(seed)
     return config, data, adding.build_model(config, data)
@@ -131,8 +132,7 @@ def figure(results: dict, steps: int | None = None):
     """A matplotlib figure, one panel per phase (at initialisation, after training):
     ‖dL/dh_t‖ on a log scale against the number of steps between h_t and the loss, one
     line style per cell (so curves that coincide stay distinguishable)."""
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     phases = list(next(iter(results.values())))
     drawing, panels = plt.subplots(1, len(phases), figsize=(5 * len(phases), 3.8), sharey=True,
                                   squeeze=False, layout="constrained")
@@ -152,12 +152,7 @@ def figure(results: dict, steps: int | None = None):
 
 
 def plot(results: dict, path, steps: int | None = None) -> None:
-    """:func:`figure` as a PNG file (matplotlib with the Agg backend, no display needed)."""
-    import matplotlib
-    matplotlib.use("Agg")
-
-    from .plots import save_figure
-
+    """:func:`figure` as a PNG file."""
     save_figure(figure(results, steps), pathlib.Path(path))
 
 

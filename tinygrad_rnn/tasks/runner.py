@@ -22,11 +22,11 @@ import numpy as np
 
 from .. import no_grad, optim
 from ..random import manual_seed
-from . import checkpoint, run_dir
+from . import TASKS, checkpoint, run_dir
+from .options import OPTIMIZERS, make_config
 from .plots import plot_curves
+from .task import Task
 
-OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD,
-              "adagrad": optim.Adagrad}
 INTERRUPTED = 130   # the shell's status for a process stopped by SIGINT
 
 
@@ -103,7 +103,8 @@ def train_step(task, model, optimizer, scheduler, data, config, rng, step: int) 
 class Run:
     """One training run of ``task`` with ``config`` in the folder ``path``."""
 
-    def __init__(self, name: str, task, config: dict, path: pathlib.Path, quiet: bool = False):
+    def __init__(self, name: str, task: Task, config: dict, path: pathlib.Path,
+                 quiet: bool = False):
         self.name, self.task, self.config, self.path, self.quiet = name, task, config, path, quiet
         self.data = task.make_data(config, config["seed"])
         manual_seed(config["seed"])
@@ -130,23 +131,17 @@ class Run:
         run_dir.write_config(self.path, self.name, self.config)
 
     def save(self) -> None:
-        carry = self.task.get_carry(self.model) if hasattr(self.task, "get_carry") else {}
         checkpoint.save(self.path / run_dir.CHECKPOINT, self.model, self.optimizer,
                         self.scheduler, step=self.step, seconds=self.seconds,
-                        batch_rng=self.rng, carry=carry, position=self.position())
+                        batch_rng=self.rng, carry=self.task.get_carry(self.model),
+                        position=self.task.position(self.data, self.config, self.step))
         run_dir.write_metrics(self.path, self.rows)
-
-    def position(self):
-        """Where in the data the next batch starts (the task says, else the step)."""
-        if hasattr(self.task, "position"):
-            return self.task.position(self.data, self.config, self.step)
-        return {"step": self.step}
 
     # ------------------------------------------------------------ training
 
     def say(self, line: str) -> None:
         if not self.quiet:
-            from tqdm import tqdm
+            from tqdm import tqdm   # NOTE: here, so that importing the command stays light
             tqdm.write(line, file=sys.stdout)
 
     def train(self) -> dict:
@@ -185,14 +180,14 @@ class Run:
     def eval_line(self, row: dict, baseline) -> str:
         recent = [r["train_loss"] for r in self.rows[-self.config["eval_every"] + 1:]]
         mean = np.mean(recent + [row["train_loss"]])
-        format_metric = getattr(self.task, "format_metric", "{:.4f}".format)
+        format_metric = self.task.format_metric
         text = (f"step {row['step']:>6}  train loss {mean:.4f}  "
-                f"{self.task.METRIC} {format_metric(row['metric'])}")
+                f"{self.task.metric} {format_metric(row['metric'])}")
         return text + ("" if baseline is None else f"  (baseline {format_metric(baseline)})")
 
     def draw(self) -> None:
         """The curves, and the task's own picture of the model as it is now."""
-        plot_curves(self.rows, self.task.METRIC, self.baseline, self.path / "curves.png")
+        plot_curves(self.rows, self.task.metric, self.baseline, self.path / "curves.png")
         self.model.eval()
         try:
             with no_grad():
@@ -205,7 +200,7 @@ class Run:
         value = evaluated[-1] if evaluated else evaluate(self.task, self.model, self.data,
                                                          self.config)[0]
         return {"task": self.name, "cell": self.config["cell"], "steps": self.step,
-                "metric": self.task.METRIC, "value": value, "baseline": self.baseline,
+                "metric": self.task.metric, "value": value, "baseline": self.baseline,
                 "seconds": round(self.seconds, 3), "run_dir": str(self.path),
                 "interrupted": interrupted}
 
@@ -221,12 +216,8 @@ def train(name: str, folder, **options) -> dict:
         ValueError: ``name`` is not a task the trainer runs, or an option is bad
             (:class:`~tinygrad_rnn.tasks.options.OptionError`).
     """
-    from . import TASKS, hello
-    from .options import make_config
-
-    trained = sorted(n for n, task in TASKS.items() if task is not hello)
-    if name not in trained:
-        raise ValueError(f"train: expected one of {', '.join(trained)}, got {name!r}")
+    if name not in TASKS:
+        raise ValueError(f"train: expected one of {', '.join(sorted(TASKS))}, got {name!r}")
     task = TASKS[name]
     run = Run(name, task, make_config(task, options), pathlib.Path(folder), quiet=True)
     run.start()

@@ -28,16 +28,11 @@ from .. import cross_entropy
 from ..data import Vocabulary
 from ..nn import Embedding, Linear, Module
 from ..tensor import Tensor
+from .plots import pyplot, save_figure
+from .task import Task
 from ._models import check_fixed_length, drawn_apart, dtype_of, lengths_of, pad, recurrent, summary
 
-SUMMARY = "positive or negative? sentences with negation and contrast, where word order matters"
-SHAPE = "many-to-one"
-METRIC = "accuracy"
-HIGHER_IS_BETTER = True
-ALLOWS_BIDIRECTIONAL = True
-DEFAULTS = dict(cell="gru", hidden=48, layers=1, bidirectional=False, dropout=0.0,
-                optimizer="adam", lr=1e-2, clip=1.0, batch=64, seq_len=11, steps=300,
-                eval_every=100)
+SEQ_LEN = 11   # the longest sequence the data hold
 
 SUBJECTS = ["film", "movie", "plot", "acting", "music", "ending", "script", "cast", "story",
             "dialogue", "soundtrack", "finale"]
@@ -122,7 +117,7 @@ def encode(items) -> dict:
 
 
 def make_data(config: dict, seed: int) -> dict:
-    check_fixed_length("sentiment", config, DEFAULTS["seq_len"], "sentences")
+    check_fixed_length("sentiment", config, SEQ_LEN, "sentences")
     rng = np.random.default_rng(seed)
     test = sentences(TEST_PAIRS, rng)
     train = sentences(TRAIN_PAIRS, rng, excluded={tuple(words) for words, _, _ in test})
@@ -149,13 +144,13 @@ def build_model(config: dict, data) -> Classifier:
     return Classifier(config)
 
 
-def _rows(split: dict, rows: np.ndarray) -> tuple:
+def _labelled_rows(split: dict, rows: np.ndarray) -> tuple:
     lengths = split["lengths"][rows]
     return split["ids"][rows, :lengths.max()], lengths, split["labels"][rows]
 
 
 def sample_batch(data: dict, config: dict, rng: np.random.Generator, step: int):
-    return _rows(data["train"], rng.integers(len(data["train"]["labels"]), size=config["batch"]))
+    return _labelled_rows(data["train"], rng.integers(len(data["train"]["labels"]), size=config["batch"]))
 
 
 def loss(model: Classifier, batch) -> Tensor:
@@ -194,9 +189,7 @@ def report(model: Classifier, data: dict, config: dict) -> list[str]:
 
 def picture(model: Classifier, data: dict, config: dict, path) -> None:
     """Test accuracy by kind of sentence, beside the best order-blind accuracy."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     test = data["test"]
     right = predict(model, test) == test["labels"]
@@ -214,5 +207,13 @@ def picture(model: Classifier, data: dict, config: dict, path) -> None:
            title="sentiment: accuracy by kind of sentence")
     ax.legend(loc="lower left")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, path)
+
+
+TASK = Task(
+    name="sentiment",
+    summary="positive or negative? sentences with negation and contrast, where word order matters",
+    shape="many-to-one", metric="accuracy", higher_is_better=True,
+    defaults=dict(hidden=48, seq_len=SEQ_LEN), make_data=make_data, build_model=build_model,
+    sample_batch=sample_batch, loss=loss, evaluate=evaluate, picture=picture,
+    baseline=baseline, report=report, allows_bidirectional=True)

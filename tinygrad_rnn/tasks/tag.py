@@ -28,16 +28,11 @@ from .. import cross_entropy, ops
 from ..data import Vocabulary
 from ..nn import Embedding, Linear, Module
 from ..tensor import Tensor
+from .plots import pyplot, save_figure
+from .task import Task
 from ._models import check_fixed_length, drawn_apart, dtype_of, lengths_of, pad, recurrent
 
-SUMMARY = "tag every word, where an ambiguous word's tag depends on the word after it"
-SHAPE = "many-to-many"
-METRIC = "accuracy"
-HIGHER_IS_BETTER = True
-ALLOWS_BIDIRECTIONAL = True
-DEFAULTS = dict(cell="gru", hidden=32, layers=1, bidirectional=False, dropout=0.0,
-                optimizer="adam", lr=1e-2, clip=1.0, batch=32, seq_len=17, steps=300,
-                eval_every=100)
+SEQ_LEN = 17   # the longest sequence the data hold
 
 WORDS = {  # a word's class: its tag, except for the ambiguous ones
     "DET": ["the", "a", "this", "that", "every"],
@@ -94,7 +89,7 @@ def encode(items) -> dict:
 
 
 def make_data(config: dict, seed: int) -> dict:
-    check_fixed_length("tag", config, DEFAULTS["seq_len"], "sentences")
+    check_fixed_length("tag", config, SEQ_LEN, "sentences")
     rng = np.random.default_rng(seed)
     test = [sentence(rng) for _ in range(TEST_SENTENCES)]
     held_out = {tuple(words) for words, _ in test}
@@ -125,14 +120,14 @@ def build_model(config: dict, data) -> Tagger:
     return Tagger(config)
 
 
-def _rows(split: dict, rows: np.ndarray) -> tuple:
+def _tagged_rows(split: dict, rows: np.ndarray) -> tuple:
     lengths = split["lengths"][rows]
     width = lengths.max()
     return split["ids"][rows, :width], lengths, split["tags"][rows, :width]
 
 
 def sample_batch(data: dict, config: dict, rng: np.random.Generator, step: int):
-    return _rows(data["train"], rng.integers(len(data["train"]["lengths"]), size=config["batch"]))
+    return _tagged_rows(data["train"], rng.integers(len(data["train"]["lengths"]), size=config["batch"]))
 
 
 def loss(model: Tagger, batch) -> Tensor:
@@ -180,9 +175,7 @@ def confusion(truth: np.ndarray, guess: np.ndarray) -> np.ndarray:
 
 def picture(model: Tagger, data: dict, config: dict, path) -> None:
     """The confusion matrix of the tags on the test set."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     counts = confusion(*predict(model, data["test"]))
     fig, ax = plt.subplots(figsize=(5.5, 5))
@@ -194,5 +187,13 @@ def picture(model: Tagger, data: dict, config: dict, path) -> None:
            xlabel="predicted tag", ylabel="true tag",
            title=f"tag: confusion matrix ({'bi' if config['bidirectional'] else 'uni'}directional)")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, path)
+
+
+TASK = Task(
+    name="tag",
+    summary="tag every word, where an ambiguous word's tag depends on the word after it",
+    shape="many-to-many", metric="accuracy", higher_is_better=True,
+    defaults=dict(batch=32, seq_len=SEQ_LEN), make_data=make_data, build_model=build_model,
+    sample_batch=sample_batch, loss=loss, evaluate=evaluate, picture=picture,
+    baseline=baseline, report=report, allows_bidirectional=True)

@@ -13,17 +13,12 @@ import numpy as np
 
 from ..data import Vocabulary
 from ..nn import Embedding, Module
+from .plots import pyplot, save_figure
+from .task import Task
 from ._models import check_fixed_length, dtype_of, lengths_of, pad, recurrent
 from ._seq2seq import BOS, EOS, Decoder, exact_match, teacher_forcing, until_eos
 
-SUMMARY = "numbers in English words to digits: an encoder-decoder with greedy decoding"
-SHAPE = "many-to-many (sequence-to-sequence)"
-METRIC = "exact_match"
-HIGHER_IS_BETTER = True
-ALLOWS_BIDIRECTIONAL = False
-DEFAULTS = dict(cell="gru", hidden=64, layers=1, bidirectional=False, dropout=0.0,
-                optimizer="adam", lr=5e-3, clip=1.0, batch=64, seq_len=6, steps=600,
-                eval_every=100)
+SEQ_LEN = 6   # the longest sequence the data hold
 
 UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
          "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
@@ -63,7 +58,7 @@ def encode(numbers: np.ndarray) -> dict:
 
 
 def make_data(config: dict, seed: int) -> dict:
-    check_fixed_length("translate", config, DEFAULTS["seq_len"], "numbers in words")
+    check_fixed_length("translate", config, SEQ_LEN, "numbers in words")
     order = np.random.default_rng(seed).permutation(NUMBERS)
     held_out = int(NUMBERS * HELD_OUT)
     return {"train": encode(order[held_out:]), "test": encode(order[:held_out])}
@@ -113,10 +108,6 @@ def evaluate(model: Translator, data: dict, config: dict) -> float:
     return float(exact_match(model.translate(test["ids"], test["lengths"]), test["digits"]).mean())
 
 
-def baseline(data: dict, config: dict) -> None:
-    return None
-
-
 def report(model: Translator, data: dict, config: dict) -> list[str]:
     test = data["test"]
     shown = 4
@@ -128,9 +119,7 @@ def report(model: Translator, data: dict, config: dict) -> list[str]:
 
 def picture(model: Translator, data: dict, config: dict, path) -> None:
     """Held-out exact-match accuracy by the number of digits of the answer."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     test = data["test"]
     right = exact_match(model.translate(test["ids"], test["lengths"]), test["digits"])
@@ -143,5 +132,13 @@ def picture(model: Translator, data: dict, config: dict, path) -> None:
     ax.set(xticks=shown, ylim=(0, 1.05), xlabel="digits in the answer",
            ylabel="held-out exact match", title="translate: accuracy by output length")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, path)
+
+
+TASK = Task(
+    name="translate",
+    summary="numbers in English words to digits: an encoder-decoder with greedy decoding",
+    shape="many-to-many (sequence-to-sequence)", metric="exact_match", higher_is_better=True,
+    defaults=dict(hidden=64, lr=5e-3, seq_len=SEQ_LEN, steps=600), make_data=make_data,
+    build_model=build_model, sample_batch=sample_batch, loss=loss, evaluate=evaluate,
+    picture=picture, report=report)
