@@ -1,5 +1,5 @@
 """Write ``tests/programs/golden.json``: the numbers of every program in ``programs.py``
-(``PROGRAMS`` and ``AWAITING_NAMES``) run under PyTorch, for ``test_programs.py`` to check
+(``PROGRAMS``) run under PyTorch, for ``test_programs.py`` to check
 against where PyTorch is not installed.
 
 Run by hand, with PyTorch installed, from the repository root::
@@ -13,17 +13,17 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # run as a script from anywhere
 from golden_json import write_golden_json  # noqa: E402
-from programs import AWAITING_NAMES, PROGRAMS  # noqa: E402
+from programs import PROGRAMS  # noqa: E402
 
 GOLDEN = HERE / "golden.json"
 
 
 def torch_results() -> dict:
-    """Every program's numbers under PyTorch (those awaiting names here too)."""
+    """Every program's numbers under PyTorch."""
     import torch
 
     torch.set_num_threads(1)   # tiny models: threads only add overhead on a shared machine
-    return {name: program(torch) for name, program in {**PROGRAMS, **AWAITING_NAMES}.items()}
+    return {name: program(torch) for name, program in PROGRAMS.items()}
 
 
 if __name__ == "__main__":

@@ -22,15 +22,6 @@ PROGRAMS = {
     "classifier_rnn": lambda M: classifier.run(M, "RNN", bidirectional=False),
     "charlm": _charlm,
     "sine_lbfgs": sine_lbfgs.run,
-}
-
-# Programs that run under torch but use names tinygrad_rnn does not have yet; the golden file
-# holds their PyTorch numbers already, and each moves into PROGRAMS once its names exist.
-#   wordlm:  Tensor.narrow, Tensor.new_zeros, .data as a tensor (p.data.copy_,
-#            p.data.add_(p.grad, alpha=-lr)), save(model, f) / load(f) of a whole model with
-#            file objects, serialization.safe_globals, tied weights in state_dict
-#   seq2seq: bmm
-AWAITING_NAMES = {
     "wordlm": wordlm.run,
     "seq2seq": seq2seq.run,
 }
