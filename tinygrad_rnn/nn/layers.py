@@ -23,7 +23,7 @@ def _positive_int(layer: str, name: str, value) -> int:
 
 
 class Linear(Module):
-    r"""An affine map of the last axis: :math:`y = x W^T + b`.
+    r"""An affine map of the last axis: :math:`y = x W^\top + b`.
 
     where:
         - x: ``(*, in_features)``, any number of leading axes;

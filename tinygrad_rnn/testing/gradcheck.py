@@ -38,7 +38,7 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
         |J^{an}_{ij} - J^{num}_{ij}| \le atol + rtol \cdot |J^{num}_{ij}|.
 
     With ``fast_mode`` the comparison is of one scalar per input,
-    :math:`v^T J u` for random :math:`u` (shaped like the input) and :math:`v` (shaped like
+    :math:`v^\top J u` for random :math:`u` (shaped like the input) and :math:`v` (shaped like
     the outputs) drawn from ``np.random.default_rng(seed)``: the analytic value is
     :math:`\langle \mathrm{grad}(v), u \rangle` after one ``backward`` with upstream
     :math:`v`, the numeric one :math:`v \cdot (y(x + \epsilon u) - y(x - \epsilon u)) / 2\epsilon`,
@@ -52,7 +52,7 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
             must be float64; every other entry is passed through unchanged as a constant.
         eps: the finite-difference step.
         atol, rtol: the absolute and relative tolerance of the pass criterion.
-        fast_mode: compare :math:`v^T J u` instead of the whole Jacobian.
+        fast_mode: compare :math:`v^\top J u` instead of the whole Jacobian.
         raise_exception: on failure raise :class:`GradcheckError` (else return False).
         seed: seeds the random directions of ``fast_mode``.
 

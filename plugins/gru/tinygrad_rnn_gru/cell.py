@@ -19,11 +19,11 @@ class GRUCell(RecurrentCell):
     .. math::
 
         \begin{aligned}
-        r &= \sigma(x W_{ir}^T + b_{ir} + h W_{hr}^T + b_{hr})                 && (1) \\
-        z &= \sigma(x W_{iz}^T + b_{iz} + h W_{hz}^T + b_{hz})                 && (2) \\
-        n &= \tanh(x W_{in}^T + b_{in} + r \odot (h W_{hn}^T + b_{hn}))        && (3)
+        r &= \sigma(x W_{ir}^\top + b_{ir} + h W_{hr}^\top + b_{hr})                 && (1) \\
+        z &= \sigma(x W_{iz}^\top + b_{iz} + h W_{hz}^\top + b_{hz})                 && (2) \\
+        n &= \tanh(x W_{in}^\top + b_{in} + r \odot (h W_{hn}^\top + b_{hn}))        && (3)
              \quad \text{reset="after"} \\
-        n &= \tanh(x W_{in}^T + b_{in} + (r \odot h) W_{hn}^T + b_{hn})        && (3)
+        n &= \tanh(x W_{in}^\top + b_{in} + (r \odot h) W_{hn}^\top + b_{hn})        && (3)
              \quad \text{reset="before"} \\
         h' &= (1 - z) \odot n + z \odot h                                       && (4)
         \end{aligned}
@@ -36,7 +36,7 @@ class GRUCell(RecurrentCell):
 
     The two forms of (3) have the same parameters and differ only in where the reset gate
     acts. ``reset="after"`` (the default, PyTorch's and cuDNN's form) scales the hidden
-    projection after the matrix product, so :math:`h W_{hn}^T` can be computed with the
+    projection after the matrix product, so :math:`h W_{hn}^\top` can be computed with the
     other gates' hidden projections in one product, and :math:`b_{hn}` is reset along with
     it. ``reset="before"`` is the original form of Cho et al. (2014): the reset gate scales
     :math:`h` before it meets :math:`W_{hn}`, which needs a second product per step that

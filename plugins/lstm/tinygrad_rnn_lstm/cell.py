@@ -17,20 +17,20 @@ class LSTMCell(RecurrentCell):
     .. math::
 
         \begin{aligned}
-        i &= \sigma(x W_{ii}^T + b_{ii} + h W_{hi}^T + b_{hi})  && (1) \\
-        f &= \sigma(x W_{if}^T + b_{if} + h W_{hf}^T + b_{hf})  && (2) \\
-        g &= \tanh(x W_{ig}^T + b_{ig} + h W_{hg}^T + b_{hg})   && (3) \\
-        o &= \sigma(x W_{io}^T + b_{io} + h W_{ho}^T + b_{ho})  && (4) \\
+        i &= \sigma(x W_{ii}^\top + b_{ii} + h W_{hi}^\top + b_{hi})  && (1) \\
+        f &= \sigma(x W_{if}^\top + b_{if} + h W_{hf}^\top + b_{hf})  && (2) \\
+        g &= \tanh(x W_{ig}^\top + b_{ig} + h W_{hg}^\top + b_{hg})   && (3) \\
+        o &= \sigma(x W_{io}^\top + b_{io} + h W_{ho}^\top + b_{ho})  && (4) \\
         c' &= f \odot c + i \odot g                              && (5) \\
         h' &= o \odot \tanh(c')                                  && (6) \\
-        h' &\leftarrow h' W_{hr}^T \quad \text{only when } P > 0 && (7)
+        h' &\leftarrow h' W_{\mathrm{proj}}^\top \quad \text{only when } P > 0 && (7)
         \end{aligned}
 
     where :math:`x` is the step's input, :math:`h` and :math:`c` the previous hidden and
     cell states, :math:`h'` and :math:`c'` the new ones (:math:`h'` is also the step's
     output), :math:`i, f, g, o` the input gate, forget gate, candidate cell and output
     gate, :math:`W_{i\ast}, W_{h\ast}` and :math:`b_{i\ast}, b_{h\ast}` the input and hidden
-    weights and biases of gate :math:`\ast`, :math:`W_{hr}` the projection, :math:`\sigma`
+    weights and biases of gate :math:`\ast`, :math:`W_{\mathrm{proj}}` the projection (``weight_hr``), :math:`\sigma`
     the logistic sigmoid and :math:`\odot` the elementwise product.
 
     Shapes, where:
@@ -102,7 +102,7 @@ class LSTMCell(RecurrentCell):
         c = f * c + i * g        # (5) c' = f ⊙ c + i ⊙ g
         h = o * ops.tanh(c)      # (6) h' = o ⊙ tanh(c')
         if self.proj_size:
-            h = h @ self.weight_hr.T  # (7) h' ← h' W_hrᵀ
+            h = h @ self.weight_hr.T  # (7) h' ← h' W_projᵀ
         return h, (h, c)
 
     def sequence(self, x, state, lengths=None, reverse=False):

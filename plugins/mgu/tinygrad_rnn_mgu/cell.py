@@ -16,8 +16,8 @@ class MGUCell(RecurrentCell):
     .. math::
 
         \begin{aligned}
-        f  &= \sigma(x W_{if}^T + b_{if} + h W_{hf}^T + b_{hf})                 && (1) \\
-        n  &= \tanh(x W_{in}^T + b_{in} + (f \odot h) W_{hn}^T + b_{hn})        && (2) \\
+        f  &= \sigma(x W_{if}^\top + b_{if} + h W_{hf}^\top + b_{hf})                 && (1) \\
+        n  &= \tanh(x W_{in}^\top + b_{in} + (f \odot h) W_{hn}^\top + b_{hn})        && (2) \\
         h' &= (1 - f) \odot h + f \odot n                                        && (3)
         \end{aligned}
 

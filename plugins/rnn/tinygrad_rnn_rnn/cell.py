@@ -18,7 +18,7 @@ class ElmanCell(RecurrentCell):
 
     .. math::
 
-        h' = \phi(x W_{ih}^T + b_{ih} + h W_{hh}^T + b_{hh})
+        h' = \phi(x W_{ih}^\top + b_{ih} + h W_{hh}^\top + b_{hh})
 
     where :math:`x` is the step's input, :math:`h` the previous hidden state, :math:`h'`
     the new one (also the step's output), :math:`W_{ih}, W_{hh}` the input and hidden
