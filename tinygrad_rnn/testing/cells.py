@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -842,53 +843,7 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
     ``bias``. The first three are gates: when one fails, it alone is reported as failed
     (asked for or not) and the other checks as skipped.
 
-    ``contract``
-        The cell builds in a layer and ``step`` (and ``sequence``) return what
-        ``state_names``, ``state_sizes`` and ``output_size`` declare.
-    ``finite``
-        From finite inputs, states and parameters, every step is finite: "step produced
-        NaN from finite inputs at time step t" otherwise.
-    ``parameters``
-        Every tensor the step trains with is a registered parameter (one that requires
-        grad outside ``parameters()``, or a NumPy array multiplied as a weight, is named),
-        and every parameter gets a gradient from the output or the final state in some
-        example.
-    ``gradients``
-        The step-by-step path's Jacobians of (output, final state) with respect to x, the
-        initial state and every parameter equal central differences (``gradcheck``). An
-        example whose graph passes within 1e-4 of the kink of ``relu``, ``abs`` or
-        ``maximum`` is drawn again; a failure near one says the point may be
-        non-differentiable.
-    ``stacking``
-        A 2-layer stack equals layer 1 then layer 2 run separately with the same weights:
-        :math:`e \le 10^{-12}` in output and final state.
-    ``batch_first``
-        ``batch_first=True`` maps :math:`x^\top` to :math:`y^\top` (time and batch axes
-        swapped), with the same final state.
-    ``lengths``
-        Sequence :math:`n` of a padded batch equals the same sequence run alone, unbatched,
-        over its first ``lengths[n]`` steps; outputs past the length are exactly 0.
-    ``state``
-        Running x[:k], then x[k:] from that final state, equals one run over x; and each
-        initial state tensor, moved both ways (by 5 and by 100), changes the output or the
-        final state in at least one drawn example. Not in every one: a relu unit can be
-        dead for one example's weights and inputs, its state then truly without effect.
-    ``bidirectional``
-        The reverse half of a ``bidirectional=True`` output equals the reverse cell run on
-        each sequence reversed in time from its own end, reversed back (the forward half
-        likewise, unreversed); with and without lengths. Skipped, not passed, when the
-        ``bidirectional`` wrapper plugin is not installed.
-    ``state_dict``
-        A fresh layer loaded with ``state_dict()`` gives identical outputs.
-    ``reproducibility``
-        ``manual_seed(s)`` before construction gives identical parameters twice.
-    ``input_size``
-        An input with input_size + 1 features raises a ValueError naming ``input_size`` or
-        the expected count (from the layer and from the cell's single-step call).
-    ``sequence``
-        When ``cell.sequence`` is not None, ``fused=True`` equals ``fused=False`` in output,
-        final state and every gradient (input, initial state, parameters): :math:`e \le
-        10^{-10}`, both directions, with and without lengths. Skipped otherwise.
+    CHECKS_LISTED_HERE
 
     Args:
         cell: a registered cell name (``"lstm"``, ``"dist:name"``) or a cell class.
@@ -965,3 +920,16 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
         raise CellCheckError(report) from next(
             (result.error for result in report.failed if result.error is not None), None)
     return report
+
+
+def _listing_of_checks() -> str:
+    """Each check's name and docstring, in the order they run: the list in
+    :func:`check_cell`'s docstring, made from :data:`CHECKS` so that it cannot drift."""
+    entries = []
+    for name, check in CHECKS.items():
+        text = inspect.getdoc(check.function)
+        entries.append(f"``{name}``\n" + textwrap.indent(text, "    "))
+    return textwrap.indent("\n".join(entries), "    ").lstrip()
+
+
+check_cell.__doc__ = check_cell.__doc__.replace("CHECKS_LISTED_HERE", _listing_of_checks())
