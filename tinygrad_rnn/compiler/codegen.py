@@ -1,0 +1,289 @@
+"""Write a :class:`~tinygrad_rnn.compiler.lower.Plan` as the Python source of two Numba
+kernels: ``forward``, the time loop, and ``backward``, the same loop walked back.
+
+The arrays the kernels share (the names in the generated code):
+
+=========== =================================================================
+``f<i>``    frontier i, a hoisted value such as x W_ihᵀ: (T, N, K), read at step t
+``u<i>``    a per-unit vector (a bias, a peephole weight), ``c<i>`` a scalar (1,)
+``w<i>``    matrix i of a per-step product, as ``products.prepared`` gave it
+            (``w<i>_t``: whether transposed); the backward gets the transposes
+``s<k>``    the history of state k: (T + 1, N, S); step t reads ``s[e]`` and writes
+            ``s[l]``, e and l being t and t + 1 (t + 1 and t in reverse)
+``m<id>``   the result of a per-step product at every step, (T, N, P)
+``k<id>``   a value kept for later loops or for the backward, (T, N, W)
+``out``     the output, (T, N, H'), zero past each sequence's length
+=========== =================================================================
+
+and in the backward, each one's gradient: ``g_out`` (the output's), ``carry<k>`` (the
+state's, from the later steps; the initial state's when the loop is done), ``d<k>`` (state
+k's at this step), ``df<i>``, ``du<i>``, ``dc<i>``, ``dm<id>``, and ``gb<id>`` (gradients
+that later loops send back to a value). Inside a loop, ``v<id>`` is a value and ``g<id>``
+its gradient. Each line of a loop says the op it comes from; each group, the line of the
+cell's ``step`` that made it, so the backward reads as the forward upside down.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .lower import Node, Plan, _names
+from .rules import IMPORTS, render
+
+
+class _Source:
+    """Lines with indentation, and a comment each time the cell's source line changes."""
+
+    def __init__(self):
+        self.lines, self.depth, self.last_source = [], 0, None
+
+    def add(self, line: str, comment: str = "") -> None:
+        text = "    " * self.depth + line
+        self.lines.append(f"{text:<60}  # {comment}" if comment else text)
+
+    def source(self, source: str) -> None:
+        if source and source != self.last_source:
+            self.add(f"# {source}")
+        self.last_source = source
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _index(offset: int) -> str:
+    return f"{offset} + j" if offset else "j"
+
+
+def _read(node: Node, local: set, offset: int = 0) -> str:
+    """The expression of ``node``'s value at (t, n, offset + j); ``local`` holds the ids of
+    the values that are variables of the current loop."""
+    j = _index(offset)
+    if node.id in local:
+        return f"v{node.id}"
+    if node.kind == "view":
+        return _read(node.args[0], local, offset + node.offset)
+    if node.kind == "loop":
+        where = node.home
+        if where[0] == "state":
+            return f"s{where[1]}[l, n, {j}]"
+        return f"out[t, n, {j}]" if where[0] == "out" else f"k{node.id}[t, n, {j}]"
+    return {"state": f"s{node.index}[e, n, {j}]", "frontier": f"f{node.index}[t, n, {j}]",
+            "unit": f"u{node.index}[{j}]", "scalar": f"c{node.index}[0]",
+            "literal": node.literal, "product": f"m{node.id}[t, n, {j}]",
+            "concat": f"k{node.id}[t, n, {j}]"}[node.kind]
+
+
+def _target(node: Node, offset: int = 0) -> str | None:
+    """Where a gradient for ``node`` at (t, n, offset + j) is added (outside its loop), or
+    None when it takes none."""
+    j = _index(offset)
+    if not node.needs_grad or node.kind == "literal":
+        return None
+    if node.kind == "view":
+        return _target(node.args[0], offset + node.offset)
+    return {"state": f"d{node.index}[n, {j}]", "frontier": f"df{node.index}[t, n, {j}]",
+            "unit": f"du{node.index}[{j}]", "scalar": f"dc{node.index}[0]",
+            "product": f"dm{node.id}[t, n, {j}]", "concat": f"gb{node.id}[t, n, {j}]",
+            "loop": f"gb{node.id}[t, n, {j}]"}[node.kind]
+
+
+def _row_array(node: Node, gradient: bool) -> str:
+    """The (N, width) array of ``node`` at this step (its gradient's, if ``gradient``): the
+    left operand of a product."""
+    if gradient:
+        return {"state": f"d{node.index}", "frontier": f"df{node.index}[t]"}.get(
+            node.kind, f"{'dm' if node.kind == 'product' else 'gb'}{node.id}[t]")
+    if node.kind == "loop" and node.home[0] == "state":
+        return f"s{node.home[1]}[l]"
+    if node.kind == "loop" and node.home[0] == "out":
+        return "out[t]"
+    return {"state": f"s{node.index}[e]", "frontier": f"f{node.index}[t]",
+            "product": f"m{node.id}[t]"}.get(node.kind, f"k{node.id}[t]")
+
+
+def _signature(plan: Plan) -> tuple[list, list]:
+    """The forward's and the backward's arguments, in order."""
+    shared = ([f"f{i}" for i in range(len(plan.frontiers))]
+              + [f"u{i}" for i in range(len(plan.units))]
+              + [f"c{i}" for i in range(len(plan.scalars))])
+    states = [f"s{k}" for k in range(len(plan.new_state))]
+    kept = ([f"m{p.id}" for p in plan.products]
+            + [f"k{n.id}" for n in plan.nodes if n.home == ("k", n.id)])
+    matrices = [name for i in range(len(plan.matrices)) for name in (f"w{i}", f"w{i}_t")]
+    forward = ["lengths", "reverse", *shared, *matrices, *states, "out", *kept]
+    gradients = ([f"d{k}" for k in range(len(states))]
+                 + [f"df{i}" for i in range(len(plan.frontiers))]
+                 + [f"du{i}" for i in range(len(plan.units))]
+                 + [f"dc{i}" for i in range(len(plan.scalars))]
+                 + [f"dm{p.id}" for p in plan.products]
+                 + [f"gb{n.id}" for n in plan.nodes if n.gbuf])
+    backward = ["lengths", "reverse", "g_out", *[f"carry{k}" for k in range(len(states))],
+                *shared, *matrices, *states, "out", *kept, *gradients]
+    return forward, backward
+
+
+def _step_header(code: _Source, backward: bool) -> None:
+    code.add("for step in range(T):")
+    code.depth += 1
+    first, last = ("step", "T - 1 - step") if backward else ("T - 1 - step", "step")
+    code.add(f"t = {first} if reverse else {last}")
+    code.add("e = t + 1 if reverse else t", "the states entering step t ...")
+    code.add("l = t if reverse else t + 1", "... and leaving it")
+
+
+def _open_rows(code: _Source, width: int) -> None:
+    code.add("for n in range(N):")
+    code.add("    if t < lengths[n]:", "a sequence past its end is left alone")
+    code.add(f"        for j in range({width}):")
+    code.depth += 3
+
+
+def _forward(plan: Plan, arguments: list) -> str:
+    code = _Source()
+    code.add("@kernel")
+    code.add(f"def forward({', '.join(arguments)}):")
+    code.depth += 1
+    code.add('"""The step over time; see the module docstring for the arrays."""')
+    code.add("T, N = out.shape[0], out.shape[1]")
+    _step_header(code, backward=False)
+    code.add("for n in range(N):")
+    code.add("    if t >= lengths[n]:", "past its end a sequence keeps its state")
+    for k in range(len(plan.new_state)):
+        code.add(f"        s{k}[l, n] = s{k}[e, n]")
+    for block in plan.blocks:
+        if block[0] == "product":
+            node = block[1]
+            code.last_source = None
+            code.source(node.source)
+            code.add(f"step_product({_row_array(node.args[0], False)}, w{node.index}, "
+                     f"w{node.index}_t, m{node.id}[t])", f"MatMul: m{node.id} = v @ W")
+            continue
+        _, width, nodes = block
+        _open_rows(code, width)
+        local = set()
+        for node in nodes:
+            code.source(node.source)
+            names = {name: _read(a, local) for name, a in zip(node.rule.inputs, node.args)}
+            code.add(f"v{node.id} = {render(node.rule.y, names)}", node.label)
+            local.add(node.id)
+            stores = list(node.stores)
+            if node.home == ("k", node.id):
+                stores.append(("k",))
+            for store in stores:
+                if store[0] == "state":
+                    code.add(f"s{store[1]}[l, n, j] = v{node.id}", f"new state {store[1]}")
+                elif store[0] == "out":
+                    code.add(f"out[t, n, j] = v{node.id}", "the output")
+                elif store[0] == "concat":
+                    code.add(f"k{store[1].id}[t, n, {_index(store[2])}] = v{node.id}",
+                             "into the concatenation")
+                else:
+                    code.add(f"k{node.id}[t, n, j] = v{node.id}", "kept")
+        code.depth -= 3
+        code.last_source = None
+    return code.text()
+
+
+def _backward(plan: Plan, arguments: list, dtype) -> str:
+    zero = f"np.{np.dtype(dtype).name}(0.0)"
+    body = _Source()
+    body.depth = 2
+    touched, zeroed = set(), set()   # gradient arrays written so far in this step, walking back
+
+    def touch(target: str) -> None:
+        array = target.split("[")[0]
+        if array.startswith("d") and array[1:].isdigit() and array not in touched:
+            zeroed.add(array)
+        touched.add(array)
+
+    for block in reversed(plan.blocks):
+        if block[0] == "product":
+            node = block[1]
+            left = node.args[0]
+            body.last_source = None
+            body.source(node.source)
+            target = _row_array(left, True)
+            array = target.split("[")[0]
+            if not left.needs_grad:
+                continue
+            if array not in touched:
+                touched.add(array)
+                body.add(f"step_product(dm{node.id}[t], wt{node.index}, wt{node.index}_t, "
+                         f"{target})", f"MatMul back: dv = dm{node.id} Wᵀ")
+                continue
+            body.add(f"step_product(dm{node.id}[t], wt{node.index}, wt{node.index}_t, "
+                     f"tmp{node.id})", f"MatMul back: dv += dm{node.id} Wᵀ")
+            _open_rows(body, left.width)
+            destination = _target(left)
+            touch(destination)
+            body.add(f"{destination} += tmp{node.id}[n, j]")
+            body.depth -= 3
+            continue
+        _, width, nodes = block
+        _open_rows(body, width)
+        members = {n.id for n in nodes}
+        lines, loads = [], set()
+        for node in reversed(nodes):
+            names = {"y": f"v{node.id}", "gy": f"g{node.id}"}
+            for name, a in zip(node.rule.inputs, node.args):
+                names[name] = f"v{a.id}" if a.id in members else _read(a, set())
+            for name, a, expression in zip(node.rule.inputs, node.args, node.rule.grads):
+                destination = f"g{a.id}" if a.id in members else _target(a)
+                if destination is None:
+                    continue
+                used = _names(expression)
+                loads |= {a2.id for n2, a2 in zip(node.rule.inputs, node.args)
+                          if n2 in used and a2.id in members}
+                if "y" in used:
+                    loads.add(node.id)
+                if a.id not in members:
+                    touch(destination)
+                lines.append((node.source, f"{destination} += {render(expression, names)}",
+                              f"{node.label} back"))
+        for node in nodes:
+            if node.id in loads:
+                body.add(f"v{node.id} = {_read(node, set())}", "the forward's value")
+        for node in nodes:
+            seeds = [f"gb{node.id}[t, n, j]"] if node.gbuf else []
+            for store in node.stores:
+                if store[0] == "state":
+                    seeds.append(f"carry{store[1]}[n, j]")
+                elif store[0] == "out":
+                    seeds.append("g_out[t, n, j]")
+                elif store[0] == "concat":
+                    seeds.append(f"gb{store[1].id}[t, n, {_index(store[2])}]")
+            body.add(f"g{node.id} = {' + '.join(seeds) or zero}", f"the gradient of v{node.id}")
+        for source, line, comment in lines:
+            body.source(source)
+            body.add(line, comment)
+        body.depth -= 3
+        body.last_source = None
+    code = _Source()
+    code.add("@kernel")
+    code.add(f"def backward({', '.join(arguments)}):")
+    code.depth += 1
+    code.add('"""The forward walked back, step by step and loop by loop."""')
+    code.add("T, N = g_out.shape[0], g_out.shape[1]")
+    for p in plan.products:
+        code.add(f"tmp{p.id} = np.empty((N, {p.args[0].width}), g_out.dtype)")
+    _step_header(code, backward=True)
+    for array in sorted(zeroed):
+        code.add(f"{array}[:] = 0.0", "this step's state gradients start at zero")
+    code.lines.extend(body.lines)
+    code.add("for n in range(N):")
+    code.add("    if t < lengths[n]:", "past its end, a sequence's gradient passes through")
+    for k in range(len(plan.new_state)):
+        code.add(f"        carry{k}[n] = d{k}[n]")
+    return code.text()
+
+
+def generate(plan: Plan, dtype, title: str) -> str:
+    """The module source of ``plan``'s two kernels."""
+    forward_args, backward_args = _signature(plan)
+    backward_args = [a.replace("w", "wt", 1) if a.startswith("w") else a for a in backward_args]
+    header = (f'"""Generated by tinygrad_rnn.compiler from {title}.\n\n'
+              f"``forward`` runs the step over time; ``backward`` walks it back under the same\n"
+              f"comments. Written again whenever the step changes; do not edit.\n"
+              f'"""\n\n')
+    return (header + IMPORTS + "\n\n" + _forward(plan, forward_args) + "\n\n"
+            + _backward(plan, backward_args, dtype))
