@@ -7,7 +7,7 @@ disk; ``sequence`` runs them as one ``Function``. The docs page "How your cell b
 kernel" walks through it with the MGU.
 """
 
-from .sequence import GeneratedSequence, Program, compile_cell, run
+from .sequence import GeneratedSequence, Program, compile_cell, run, why_not
 from .trace import CompileError
 
-__all__ = ["CompileError", "GeneratedSequence", "Program", "compile_cell", "run"]
+__all__ = ["CompileError", "GeneratedSequence", "Program", "compile_cell", "run", "why_not"]

@@ -202,6 +202,16 @@ def compile_cell(cell) -> Program:
     return result
 
 
+def why_not(cell) -> str | None:
+    """Why ``cell``'s step cannot be compiled (the :class:`CompileError`'s message), or None
+    when it can."""
+    try:
+        compile_cell(cell)
+    except CompileError as error:
+        return str(error)
+    return None
+
+
 def _build(cell):
     start = time.perf_counter()
     try:
