@@ -145,11 +145,12 @@ class GeneratedSequence(Function):
             rows = left.reshape(T * N, -1)
             _add(grads, plan.matrices[product.index].index, rows.T @ dm.reshape(T * N, -1))
         grads = _prelude_backward(tape, grads)
-        x_grad = grads.get(0)
         by_name = {v.name: grads.get(v.index) for v in plan.graph.values if v.kind == "parameter"}
-        x_shape = (T, N, values[0].shape[1])
-        return (None if x_grad is None else x_grad.reshape(x_shape),
-                *(by_name.get(name) for name in parameters), *carries)
+        x_grad = grads.get(0, np.zeros_like(values[0])).reshape(T, N, -1)
+        # NOTE: zeros, not None, for an input the step never used: autograd expects a
+        # gradient for every input that requires one.
+        return (x_grad, *(np.zeros_like(array) if by_name[name] is None else by_name[name]
+                          for name, array in parameters.items()), *carries)
 
 
 def _history(node, states, frontiers, out, kept, plan, reverse):
