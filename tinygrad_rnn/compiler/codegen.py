@@ -25,6 +25,8 @@ cell's ``step`` that made it, so the backward reads as the forward upside down.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .lower import Node, Plan, _names
@@ -138,8 +140,51 @@ def _open_rows(code: _Source, width: int) -> None:
     code.depth += 3
 
 
+class _RowLoop:
+    """One fused loop over a sequence's units, written as its own small kernel that takes
+    one contiguous row of each array (``f0[t, n]`` becomes the argument ``f0_t``), as the
+    hand-written kernels do: over rows, LLVM vectorises the loop."""
+
+    ROW = re.compile(r"\b(\w+)\[([tel]), n, ")
+    STATE_ROW = re.compile(r"\b(\w+)\[n, ")
+
+    def __init__(self, name: str, width: int, doc: str):
+        self.name, self.width, self.doc = name, width, doc
+        self.body = _Source()
+        self.body.depth = 2
+
+    def function(self) -> tuple[str, str]:
+        """``(source of the row kernel, the call that runs it for sequence n at step t)``."""
+        lines = [_realign(self.STATE_ROW.sub(r"\1_n[", self.ROW.sub(r"\1_\2[", line)))
+                 for line in self.body.lines]
+        names = dict.fromkeys(re.findall(r"\b(\w+)\[", "\n".join(lines)))
+        arguments = [a for a in names if not a.startswith(("v", "g")) or "_" in a]
+        calls = [f"{a[:-2]}[{a[-1]}, n]" if a[-2:] in ("_t", "_e", "_l") else
+                 f"{a[:-2]}[n]" if a.endswith("_n") else a for a in arguments]
+        head = _Source()
+        head.add("@kernel")
+        head.add(f"def {self.name}({', '.join(arguments)}):")
+        head.add(f'    """{self.doc}"""')
+        head.add(f"    for j in range({self.width}):")
+        return head.text() + "\n".join(lines) + "\n", f"{self.name}({', '.join(calls)})"
+
+
+def _realign(line: str) -> str:
+    """``line`` with its trailing comment back in the comment column."""
+    if line.lstrip().startswith("#") or "  # " not in line:
+        return line
+    text, comment = line.split("  # ", 1)
+    return f"{text.rstrip():<60}  # {comment}"
+
+
+def _call_rows(code: _Source, call: str) -> None:
+    code.add("for n in range(N):")
+    code.add("    if t < lengths[n]:", "a sequence past its end is left alone")
+    code.add(f"        {call}")
+
+
 def _forward(plan: Plan, arguments: list) -> str:
-    code = _Source()
+    code, helpers = _Source(), []
     code.add("@kernel")
     code.add(f"def forward({', '.join(arguments)}):")
     code.depth += 1
@@ -159,7 +204,9 @@ def _forward(plan: Plan, arguments: list) -> str:
                      f"w{node.index}_t, m{node.id}[t])", f"MatMul: m{node.id} = v @ W")
             continue
         _, width, nodes = block
-        _open_rows(code, width)
+        loop = _RowLoop(f"forward_loop{len(helpers) + 1}", width,
+                        f"Fused loop {len(helpers) + 1} of the forward: one sequence at step t.")
+        code, outer = loop.body, code
         local = set()
         for node in nodes:
             code.source(node.source)
@@ -179,14 +226,17 @@ def _forward(plan: Plan, arguments: list) -> str:
                              "into the concatenation")
                 else:
                     code.add(f"k{node.id}[t, n, j] = v{node.id}", "kept")
-        code.depth -= 3
+        code = outer
+        helper, call = loop.function()
+        helpers.append(helper)
+        _call_rows(code, call)
         code.last_source = None
-    return code.text()
+    return "\n\n".join(helpers + [code.text()])
 
 
 def _backward(plan: Plan, arguments: list, dtype) -> str:
     zero = f"np.{np.dtype(dtype).name}(0.0)"
-    body = _Source()
+    body, helpers = _Source(), []
     body.depth = 2
     touched, zeroed = set(), set()   # gradient arrays written so far in this step, walking back
 
@@ -220,7 +270,9 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
             body.depth -= 3
             continue
         _, width, nodes = block
-        _open_rows(body, width)
+        loop = _RowLoop(f"backward_loop{len(helpers) + 1}", width,
+                        f"Fused loop {len(helpers) + 1} of the backward: one sequence at step t.")
+        body, outer = loop.body, body
         members = {n.id for n in nodes}
         lines, loads = [], set()
         for node in reversed(nodes):
@@ -256,7 +308,10 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
         for source, line, comment in lines:
             body.source(source)
             body.add(line, comment)
-        body.depth -= 3
+        body = outer
+        helper, call = loop.function()
+        helpers.append(helper)
+        _call_rows(body, call)
         body.last_source = None
     code = _Source()
     code.add("@kernel")
@@ -274,7 +329,7 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
     code.add("    if t < lengths[n]:", "past its end, a sequence's gradient passes through")
     for k in range(len(plan.new_state)):
         code.add(f"        carry{k}[n] = d{k}[n]")
-    return code.text()
+    return "\n\n".join(helpers + [code.text()])
 
 
 def generate(plan: Plan, dtype, title: str) -> str:

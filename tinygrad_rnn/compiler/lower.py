@@ -326,7 +326,31 @@ def _schedule(order: list) -> list:
             current = [pick]
     if current:
         blocks.append(("loop", current[0].width, current))
-    return blocks
+    return _sink(blocks, order)
+
+
+def _sink(blocks: list, order: list) -> list:
+    """Move each elementwise node down into the loop of its consumers when they all read it
+    directly there (``x_n + b_in`` is then computed where ``tanh`` needs it, not kept in an
+    array since an earlier loop). Walks the nodes consumers first, so a chain sinks whole."""
+    consumers = {n.id: [] for n in order}
+    for n in order:
+        for a in n.args:
+            consumers[a.id].append(n)
+    where = {n.id: i for i, block in enumerate(blocks) if block[0] == "loop" for n in block[2]}
+    for node in reversed(order):
+        users = consumers[node.id]
+        if node.id not in where or node.stores or not users:
+            continue
+        targets = {where.get(u.id) for u in users}
+        target = targets.pop() if len(targets) == 1 else None
+        if (target is None or target <= where[node.id] or blocks[target][1] != node.width
+                or any(u.kind != "loop" for u in users)):
+            continue
+        blocks[where[node.id]][2].remove(node)
+        blocks[target][2].insert(0, node)
+        where[node.id] = target
+    return [b for b in blocks if b[0] == "product" or b[2]]
 
 
 def _place(blocks: list, order: list, output: Node, new_state: list) -> None:

@@ -189,6 +189,11 @@ def compile_cell(cell) -> Program:
     """The :class:`Program` of ``cell``'s step, traced and generated once per signature
     (class, options, dtype, sizes) and loaded from the disk cache when it is there;
     :class:`CompileError` when the step cannot be compiled."""
+    missing = [name for name in ("named_parameters", "check_sequence", "state_sizes", "dtype")
+               if not hasattr(cell, name)]
+    if missing:
+        raise CompileError(f"cannot compile {type(cell).__name__}.step: the cell has no "
+                           f"{', '.join(missing)} (subclass RecurrentCell)")
     signature = _signature(cell)
     known = _BY_CELL.get(cell)
     if known is not None and known[0] == signature:

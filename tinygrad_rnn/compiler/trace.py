@@ -101,15 +101,20 @@ def _options_key(options: dict):
 
 
 def _caller_line() -> str:
-    """``file:line  code`` of the innermost frame outside the engine: the cell's own line."""
+    """``file:line  code`` of the innermost frame outside the engine: the cell's own line;
+    and, when that is in a helper of ``step``, the line that called it."""
     frame = sys._getframe(2)
-    while frame is not None:
-        path = pathlib.Path(frame.f_code.co_filename)
-        if ENGINE not in path.parents:
-            code = linecache.getline(str(path), frame.f_lineno).strip()
-            return f"{path.name}:{frame.f_lineno}  {code}"
+    while frame is not None and ENGINE in pathlib.Path(frame.f_code.co_filename).parents:
         frame = frame.f_back
-    return ""
+    if frame is None:
+        return ""
+    path = pathlib.Path(frame.f_code.co_filename)
+    code = linecache.getline(str(path), frame.f_lineno).strip()
+    line = f"{path.name}:{frame.f_lineno}  {code}"
+    caller = frame.f_back
+    if frame.f_code.co_name != "step" and caller is not None:
+        line += f"  (called at line {caller.f_lineno})"
+    return line
 
 
 @contextlib.contextmanager
