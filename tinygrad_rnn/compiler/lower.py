@@ -62,6 +62,7 @@ class Node:
     stores: list = field(default_factory=list)   # ("state", k) | ("out",) | ("concat", node, offset)
     home: tuple | None = None                    # where other blocks and the backward read it
     gbuf: bool = False                           # gradients from other blocks collect in g<id>
+    saved: bool = False                          # a product's result kept for every step
 
 
 @dataclass
@@ -376,8 +377,14 @@ def _place(blocks: list, order: list, output: Node, new_state: list) -> None:
             for name, a in zip(node.rule.inputs, node.args):
                 if name in used and a.kind == "loop":
                     needs_home.add(a.id)
+                while name in used and a.kind == "view":
+                    a = a.args[0]
+                if name in used and a.kind == "product":
+                    a.saved = True   # the backward reads it
             if "y" in used:
                 needs_home.add(node.id)
+        if node.kind == "product" and node.args[0].kind == "product":
+            node.args[0].saved = True   # for this product's weight gradient
         for a in node.args:
             if a.kind != "loop":
                 continue

@@ -38,6 +38,13 @@ class Program:
     source: str
     module: object
     seconds: float
+    forward_args: list
+    backward_args: list
+
+    @property
+    def parameters(self) -> list[str]:
+        """The names of the cell's parameters that the step uses, in the order it met them."""
+        return [v.name for v in self.plan.graph.values if v.kind == "parameter"]
 
     @property
     def products(self) -> list[str]:
@@ -84,94 +91,113 @@ def _add(grads: dict, index: int, g) -> None:
 
 class GeneratedSequence(Function):
     """All T steps of a compiled cell: inputs ``x, *parameters, *initial_states``, outputs
-    ``(output, *final_states)``; options ``program``, ``names`` (the parameters'), ``lengths``
-    and ``reverse``."""
+    ``(output, *final_states)``; options ``program``, ``lengths`` and ``reverse``. The
+    arrays the kernels share go by the names of ``codegen``'s module docstring."""
 
     @staticmethod
-    def forward(ctx, x, *arrays, program, names, lengths, reverse):
-        plan, kernels = program.plan, program.module
+    def forward(ctx, x, *arrays, program, lengths, reverse):
+        plan = program.plan
         T, N, I = x.shape
-        parameters = dict(zip(names, arrays))
-        initial = arrays[len(names):]
+        parameters = dict(zip(program.parameters, arrays))
         values, tape = _prelude(plan, x.reshape(T * N, I), parameters)
-        frontiers = [values[v.index].reshape(T, N, -1) for v in plan.frontiers]
-        units = [np.ascontiguousarray(values[v.index]).reshape(-1) for v in plan.units]
-        scalars = [np.asarray(values[v.index]).reshape(1) for v in plan.scalars]
-        matrices = [part for v in plan.matrices for part in prepared(values[v.index], N)]
-        dtype = x.dtype
-        states = []
-        for s in initial:
-            history = np.empty((T + 1, N, s.shape[1]), dtype)
-            history[T if reverse else 0] = s
-            states.append(history)
-        out = np.zeros((T, N, plan.output.width), dtype)
-        kept = ([np.empty((T, N, p.width), dtype) for p in plan.products]
-                + [np.zeros((T, N, n.width), dtype) for n in plan.nodes if n.home == ("k", n.id)])
-        kernels.forward(lengths, reverse, *frontiers, *units, *scalars, *matrices, *states, out,
-                        *kept)
-        ctx.save_for_backward(values, tape, frontiers, units, scalars, states, out, kept,
-                              parameters, lengths, reverse, program)
-        return (out, *(h[0 if reverse else T].copy() for h in states))
+        named = {"lengths": lengths, "reverse": reverse,
+                 "out": np.zeros((T, N, plan.output.width), x.dtype)}
+        for i, v in enumerate(plan.frontiers):
+            named[f"f{i}"] = values[v.index].reshape(T, N, -1)
+        for i, v in enumerate(plan.units):
+            named[f"u{i}"] = np.ascontiguousarray(values[v.index]).reshape(-1)
+        for i, v in enumerate(plan.scalars):
+            named[f"c{i}"] = np.asarray(values[v.index]).reshape(1)
+        for i, v in enumerate(plan.matrices):
+            named[f"w{i}"], named[f"w{i}_t"] = prepared(values[v.index], N)
+        for k, s in enumerate(arrays[len(parameters):]):
+            named[f"s{k}"] = np.empty((T + 1, N, s.shape[1]), x.dtype)
+            named[f"s{k}"][T if reverse else 0] = s
+        for p in plan.products:
+            named[f"m{p.id}"] = np.empty((T, N, p.width) if p.saved else (N, p.width), x.dtype)
+        for n in plan.nodes:
+            if n.home == ("k", n.id):
+                named[f"k{n.id}"] = np.zeros((T, N, n.width), x.dtype)
+        program.module.forward(*(named[a] for a in program.forward_args))
+        # NOTE: keep only what the backward reads, so the rest is freed now
+        keep = {a: named[a] for a in program.backward_args if a in named}
+        keep.update({f"s{k}": named[f"s{k}"] for k in range(len(plan.new_state))})
+        keep.update(_left_histories(plan, named))
+        matrices = [values[v.index] for v in plan.matrices]
+        ctx.save_for_backward(keep, matrices, tape, parameters, x.shape, program)
+        return (named["out"], *(named[f"s{k}"][0 if reverse else T].copy()
+                                for k in range(len(plan.new_state))))
 
     @staticmethod
     def backward(ctx, g_out, *g_finals):
-        (values, tape, frontiers, units, scalars, states, out, kept, parameters, lengths,
-         reverse, program) = ctx.saved_tensors
+        named, matrices, tape, parameters, x_shape, program = ctx.saved_tensors
         plan = program.plan
-        T, N, _ = out.shape
-        dtype = out.dtype
-        carries = [np.array(g, dtype, copy=True) for g in g_finals]
-        matrices = [part for v in plan.matrices for part in prepared(values[v.index], N)]
-        matrices_t = [part for v in plan.matrices for part in prepared(values[v.index].T, N)]
-        d_states = [np.zeros_like(c) for c in carries]
-        d_frontiers = [np.zeros_like(f) for f in frontiers]
-        d_units = [np.zeros_like(u) for u in units]
-        d_scalars = [np.zeros_like(c) for c in scalars]
-        d_products = [np.zeros((T, N, p.width), dtype) for p in plan.products]
-        g_buffers = [np.zeros((T, N, n.width), dtype) for n in plan.nodes if n.gbuf]
-        program.module.backward(lengths, reverse, np.ascontiguousarray(g_out, dtype), *carries,
-                                *frontiers, *units, *scalars, *matrices_t, *states, out, *kept,
-                                *d_states, *d_frontiers, *d_units, *d_scalars, *d_products,
-                                *g_buffers)
+        T, N, _ = x_shape
+        dtype = named["s0"].dtype
+        named = dict(named, g_out=np.ascontiguousarray(g_out, dtype))
+        for k, g in enumerate(g_finals):
+            named[f"carry{k}"] = np.array(g, dtype, copy=True)
+            named[f"d{k}"] = np.zeros_like(named[f"carry{k}"])
+        for i, w in enumerate(matrices):
+            named[f"wt{i}"], named[f"wt{i}_t"] = prepared(w.T, N)
+        rows = {"df": [(T, N, v.shape[1]) for v in plan.frontiers],
+                "du": [(int(np.prod(v.shape)),) for v in plan.units], "dc": [(1,) for _ in plan.scalars]}
+        for prefix, shapes in rows.items():
+            for i, shape in enumerate(shapes):
+                named[f"{prefix}{i}"] = np.zeros(shape, dtype)
+        for p in plan.products:
+            named[f"dm{p.id}"] = np.zeros((T, N, p.width), dtype)
+        for n in plan.nodes:
+            if n.gbuf:
+                named[f"gb{n.id}"] = np.zeros((T, N, n.width), dtype)
+        program.module.backward(*(named[a] for a in program.backward_args))
         grads = {}
-        for v, g in zip(plan.frontiers, d_frontiers):
-            _add(grads, v.index, g.reshape(T * N, -1))
-        for v, g in zip(plan.units, d_units):
-            _add(grads, v.index, g.reshape(v.shape))
-        for v, g in zip(plan.scalars, d_scalars):
-            _add(grads, v.index, g.reshape(v.shape))
-        for product, dm in zip(plan.products, d_products):
-            left = _history(product.args[0], states, frontiers, out, kept, plan, reverse)
-            rows = left.reshape(T * N, -1)
-            _add(grads, plan.matrices[product.index].index, rows.T @ dm.reshape(T * N, -1))
+        for prefix, values in (("df", plan.frontiers), ("du", plan.units), ("dc", plan.scalars)):
+            for i, v in enumerate(values):
+                _add(grads, v.index, named[f"{prefix}{i}"].reshape(v.shape if prefix != "df"
+                                                                   else (T * N, -1)))
+        for p in plan.products:
+            left = named[_history_name(p.args[0])]
+            if p.args[0].kind == "state" or p.args[0].home[0] == "state":
+                left = left[_history_steps(p.args[0], T, named["reverse"])]
+            _add(grads, plan.matrices[p.index].index,
+                 left.reshape(T * N, -1).T @ named[f"dm{p.id}"].reshape(T * N, -1))
         grads = _prelude_backward(tape, grads)
         by_name = {v.name: grads.get(v.index) for v in plan.graph.values if v.kind == "parameter"}
-        x_grad = grads.get(0, np.zeros_like(values[0])).reshape(T, N, -1)
+        x_grad = grads.get(0)
         # NOTE: zeros, not None, for an input the step never used: autograd expects a
         # gradient for every input that requires one.
-        return (x_grad, *(np.zeros_like(array) if by_name[name] is None else by_name[name]
-                          for name, array in parameters.items()), *carries)
+        return (np.zeros(x_shape, dtype) if x_grad is None else x_grad.reshape(x_shape),
+                *(np.zeros_like(array) if by_name[name] is None else by_name[name]
+                  for name, array in parameters.items()),
+                *(named[f"carry{k}"] for k in range(len(g_finals))))
 
 
-def _history(node, states, frontiers, out, kept, plan, reverse):
-    """The (T, N, K) values of a product's left operand at every step."""
-    T = out.shape[0]
-    entering, leaving = (slice(1, T + 1), slice(0, T)) if reverse else (slice(0, T), slice(1, T + 1))
+def _history_name(node) -> str:
+    """The name of the array that holds a product's left operand at every step."""
     if node.kind == "state":
-        return states[node.index][entering]
-    if node.kind == "frontier":
-        return frontiers[node.index]
+        return f"s{node.index}"
+    if node.kind == "product":
+        return f"m{node.id}"
     if node.kind == "loop" and node.home[0] == "state":
-        return states[node.home[1]][leaving]
-    if node.kind == "loop" and node.home[0] == "out":
-        return out
-    owners = [("m", p.id) for p in plan.products] + [n.home for n in plan.nodes
-                                                     if n.home == ("k", n.id)]
-    return kept[owners.index(("m", node.id) if node.kind == "product" else ("k", node.id))]
+        return f"s{node.home[1]}"
+    return "out" if node.kind == "loop" and node.home[0] == "out" else f"k{node.id}"
+
+
+def _history_steps(node, T: int, reverse: bool) -> slice:
+    """The T steps of a state history (T + 1 steps) that a left operand read: the states
+    entering each step (a state) or leaving it (a new state)."""
+    entering = node.kind == "state"
+    return slice(1, T + 1) if entering == bool(reverse) else slice(0, T)
+
+
+def _left_histories(plan, named) -> dict:
+    return {name: named[name] for name in (_history_name(p.args[0]) for p in plan.products)}
 
 
 # ---------------------------------------------------------------- compiling, once per kind of cell
 
+_PLAIN = (bool, int, float, str, type(None), np.dtype)
 _PROGRAMS: dict = {}                              # signature -> Program or CompileError
 _BY_CELL: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -179,10 +205,9 @@ _BY_CELL: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def _signature(cell) -> tuple:
     """What a step's graph may depend on: the class, the dtype, the cell's plain
     attributes (sizes and options) and its parameters' shapes."""
-    plain = tuple(sorted((k, v) for k, v in vars(cell).items()
-                         if isinstance(v, (bool, int, float, str, type(None)))))
-    shapes = tuple((name, p.shape) for name, p in cell.named_parameters())
-    return type(cell), np.dtype(cell.dtype).name, plain, shapes
+    plain = tuple((k, v) for k, v in vars(cell).items() if type(v) in _PLAIN)
+    shapes = tuple((name, p.shape) for name, p in cell.named_parameters(recurse=False))
+    return type(cell), cell.dtype, plain, shapes
 
 
 def compile_cell(cell) -> Program:
@@ -226,9 +251,10 @@ def _build(cell):
         return CompileError(f"cannot compile {type(cell).__name__}.step: {error}")
     title = (f"{type(cell).__name__}.step ({np.dtype(cell.dtype).name}, input_size "
              f"{cell.input_size}, state sizes {tuple(cell.state_sizes)})")
-    source = codegen.generate(plan, cell.dtype, title)
+    source, forward_args, backward_args = codegen.generate(plan, cell.dtype, title)
     module = cache.load(source)
-    return Program(plan, source, module, time.perf_counter() - start)
+    return Program(plan, source, module, time.perf_counter() - start, forward_args,
+                   backward_args)
 
 
 def run(cell, x, state, lengths=None, reverse=False):
@@ -238,9 +264,8 @@ def run(cell, x, state, lengths=None, reverse=False):
     cell.check_sequence(x, state, lengths)   # the kernels check no bounds
     T, N, _ = x.shape
     lengths = np.full(N, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
-    named = dict(cell.named_parameters())
-    names = [v.name for v in program.plan.graph.values if v.kind == "parameter"]
-    output, *finals = GeneratedSequence.apply(x, *(named[n] for n in names), *state,
-                                              program=program, names=names, lengths=lengths,
+    names = program.parameters
+    output, *finals = GeneratedSequence.apply(x, *(getattr(cell, n) for n in names), *state,
+                                              program=program, lengths=lengths,
                                               reverse=bool(reverse))
     return output, tuple(finals)
