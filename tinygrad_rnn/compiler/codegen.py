@@ -76,14 +76,16 @@ def _read(node: Node, local: set, offset: int = 0) -> str:
             "concat": f"k{node.id}[t, n, {j}]"}[node.kind]
 
 
-def _target(node: Node, offset: int = 0) -> str | None:
+def _target(node: Node, offset: int = 0, aliases: dict | None = None) -> str | None:
     """Where a gradient for ``node`` at (t, n, offset + j) is added (outside its loop), or
     None when it takes none."""
     j = _index(offset)
     if not node.needs_grad or node.kind == "literal":
         return None
     if node.kind == "view":
-        return _target(node.args[0], offset + node.offset)
+        return _target(node.args[0], offset + node.offset, aliases)
+    if node.kind == "product" and aliases and f"dm{node.id}" in aliases:
+        return f"{aliases[f'dm{node.id}']}[t, n, {j}]"
     return {"state": f"d{node.index}[n, {j}]", "frontier": f"df{node.index}[t, n, {j}]",
             "unit": f"du{node.index}[{j}]", "scalar": f"dc{node.index}[0]",
             "product": f"dm{node.id}[t, n, {j}]", "concat": f"gb{node.id}[t, n, {j}]",
@@ -237,7 +239,41 @@ def _forward(plan: Plan, arguments: list) -> str:
     return "\n\n".join(helpers + [code.text()])
 
 
-def _backward(plan: Plan, arguments: list, dtype) -> str:
+def _contributions(plan: Plan) -> dict:
+    """{gradient array: the set of (node, rule expression, offset, width) that add to it
+    from loops}: what decides which gradient arrays are equal (:func:`_aliases`)."""
+    found = {}
+    for node in plan.nodes:
+        if node.kind != "loop":
+            continue
+        for a, expression in zip(node.args, node.rule.grads):
+            offset = 0
+            while a.kind == "view":
+                a, offset = a.args[0], offset + a.offset
+            if a.kind in ("product", "frontier") and a.needs_grad:
+                name = f"dm{a.id}" if a.kind == "product" else f"df{a.index}"
+                found.setdefault(name, set()).add((node.id, expression, offset, node.width))
+    return found
+
+
+def _aliases(plan: Plan) -> dict:
+    """{``dm<id>``: ``df<i>``} for each product whose gradient is, element for element, the
+    same sum as a hoisted value's: ``x W_ihᵀ`` and ``h W_hhᵀ`` added together, as in every
+    gate. The backward then writes one array for both (half the stores, and the memory)."""
+    found = _contributions(plan)
+    written = {_row_array(p.args[0], True).split("[")[0] for p in plan.products}
+    aliases = {}
+    for p in plan.products:
+        mine = found.get(f"dm{p.id}")
+        for i, f in enumerate(plan.frontiers):
+            if (mine and found.get(f"df{i}") == mine and f.shape[1] == p.width
+                    and not {f"dm{p.id}", f"df{i}"} & written
+                    and f"df{i}" not in aliases.values()):
+                aliases[f"dm{p.id}"] = f"df{i}"
+    return aliases
+
+
+def _backward(plan: Plan, arguments: list, dtype, aliases: dict) -> str:
     zero = f"np.{np.dtype(dtype).name}(0.0)"
     body, helpers = _Source(), []
     body.depth = 2
@@ -252,7 +288,7 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
     for block in reversed(plan.blocks):
         if block[0] == "product":
             node = block[1]
-            left = node.args[0]
+            left, dm = node.args[0], aliases.get(f"dm{node.id}", f"dm{node.id}")
             body.last_source = None
             body.source(node.source)
             target = _row_array(left, True)
@@ -261,10 +297,10 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
                 continue
             if array not in touched:
                 touched.add(array)
-                body.add(f"step_product(dm{node.id}[t], wt{node.index}, wt{node.index}_t, "
+                body.add(f"step_product({dm}[t], wt{node.index}, wt{node.index}_t, "
                          f"{target})", f"MatMul back: dv = dm{node.id} Wᵀ")
                 continue
-            body.add(f"step_product(dm{node.id}[t], wt{node.index}, wt{node.index}_t, "
+            body.add(f"step_product({dm}[t], wt{node.index}, wt{node.index}_t, "
                      f"tmp{node.id})", f"MatMul back: dv += dm{node.id} Wᵀ")
             _open_rows(body, left.width)
             destination = _target(left)
@@ -283,7 +319,7 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
             for name, a in zip(node.rule.inputs, node.args):
                 names[name] = f"v{a.id}" if a.id in members else _read(a, set())
             for name, a, expression in zip(node.rule.inputs, node.args, node.rule.grads):
-                destination = f"g{a.id}" if a.id in members else _target(a)
+                destination = f"g{a.id}" if a.id in members else _target(a, 0, aliases)
                 if destination is None:
                     continue
                 used = _names(expression)
@@ -293,8 +329,9 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
                     loads.add(node.id)
                 if a.id not in members:
                     touch(destination)
-                lines.append((node.source, f"{destination} += {render(expression, names)}",
-                              f"{node.label} back"))
+                line = f"{destination} += {render(expression, names)}"
+                if not any(line == known for _, known, _ in lines):   # an aliased twin
+                    lines.append((node.source, line, f"{node.label} back"))
         for node in nodes:
             if node.id in loads:
                 body.add(f"v{node.id} = {_read(node, set())}", "the forward's value")
@@ -318,7 +355,7 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
         body.last_source = None
     used = set(re.findall(r"\w+", "\n".join(body.lines + helpers)))
     arguments[:] = [a for a in arguments if a in used or a in ("g_out", "lengths", "reverse")
-                    or a.startswith(("carry", "d"))]
+                    or a.startswith("carry") or re.fullmatch(r"d\d+", a)]
     code = _Source()
     code.add("@kernel")
     code.add(f"def backward({', '.join(arguments)}):")
@@ -338,14 +375,18 @@ def _backward(plan: Plan, arguments: list, dtype) -> str:
     return "\n\n".join(helpers + [code.text()])
 
 
-def generate(plan: Plan, dtype, title: str) -> tuple[str, list, list]:
-    """The module source of ``plan``'s two kernels, and the names of their arguments (the
-    backward takes only the arrays it reads)."""
+def generate(plan: Plan, dtype, title: str) -> tuple[str, list, list, dict]:
+    """The module source of ``plan``'s two kernels, the names of their arguments (the
+    backward takes only the arrays it reads) and the gradient arrays that are one
+    (:func:`_aliases`)."""
     forward_args, backward_args = _signature(plan)
     backward_args = [a.replace("w", "wt", 1) if a.startswith("w") else a for a in backward_args]
     header = (f'"""Generated by tinygrad_rnn.compiler from {title}.\n\n'
               f"``forward`` runs the step over time; ``backward`` walks it back under the same\n"
               f"comments. Written again whenever the step changes; do not edit.\n"
               f'"""\n\n')
-    forward, backward = _forward(plan, forward_args), _backward(plan, backward_args, dtype)
-    return header + IMPORTS + "\n\n" + forward + "\n\n" + backward, forward_args, backward_args
+    aliases = _aliases(plan)
+    forward = _forward(plan, forward_args)
+    backward = _backward(plan, backward_args, dtype, aliases)
+    source = header + IMPORTS + "\n\n" + forward + "\n\n" + backward
+    return source, forward_args, backward_args, aliases

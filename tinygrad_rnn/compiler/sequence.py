@@ -40,6 +40,7 @@ class Program:
     seconds: float
     forward_args: list
     backward_args: list
+    aliases: dict
 
     @property
     def parameters(self) -> list[str]:
@@ -146,7 +147,9 @@ class GeneratedSequence(Function):
             for i, shape in enumerate(shapes):
                 named[f"{prefix}{i}"] = np.zeros(shape, dtype)
         for p in plan.products:
-            named[f"dm{p.id}"] = np.zeros((T, N, p.width), dtype)
+            name = f"dm{p.id}"
+            named[name] = (named[program.aliases[name]] if name in program.aliases
+                           else np.zeros((T, N, p.width), dtype))
         for n in plan.nodes:
             if n.gbuf:
                 named[f"gb{n.id}"] = np.zeros((T, N, n.width), dtype)
@@ -251,10 +254,10 @@ def _build(cell):
         return CompileError(f"cannot compile {type(cell).__name__}.step: {error}")
     title = (f"{type(cell).__name__}.step ({np.dtype(cell.dtype).name}, input_size "
              f"{cell.input_size}, state sizes {tuple(cell.state_sizes)})")
-    source, forward_args, backward_args = codegen.generate(plan, cell.dtype, title)
+    source, forward_args, backward_args, aliases = codegen.generate(plan, cell.dtype, title)
     module = cache.load(source)
     return Program(plan, source, module, time.perf_counter() - start, forward_args,
-                   backward_args)
+                   backward_args, aliases)
 
 
 def run(cell, x, state, lengths=None, reverse=False):
