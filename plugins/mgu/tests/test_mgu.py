@@ -173,3 +173,24 @@ def test_a_layer_of_it_is_stacked_and_bidirectional_for_free():
 def test_passes_the_conformance_kit(cell, check):
     check(cell)   # one test per check and option set: MGUCell-gradients, …
 # [tutorial: end certify]
+
+
+# ---------------------------------------------------------------- the generated path
+
+def test_the_readme_shows_the_source_the_compiler_generates():
+    from pathlib import Path
+
+    from tinygrad_rnn import compiler
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    shown = readme.split("<summary>the generated source</summary>")[1]
+    shown = shown.split("```python\n", 1)[1].split("```", 1)[0]
+    assert shown == compiler.compile_cell(MGUCell(3, 4)).source, (
+        "the README's generated source is stale: paste `tinygrad-rnn compile mgu --show`")
+
+
+def test_the_layer_takes_the_generated_path():
+    from tinygrad_rnn.nn.recurrent import sequence_path
+
+    assert MGUCell.sequence is None
+    assert sequence_path(MGUCell(3, 4)) == "generated"
