@@ -159,9 +159,10 @@ class _RowLoop:
 
     def function(self) -> tuple[str, str]:
         """``(source of the row kernel, the call that runs it for sequence n at step t)``."""
-        lines = [_realign(self.STATE_ROW.sub(r"\1_n[", self.ROW.sub(r"\1_\2[", line)))
-                 for line in self.body.lines]
-        names = dict.fromkeys(re.findall(r"\b(\w+)\[", "\n".join(lines)))
+        lines = [line if _code(line) == "" else _realign(
+                 self.STATE_ROW.sub(r"\1_n[", self.ROW.sub(r"\1_\2[", _code(line)))
+                 + line[len(_code(line)):]) for line in self.body.lines]
+        names = dict.fromkeys(re.findall(r"\b(\w+)\[", "\n".join(map(_code, lines))))
         arguments = [a for a in names if not a.startswith(("v", "g")) or "_" in a]
         calls = [f"{a[:-2]}[{a[-1]}, n]" if a[-2:] in ("_t", "_e", "_l") else
                  f"{a[:-2]}[n]" if a.endswith("_n") else a for a in arguments]
@@ -171,6 +172,12 @@ class _RowLoop:
         head.add(f'    """{self.doc}"""')
         head.add(f"    for j in range({self.width}):")
         return head.text() + "\n".join(lines) + "\n", f"{self.name}({', '.join(calls)})"
+
+
+def _code(line: str) -> str:
+    """``line`` without its comment (a line of the cell's source quoted in a comment may
+    name anything)."""
+    return "" if line.lstrip().startswith("#") else line.split("  # ", 1)[0]
 
 
 def _realign(line: str) -> str:
@@ -353,7 +360,8 @@ def _backward(plan: Plan, arguments: list, dtype, aliases: dict) -> str:
         helpers.append(helper)
         _call_rows(body, call)
         body.last_source = None
-    used = set(re.findall(r"\w+", "\n".join(body.lines + helpers)))
+    used = set(re.findall(r"\w+", "\n".join(map(_code, "\n".join(body.lines + helpers)
+                                                   .splitlines()))))
     arguments[:] = [a for a in arguments if a in used or a in ("g_out", "lengths", "reverse")
                     or a.startswith("carry") or re.fullmatch(r"d\d+", a)]
     code = _Source()

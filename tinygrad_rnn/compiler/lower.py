@@ -165,7 +165,7 @@ class _Lowering:
                                f"{value.shape}; a compiled step keeps (batch, features)")
         width = value.shape[1]
         if value.kind == "state":
-            node = Node("state", width, index=self.graph.values.index(value) - 1, label=value.name)
+            node = Node("state", width, index=value.index - 1, label=value.name)   # x is value 0
         elif self.kind[value.index] == "hoisted" or value.kind == "x":
             node = self._argument("frontier", value, width)
         else:
