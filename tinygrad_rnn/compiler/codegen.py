@@ -26,6 +26,7 @@ cell's ``step`` that made it, so the backward reads as the forward upside down.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -249,7 +250,7 @@ def _forward(plan: Plan, arguments: list) -> str:
 def _contributions(plan: Plan) -> dict:
     """{gradient array: the set of (node, rule expression, offset, width) that add to it
     from loops}: what decides which gradient arrays are equal (:func:`_aliases`)."""
-    found = {}
+    found = {}   # a multiset: Add(m, m) adds to m twice
     for node in plan.nodes:
         if node.kind != "loop":
             continue
@@ -259,8 +260,15 @@ def _contributions(plan: Plan) -> dict:
                 a, offset = a.args[0], offset + a.offset
             if a.kind in ("product", "frontier") and a.needs_grad:
                 name = f"dm{a.id}" if a.kind == "product" else f"df{a.index}"
-                found.setdefault(name, set()).add((node.id, expression, offset, node.width))
+                found.setdefault(name, Counter())[node.id, expression, offset, node.width] += 1
     return found
+
+
+def _aliased(node: Node, aliases: dict) -> bool:
+    """Whether ``node`` is (a slice of) a product whose gradient array is a twin's."""
+    while node.kind == "view":
+        node = node.args[0]
+    return node.kind == "product" and f"dm{node.id}" in aliases
 
 
 def _aliases(plan: Plan) -> dict:
@@ -327,8 +335,8 @@ def _backward(plan: Plan, arguments: list, dtype, aliases: dict) -> str:
                 names[name] = f"v{a.id}" if a.id in members else _read(a, set())
             for name, a, expression in zip(node.rule.inputs, node.args, node.rule.grads):
                 destination = f"g{a.id}" if a.id in members else _target(a, 0, aliases)
-                if destination is None:
-                    continue
+                if destination is None or _aliased(a, aliases):
+                    continue   # an aliased product's gradient is its twin's, added there
                 used = _names(expression)
                 loads |= {a2.id for n2, a2 in zip(node.rule.inputs, node.args)
                           if n2 in used and a2.id in members}
@@ -336,9 +344,8 @@ def _backward(plan: Plan, arguments: list, dtype, aliases: dict) -> str:
                     loads.add(node.id)
                 if a.id not in members:
                     touch(destination)
-                line = f"{destination} += {render(expression, names)}"
-                if not any(line == known for _, known, _ in lines):   # an aliased twin
-                    lines.append((node.source, line, f"{node.label} back"))
+                lines.append((node.source, f"{destination} += {render(expression, names)}",
+                              f"{node.label} back"))
         for node in nodes:
             if node.id in loads:
                 body.add(f"v{node.id} = {_read(node, set())}", "the forward's value")

@@ -17,6 +17,7 @@ generated loops, and those come from the per-op rules.
 
 from __future__ import annotations
 
+import functools
 import time
 import weakref
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ class Program:
     backward_args: list
     aliases: dict
 
-    @property
+    @functools.cached_property
     def parameters(self) -> list[str]:
         """The names of the cell's parameters that the step uses, in the order it met them."""
         return [v.name for v in self.plan.graph.values if v.kind == "parameter"]
@@ -82,11 +83,12 @@ def _prelude_backward(tape, grads: dict) -> dict:
         gxs = v.function.backward(ctx, g)
         for i, gx in zip(v.inputs, gxs if type(gxs) is tuple else (gxs,)):
             if gx is not None and i.kind != "constant":
-                grads[i.index] = gx if i.index not in grads else grads[i.index] + gx
+                _add(grads, i.index, gx)
     return grads
 
 
 def _add(grads: dict, index: int, g) -> None:
+    """Add ``g`` to the gradient of value ``index``."""
     grads[index] = g if index not in grads else grads[index] + g
 
 
@@ -161,7 +163,7 @@ class GeneratedSequence(Function):
                                                                    else (T * N, -1)))
         for p in plan.products:
             left = named[_history_name(p.args[0])]
-            if p.args[0].kind == "state" or p.args[0].home[0] == "state":
+            if _history_name(p.args[0]).startswith("s"):
                 left = left[_history_steps(p.args[0], T, named["reverse"])]
             _add(grads, plan.matrices[p.index].index,
                  left.reshape(T * N, -1).T @ named[f"dm{p.id}"].reshape(T * N, -1))
@@ -213,10 +215,19 @@ def _signature(cell) -> tuple:
     return type(cell), cell.dtype, plain, shapes
 
 
+def _constants(cell) -> tuple:
+    """The arrays the cell holds besides its parameters (a step may use them as constants),
+    by value."""
+    return tuple((k, v.shape, v.tobytes()) for k, v in vars(cell).items()
+                 if isinstance(v, np.ndarray))
+
+
 def compile_cell(cell) -> Program:
     """The :class:`Program` of ``cell``'s step, traced and generated once per signature
-    (class, options, dtype, sizes) and loaded from the disk cache when it is there;
-    :class:`CompileError` when the step cannot be compiled."""
+    (class, options, dtype, sizes, and the arrays it holds besides its parameters) and
+    loaded from the disk cache when it is there; :class:`CompileError` when the step cannot
+    be compiled. NOTE: an array attribute changed in place after the first call is not
+    seen; build a new cell."""
     missing = [name for name in ("named_parameters", "check_sequence", "state_sizes", "dtype")
                if not hasattr(cell, name)]
     if missing:
@@ -227,9 +238,10 @@ def compile_cell(cell) -> Program:
     if known is not None and known[0] == signature:
         result = known[1]
     else:
-        if signature not in _PROGRAMS:
-            _PROGRAMS[signature] = _build(cell)
-        result = _PROGRAMS[signature]
+        key = (signature, _constants(cell))
+        if key not in _PROGRAMS:
+            _PROGRAMS[key] = _build(cell)
+        result = _PROGRAMS[key]
         _BY_CELL[cell] = (signature, result)
     if isinstance(result, CompileError):
         raise result
@@ -252,6 +264,9 @@ def _build(cell):
         plan = lower(trace(cell), cell.dtype)
     except CompileError as error:
         return CompileError(f"cannot compile {type(cell).__name__}.step: {error}")
+    except Exception as error:  # noqa: BLE001  (the step path will raise it where it belongs)
+        return CompileError(f"cannot compile {type(cell).__name__}.step: tracing it raised "
+                            f"{type(error).__name__}: {error}")
     title = (f"{type(cell).__name__}.step ({np.dtype(cell.dtype).name}, input_size "
              f"{cell.input_size}, state sizes {tuple(cell.state_sizes)})")
     source, forward_args, backward_args, aliases = codegen.generate(plan, cell.dtype, title)

@@ -9,9 +9,10 @@ order the step computed them.
 
 A graph is only worth compiling if it is the same whatever the values: a step that takes
 a Python ``if`` on a tensor's value, or computes a constant from the input, would give a
-kernel that is right for the probe only. :func:`trace` therefore runs the step twice, on
-two batch sizes and on probes of opposite signs, and compares the two graphs
-(:meth:`Graph.signature`); any difference is a :class:`CompileError` that says where.
+kernel that is right for the probe only. :func:`trace` therefore runs the step three times
+(:data:`PROBES`: two batch sizes, probes of opposite signs) and compares the graphs
+(:meth:`Graph.signature`); any difference is a :class:`CompileError` that says where. The
+step runs as it always does, side effects included.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from ..function import Function
 from ..tensor import Tensor
 
 PROBE_BATCHES = (2, 3)          # two batch sizes, so that a shape tied to the batch shows
+# (batch, sign) of each trace; the second repeats the first batch, so that a step that keeps
+# something of an earlier call on the cell (and uses it when the shapes fit) shows too.
+PROBES = ((PROBE_BATCHES[0], 1.0), (PROBE_BATCHES[0], -1.0), (PROBE_BATCHES[1], -1.0))
 ENGINE = pathlib.Path(__file__).resolve().parents[1]   # the tinygrad_rnn package
 _LOCK = threading.Lock()        # one trace at a time: recording patches Function.apply
 
@@ -144,7 +148,13 @@ def _record(cell, batch: int, sign: float) -> Graph:
     x = draw(cell.input_size)
     state = tuple(draw(size) for size in cell.state_sizes)
     with no_grad(), _recording() as calls:
-        h, new_state = cell.step(x, state)
+        result = cell.step(x, state)
+    from ..nn.cell import CellContractError, check_step_result   # NOTE: nn imports us
+    try:
+        check_step_result(cell, result, None, batch)
+    except CellContractError as error:
+        raise CompileError(str(error)) from None
+    h, new_state = result
     values, by_tensor = [], {}
 
     def leaf(tensor, kind, name, data=None):
@@ -188,17 +198,18 @@ def _record(cell, batch: int, sign: float) -> Graph:
 
 
 def trace(cell) -> Graph:
-    """The graph of ``cell.step``, checked to be the same for two probes (see the module
+    """The graph of ``cell.step``, checked to be the same for every probe (see the module
     docstring); :class:`CompileError` if it is not."""
     first = _record(cell, PROBE_BATCHES[0], 1.0)
-    second = _record(cell, PROBE_BATCHES[1], -1.0)
-    a, b = first.signature(), second.signature()
-    if a != b:
-        where = next((i for i, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))
-        what = (f"value {where} ({first.values[where].label}, at "
-                f"{first.values[where].source or 'a leaf'})" if where < len(first.values)
-                else "the number of values")
-        raise CompileError(f"the step's graph depends on the values it is given: two traces "
-                           f"differ at {what} (a Python branch on a tensor's value, or a "
-                           f"constant computed from the input?)")
+    a = first.signature()
+    for batch, sign in PROBES[1:]:
+        b = _record(cell, batch, sign).signature()
+        if a != b:
+            where = next((i for i, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))
+            what = (f"value {where} ({first.values[where].label}, at "
+                    f"{first.values[where].source or 'a leaf'})" if where < len(first.values)
+                    else "the number of values")
+            raise CompileError(f"the step's graph depends on the values it is given: two "
+                               f"traces differ at {what} (a Python branch on a tensor's value, "
+                               f"a constant computed from the input, or state kept on the cell?)")
     return first
