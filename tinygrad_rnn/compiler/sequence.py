@@ -18,6 +18,7 @@ generated loops, and those come from the per-op rules.
 from __future__ import annotations
 
 import functools
+import math
 import time
 import weakref
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ class GeneratedSequence(Function):
         for i, w in enumerate(matrices):
             named[f"wt{i}"], named[f"wt{i}_t"] = prepared(w.T, N)
         rows = {"df": [(T, N, v.shape[1]) for v in plan.frontiers],
-                "du": [(int(np.prod(v.shape)),) for v in plan.units], "dc": [(1,) for _ in plan.scalars]}
+                "du": [(math.prod(v.shape),) for v in plan.units], "dc": [(1,) for _ in plan.scalars]}
         for prefix, shapes in rows.items():
             for i, shape in enumerate(shapes):
                 named[f"{prefix}{i}"] = np.zeros(shape, dtype)
