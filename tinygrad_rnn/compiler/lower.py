@@ -83,7 +83,7 @@ class Plan:
     blocks: list
     output: Node
     new_state: list
-    hoisted: set
+    leaves: list    # the parameters and constants of the graph
 
 
 def _names(expression: str) -> set:
@@ -421,8 +421,7 @@ def lower(graph: Graph, dtype) -> Plan:
                 needed.update(i.index for i in v.inputs)
             needed.add(v.index)
     prelude = [v for v in graph.values if v.index in needed and v.kind == "op"]
-    hoisted = {i for i, k in lowering.kind.items() if k == "hoisted"}
     return Plan(graph, prelude, lowering.args["frontier"], lowering.args["unit"],
                 lowering.args["scalar"], lowering.args["matrix"],
                 [n for n in order if n.kind == "product"], order, blocks, output, new_state,
-                hoisted)
+                [v for v in graph.values if v.kind in ("parameter", "constant")])

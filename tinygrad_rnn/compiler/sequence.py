@@ -61,11 +61,8 @@ def _prelude(plan: Plan, x_rows, parameters: dict):
     """The traced values that the loop reads (``frontiers``, ``units``, ``scalars``,
     ``matrices``), computed before it; returns (arrays by value index, tape)."""
     arrays, tape = {0: x_rows}, []
-    for v in plan.graph.values:
-        if v.kind == "parameter":
-            arrays[v.index] = parameters[v.name]
-        elif v.kind == "constant":
-            arrays[v.index] = v.data
+    for v in plan.leaves:
+        arrays[v.index] = parameters[v.name] if v.kind == "parameter" else v.data
     for v in plan.prelude:
         inputs = [arrays[i.index] for i in v.inputs]
         ctx = Context(tuple(i.kind != "constant" for i in v.inputs))
@@ -169,7 +166,7 @@ class GeneratedSequence(Function):
             _add(grads, plan.matrices[p.index].index,
                  left.reshape(T * N, -1).T @ named[f"dm{p.id}"].reshape(T * N, -1))
         grads = _prelude_backward(tape, grads)
-        by_name = {v.name: grads.get(v.index) for v in plan.graph.values if v.kind == "parameter"}
+        by_name = {v.name: grads.get(v.index) for v in plan.leaves if v.kind == "parameter"}
         x_grad = grads.get(0)
         # NOTE: zeros, not None, for an input the step never used: autograd expects a
         # gradient for every input that requires one.
@@ -211,8 +208,8 @@ _BY_CELL: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def _signature(cell) -> tuple:
     """What a step's graph may depend on: the class, the dtype, the cell's plain
     attributes (sizes and options) and its parameters' shapes."""
-    plain = tuple((k, v) for k, v in vars(cell).items() if type(v) in _PLAIN)
-    shapes = tuple((name, p.shape) for name, p in cell.named_parameters(recurse=False))
+    plain = tuple([(k, v) for k, v in vars(cell).items() if type(v) in _PLAIN])
+    shapes = tuple([p.shape for p in cell._parameters.values() if p is not None])
     return type(cell), cell.dtype, plain, shapes
 
 

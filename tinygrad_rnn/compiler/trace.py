@@ -124,7 +124,8 @@ def _caller_line() -> str:
 @contextlib.contextmanager
 def _recording():
     """Record every ``Function.apply`` made inside the block as ``(function, inputs, options,
-    result, source)``."""
+    result, source)``. NOTE: the patch is process-wide: another thread's ops made during a
+    trace would be recorded too (and then fail the comparison of the traces)."""
     calls = []
     original = Function.__dict__["apply"]
 
