@@ -55,7 +55,7 @@ test-jit: $(INSTALLED)
 test-nojit: test-jit
 	NUMBA_DISABLE_JIT=1 $(PYTEST) $(COV) --cov-append --cov-report=term-missing:skip-covered \
 		--cov-fail-under=95 tests/test_kernels.py tests/test_ops.py tests/test_conformance.py \
-		tests/test_fused_paths.py
+		tests/test_fused_paths.py tests/compiler
 
 # The site: warnings are errors; every teaching script runs (its asserts are its test, and
 # Sphinx-Gallery re-runs only scripts changed since the last build) and every internal link

@@ -24,6 +24,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_gallery.gen_gallery",
     "kernel_lines",
+    "generated_source",
     "internal_links",
     "source_notes",
     "matplotlib.sphinxext.plot_directive",

@@ -71,17 +71,44 @@ def test_cells_lists_registered_plugins_with_a_header(registered, capsys):
     output = capsys.readouterr().out
     assert output.splitlines()[0].split() == ["KIND", "NAME", "DISTRIBUTION", "VERSION", "STATUS",
                                               "FUSED", "STATE", "OPTIONS"]
-    assert row_of(output, name) == ["cell", name, plugins.IN_PROCESS, "ok", "no", "h:4",
+    assert row_of(output, name) == ["cell", name, plugins.IN_PROCESS, "ok", "generated", "h:4",
                                     "scale=1.0"]
 
 
 def test_cells_shows_each_cells_capabilities_with_default_options(capsys):
     assert cli.main(["cells"]) == 0
     output = capsys.readouterr().out
-    assert row_of(output, "lstm")[-4:] == ["ok", "yes", "h:4,c:4", "proj_size=0"]
-    assert row_of(output, "rnn")[-4:] == ["ok", "yes", "h:4", "nonlinearity='tanh'"]
+    assert row_of(output, "lstm")[-4:] == ["ok", "kernel", "h:4,c:4", "proj_size=0"]
+    assert row_of(output, "rnn")[-4:] == ["ok", "kernel", "h:4", "nonlinearity='tanh'"]
     assert row_of(output, "bidirectional")[-4:] == ["ok", "-", "-", "-"]
     assert "STATE: its state tensors and their sizes for input_size=3, hidden_size=4" in output
+
+
+class SoftmaxElman(Elman):
+    def step(self, x, state):
+        h = ops.softmax(x @ self.weight_ih.T + state[0] @ self.weight_hh.T, -1)
+        return h, (h,)
+
+
+def test_cells_says_which_op_keeps_a_cell_step_by_step(registered, capsys):
+    name = registered(SoftmaxElman)
+    assert cli.main(["cells"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if f" {name} " in line)
+    assert " step: Softmax " in line
+
+
+def test_compile_reports_the_products_and_shows_the_source(capsys):
+    assert cli.main(["compile", "gru", "--option", "reset=before", "--dtype", "float64",
+                     "--show"]) == 0
+    output = capsys.readouterr().out
+    assert "per-step products: 2" in output and "GRUCell.step compiled and loaded in" in output
+    assert "def forward(" in output and "def backward(" in output and "# Sigmoid" in output
+
+
+def test_compile_names_what_stops_a_step(registered, capsys):
+    name = registered(SoftmaxElman)
+    assert cli.main(["compile", name]) == 1
+    assert "Softmax" in capsys.readouterr().out
 
 
 class ExplodingCell(Elman):
@@ -171,7 +198,7 @@ def test_check_of_a_correct_cell_prints_every_check_and_exits_0(registered, caps
     names = [line[9:].partition(":")[0] for line in lines[1:-1]]
     assert names == [*CHECKS, *(f"{name} (bias=False)" for name in CHECKS)]
     assert {line.split()[0] for line in lines[1:-1]} <= {"passed", "skipped"}
-    assert "skipped  sequence (bias=False): no whole-sequence path" in lines[-2]
+    assert lines[-2] == "passed   sequence (bias=False)"   # the path generated from its step
     assert lines[-1].endswith("0 failed")
 
 
@@ -286,9 +313,9 @@ def test_new_cell_writes_a_distribution_that_installs_and_passes_its_own_tests(t
                           cwd=project, env={**os.environ, "PYTHONPATH": str(site)},
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    # Every check with the default options and with bias=False; the two skipped: no sequence.
-    assert re.search(r"^\d+ passed, 2 skipped", done.stdout.splitlines()[-1]), done.stdout
-    assert "SKIPPED [2] " in done.stdout and "sequence: no whole-sequence path" in done.stdout
+    # Every check with the default options and with bias=False, nothing skipped: the kit's
+    # sequence check runs the path generated from the template's step.
+    assert re.search(r"^\d+ passed in", done.stdout.splitlines()[-1]), done.stdout
 
 
 @pytest.mark.parametrize("arguments, message", [

@@ -184,7 +184,7 @@ class FusedElmanOffByOne(Elman):
 def test_a_fused_path_that_mishandles_lengths_fails_the_kit():
     report = check_cell(FusedElmanOffByOne, checks=["sequence"], max_examples=5,
                         raise_on_failure=False)
-    assert "fused vs step-by-step" in report["sequence"].detail
+    assert "fused=True vs step-by-step" in report["sequence"].detail
 
 
 def test_a_duck_typed_cell_without_sizes_is_told_what_it_lacks():

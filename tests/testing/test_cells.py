@@ -44,6 +44,17 @@ class FusedElman(Elman):
         return ops.stack(outputs), (h,)
 
 
+class Uncompiled(Elman):
+    """Elman through a ``clip`` (whose mask comes from the values, so the compiler refuses
+    the step; tanh lies inside the bounds, so the values are Elman's): no whole-sequence
+    path at all."""
+
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        h = ops.clip(h, -2.0, 2.0)
+        return h, (h,)
+
+
 # ---------------------------------------------------------------- broken cells
 
 class SequenceOff(FusedElman):
@@ -205,20 +216,33 @@ def test_correct_cell_passes_every_check(wrapper):
 
 def test_cell_without_sequence_path_skips_only_the_sequence_check(wrapper):
     wrapper(Reversing)
-    report = check_cell(Elman, max_examples=EXAMPLES)
+    report = check_cell(Uncompiled, max_examples=EXAMPLES)
     assert report.passed
     assert [result.name for result in report.skipped] == with_and_without_bias("sequence")
     assert "no whole-sequence path" in report["sequence"].detail
+    assert "depends on the values" in report["sequence"].detail   # why it does not compile
+
+
+def test_a_step_only_cell_has_its_generated_path_checked(wrapper):
+    wrapper(Reversing)
+    report = check_cell(Elman, checks=["sequence"], max_examples=EXAMPLES)
+    assert [r.status for r in report] == ["passed"]
 
 
 class FusedUnlessScaled(FusedElman):
-    """Has a whole-sequence path only with the default scale (as the LSTM has none with
-    proj_size): the instance, not the class, says whether the path exists."""
+    """Has a whole-sequence path only with the default scale (as the LSTM has no kernel with
+    proj_size): the instance, not the class, says whether the path exists. Without it the
+    step goes through a ``clip`` (see ``Uncompiled``), so none is generated either."""
 
     def __init__(self, *args, **options):
         super().__init__(*args, **options)
         if self.scale != 1.0:
             self.sequence = None
+
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        h = ops.clip(h, -2.0, 2.0) if self.sequence is None else h
+        return h, (h,)
 
 
 def test_sequence_check_asks_an_instance_built_with_the_options(wrapper):
@@ -265,7 +289,7 @@ def test_failure_detail_names_the_property_and_the_falsifying_example():
 def test_sequence_failure_names_what_differs():
     report = check_cell(SequenceOff, checks=["sequence"], max_examples=EXAMPLES,
                         raise_on_failure=False)
-    assert "fused vs step-by-step" in report["sequence"].detail
+    assert "fused=True vs step-by-step" in report["sequence"].detail
     assert "exceeds 1e-10" in report["sequence"].detail
 
 
@@ -414,14 +438,15 @@ def test_check_cell_leaves_the_package_generator_as_it_was():
 
 
 def test_report_prints_one_line_per_check_and_a_count():
-    report = check_cell(Elman, checks=["lengths", "sequence"], max_examples=2)
-    assert str(report).splitlines() == [
-        "passed   lengths",
-        "skipped  sequence: no whole-sequence path (cell.sequence is None)",
-        "passed   lengths (bias=False)",
-        "skipped  sequence (bias=False): no whole-sequence path (cell.sequence is None)",
-        "2 passed, 2 skipped, 0 failed",
-    ]
+    report = check_cell(Uncompiled, checks=["lengths", "sequence"], max_examples=2)
+    lines = str(report).splitlines()
+    assert lines[0] == "passed   lengths"
+    assert lines[1].startswith("skipped  sequence: no whole-sequence path: no sequence, and "
+                               "cannot compile Uncompiled.step")
+    assert lines[2] == "passed   lengths (bias=False)"
+    assert lines[3].startswith("skipped  sequence (bias=False): no whole-sequence path: no "
+                               "sequence, and cannot compile Uncompiled.step")
+    assert lines[4:] == ["2 passed, 2 skipped, 0 failed"]
 
 
 # ---------------------------------------------------------------- the author's own words

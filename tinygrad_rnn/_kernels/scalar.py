@@ -16,7 +16,7 @@ float32 arithmetic it is within 4e-7 of tanh (a few units in the last place), wh
 The overloads pick the version by the argument's type when a kernel is compiled; as plain
 Python (``NUMBA_DISABLE_JIT=1``) the same choice is made at run time.
 
-``ONE`` and ``ZERO`` are the constants 1 and 0 for kernel arithmetic such as
+``ONE``, ``ZERO`` and ``HALF`` are the constants 1, 0 and 1/2 for kernel arithmetic such as
 ``ONE - y * y`` or ``max(a, ZERO)``: float32s, so float32 arithmetic stays float32 (a
 literal ``1.0`` is a float64 and would widen every product, halving the vector width),
 while in float64 they promote exactly.
@@ -34,7 +34,7 @@ _Q = (_f(1.0), _f(0.46712592244148254), _f(0.02586909383535385),
 _P0, _P1, _P2, _P3, _P4 = _P
 _Q0, _Q1, _Q2, _Q3, _Q4 = _Q
 _CLAMP, _HALF = _f(9.0), _f(0.5)
-ONE, ZERO = _f(1.0), _f(0.0)
+ONE, ZERO, HALF = _f(1.0), _f(0.0), _HALF
 
 
 @register_jitable

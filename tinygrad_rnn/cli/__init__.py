@@ -6,6 +6,7 @@
     tinygrad-rnn graph CELL      the computation graph of one step of a cell (DOT or SVG)
     tinygrad-rnn cells           list every plugin (cells and wrappers) and whether it loads
     tinygrad-rnn check NAME      run the conformance kit (check_cell) on a cell plugin
+    tinygrad-rnn compile CELL    compile a cell's step into whole-sequence kernels (--show)
     tinygrad-rnn new-cell NAME   write a ready cell-plugin distribution to start from
 
 A built-in's bare name (``rnn``, ``lstm``, ``gru``, ``bidirectional``) means the built-in
@@ -20,7 +21,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import gradflow, graph, new_cell, plugin_commands, sample, train
+from . import compile, gradflow, graph, new_cell, plugin_commands, sample, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     gradflow.add_parser(commands)
     graph.add_parser(commands)
     plugin_commands.add_parser(commands)
+    compile.add_parser(commands)
     new_cell.add_parser(commands)
     return parser
 

@@ -9,8 +9,8 @@ from collections import Counter
 
 import numpy as np
 
-from .. import plugins
-from ..nn.recurrent import BUILTIN_PLUGINS
+from .. import compiler, plugins
+from ..nn.recurrent import BUILTIN_PLUGINS, sequence_path
 
 # The sizes a cell is built with to be listed: its state sizes are shown for these.
 PROBE_INPUT, PROBE_HIDDEN, PROBE_BATCH = 3, 4, 2
@@ -45,8 +45,17 @@ def _capabilities(cell_class) -> list[str]:
     if not all(np.all(np.isfinite(t.array)) for t in (h, *new_state)):
         raise ArithmeticError("step produced NaN or Inf from zeros (finite inputs)")
     sizes = ",".join(f"{name}:{size}" for name, size in zip(cell.state_names, cell.state_sizes))
-    fused = "no" if getattr(cell, "sequence", None) is None else "yes"
-    return [fused, sizes, _options(cell_class)]
+    return [_fused(cell), sizes, _options(cell_class)]
+
+
+def _fused(cell) -> str:
+    """FUSED: ``kernel`` (the cell's own ``sequence``), ``generated`` (its step compiles),
+    or ``step: <what stopped the compiler>``."""
+    path = sequence_path(cell, True)
+    if path != "step":
+        return path
+    reason = compiler.why_not(cell).partition(".step: ")[2]
+    return "step: " + reason.split(" (at ")[0].split(": ")[0]
 
 
 def _ambiguities(infos) -> list[str]:
@@ -113,7 +122,9 @@ def _cells(args) -> int:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     if not args.no_load:
         print(f"\nok: a cell builds and runs one step with its default options.\n"
-              f"FUSED: it has a whole-sequence path. OPTIONS: its own options, with defaults.\n"
+              f"FUSED: its whole-sequence path: its own kernel, generated from its step by the\n"
+              f"compiler, or step by step and why (tinygrad-rnn compile NAME says more).\n"
+              f"OPTIONS: its own options, with defaults.\n"
               f"STATE: its state tensors and their sizes for input_size={PROBE_INPUT}, "
               f"hidden_size={PROBE_HIDDEN}.")
     if notes:

@@ -51,8 +51,8 @@ keeps its state and outputs zeros; with ``reverse``, the loop runs from the last
 the first. Two ways to write one:
 
 * compose it from engine ops and hand a per-step function to
-  :func:`~tinygrad_rnn.nn.scan` (the ``mgu`` plugin does: the input projection of all
-  steps is one product, the loop stays in Python);
+  :func:`~tinygrad_rnn.nn.scan` (the input projection of all steps as one product, the
+  loop in Python);
 * subclass :class:`~tinygrad_rnn.nn.fused.FusedRecurrence` and write the time loop over
   arrays, forward and backward (``recurrence_forward``, ``recurrence_backward``; see that
   module for their arguments); ``sequence`` is then
@@ -62,7 +62,9 @@ the first. Two ways to write one:
   would be read and written past its end) and computes every weight gradient but the
   loop's own; any memory layout of the arguments gives the contiguous result.
 
-Either way, the conformance kit's ``sequence`` check
+A cell without ``sequence`` whose step compiles (:mod:`tinygrad_rnn.compiler`, as the
+``mgu`` plugin's does) gets one generated from its ``step``. Either way, the conformance
+kit's ``sequence`` check
 (:func:`tinygrad_rnn.testing.check_cell`) compares output, final state and every gradient
 with the step-by-step path.
 """

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from .. import ops, plugins
+from .. import compiler, ops, plugins
 from ..tensor import Tensor, ensure_tensor
 from .cell import (RecurrentCell, check_declarations, check_lengths, check_step_result,
                    checked_step)
@@ -27,12 +27,30 @@ STEPWISE_ENV = "TINYGRAD_RNN_STEPWISE"
 _DIRECTION_SUFFIXES = ("", "_reverse")
 
 
-def use_fused(fused: bool | None) -> bool:
-    """Whether to take a cell's whole-sequence path: ``fused`` if given, else true unless
-    the environment variable ``TINYGRAD_RNN_STEPWISE=1`` forces the step-by-step path."""
+def use_fused(fused: bool | str | None) -> bool:
+    """Whether to take a whole-sequence path: ``fused`` if given, else true unless the
+    environment variable ``TINYGRAD_RNN_STEPWISE=1`` forces the step-by-step path."""
+    if fused not in (None, True, False, "generated"):
+        raise ValueError(f"fused must be None, True, False or 'generated', got {fused!r}")
     if fused is not None:
-        return fused
+        return bool(fused)
     return os.environ.get(STEPWISE_ENV, "") not in ("1", "true", "yes")
+
+
+def sequence_path(cell: RecurrentCell, fused: bool | str | None = None) -> str:
+    """The path :func:`run_cell` takes: ``"kernel"`` (the cell's own ``sequence``),
+    ``"generated"`` (its step compiled by :mod:`tinygrad_rnn.compiler`) or ``"step"``.
+
+    ``fused="generated"`` forces the generated path; otherwise, when :func:`use_fused`
+    agrees, the cell's own ``sequence`` if it has one, else the generated path if its step
+    compiles, else the step."""
+    if fused == "generated":
+        return "generated"
+    if not use_fused(fused):
+        return "step"
+    if cell.sequence is not None:
+        return "kernel"
+    return "generated" if compiler.why_not(cell) is None else "step"
 
 
 def scan(step, inputs, state: tuple, lengths=None, reverse=False) -> tuple[Tensor, tuple]:
@@ -61,15 +79,20 @@ def run_cell(cell: RecurrentCell, x: Tensor, state: tuple, lengths=None, reverse
     """Run ``cell`` over ``x`` (T, N, I) from ``state``; return the outputs (T, N, H) and the
     final state (see :func:`scan` for ``lengths`` and ``reverse``).
 
-    The cell's whole-sequence path is taken when it has one and :func:`use_fused` agrees;
-    otherwise its ``step`` runs once per time step. Either result is checked against the
-    cell contract (``check_step_result``).
+    The path is :func:`sequence_path`'s: the cell's own ``sequence``, its step compiled
+    into one (``fused="generated"`` raises a :class:`~tinygrad_rnn.compiler.CompileError`
+    naming what cannot be compiled), or its ``step`` once per time step. Every result is
+    checked against the cell contract (``check_step_result``).
     """
-    if cell.sequence is not None and use_fused(fused):
+    path = sequence_path(cell, fused)
+    if path == "step":
+        return scan(checked_step(cell), ops.unstack(x), state, lengths, reverse)
+    if path == "kernel":
         result = cell.sequence(x, state, lengths, reverse)
-        check_step_result(cell, result, x.shape[0], x.shape[1], where="sequence")
-        return result
-    return scan(checked_step(cell), ops.unstack(x), state, lengths, reverse)
+    else:
+        result = compiler.run(cell, x, state, lengths, reverse)
+    check_step_result(cell, result, x.shape[0], x.shape[1], where="sequence")
+    return result
 
 
 class Unidirectional(Module):
@@ -152,8 +175,10 @@ class Recurrent(Module):
         bidirectional: run a second cell per layer from the end of each sequence to its
             start, through the ``bidirectional`` wrapper plugin.
         dtype: the parameters' dtype, float32 or float64; inputs must match it.
-        fused: None (the default) takes a cell's whole-sequence path when it has one,
-            unless ``TINYGRAD_RNN_STEPWISE=1``; False forces the step-by-step path.
+        fused: None (the default) takes a cell's own whole-sequence path when it has one,
+            else its step compiled into one (:mod:`tinygrad_rnn.compiler`) when it
+            compiles, unless ``TINYGRAD_RNN_STEPWISE=1``; False forces the step-by-step
+            path; ``"generated"`` forces the compiled one.
         **cell_options: passed to the cell (``nonlinearity="relu"``, ``proj_size=…``).
 
     Call ``layer(x, state=None, lengths=None)``; it returns ``(output, final_state)``. A

@@ -1,5 +1,6 @@
 """Shape rules shared by the ops: broadcasting and its reverse, axis normalisation, and
-the one reading of PyTorch's ``dim`` with NumPy's alias ``axis``."""
+the one reading of PyTorch's ``dim`` with NumPy's alias ``axis``; and ``ScalarRule``, an
+elementwise op's arithmetic on one element for the cell compiler."""
 
 import numpy as np
 
@@ -72,3 +73,19 @@ def dim_args(op: str, dim, keepdim, axis, keepdims):
     """A reduction's ``(dim, keepdim)``: :func:`dim_arg`, and NumPy's ``keepdims`` as an
     alias of ``keepdim``."""
     return dim_arg(op, dim, axis), bool(keepdim if keepdims is None else keepdims)
+
+
+class ScalarRule:
+    """An elementwise ``Function`` on one element, written once beside the Function for the
+    cell compiler (``tinygrad_rnn.compiler``), which pastes these expressions into the loops
+    it generates: ``y`` is the forward as a Python expression of the inputs (``x`` for a
+    unary op, ``a`` and ``b`` for a binary one); each keyword ``g<input>`` is that input's
+    gradient as an expression of the inputs, ``y`` and the upstream gradient ``gy``. The
+    names they may call are ``compiler.rules.NAMESPACE``; ``tests/compiler/test_rules.py``
+    holds every rule to its Function's own ``forward`` and ``backward``.
+    """
+
+    def __init__(self, y: str, **grads: str):
+        self.y = y
+        self.inputs = tuple(name[1:] for name in grads)   # "ga" is the gradient of "a"
+        self.grads = tuple(grads.values())

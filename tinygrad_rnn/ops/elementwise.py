@@ -14,7 +14,7 @@ import numpy as np
 from ..function import Function
 from .._kernels import activations
 from ..tensor import Tensor, ensure_tensor
-from ._common import broadcast_shapes, unbroadcast
+from ._common import ScalarRule, broadcast_shapes, unbroadcast
 
 
 def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
@@ -37,6 +37,8 @@ def _operands(op: str, a, b) -> tuple[Tensor, Tensor]:
 # ---------------------------------------------------------------- binary primitives
 
 class Add(Function):
+    scalar = ScalarRule("a + b", ga="gy", gb="gy")
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.a_shape, ctx.b_shape = a.shape, b.shape
@@ -48,6 +50,8 @@ class Add(Function):
 
 
 class Mul(Function):
+    scalar = ScalarRule("a * b", ga="gy * b", gb="gy * a")
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -62,6 +66,9 @@ class Mul(Function):
 
 
 class Pow(Function):
+    scalar = ScalarRule("a ** b", ga="gy * b * a ** (b - ONE)",
+                        gb="gy * y * (np.log(a) if a > ZERO else (np.nan if a < ZERO else ZERO))")
+
     @staticmethod
     def forward(ctx, a, b):
         y = a ** b
@@ -83,6 +90,10 @@ class Pow(Function):
 
 
 class Maximum(Function):
+    scalar = ScalarRule("a if a > b or a != a else b",
+                        ga="gy if a > b else (gy * HALF if a == b else ZERO)",
+                        gb="ZERO if a > b else (gy * HALF if a == b else gy)")
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -114,6 +125,8 @@ class Where(Function):
 # ---------------------------------------------------------------- unary primitives
 
 class Cast(Function):
+    scalar = ScalarRule("x", gx="gy")   # NOTE: the compiler takes only a cast to the same dtype
+
     @staticmethod
     def forward(ctx, x, *, dtype):
         ctx.x_dtype = x.dtype
@@ -125,6 +138,8 @@ class Cast(Function):
 
 
 class Neg(Function):
+    scalar = ScalarRule("-x", gx="-gy")
+
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -135,6 +150,8 @@ class Neg(Function):
 
 
 class Exp(Function):
+    scalar = ScalarRule("np.exp(x)", gx="gy * y")
+
     @staticmethod
     def forward(ctx, x):
         y = np.exp(x)
@@ -148,6 +165,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    scalar = ScalarRule("np.log(x)", gx="gy / x")
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -160,6 +179,8 @@ class Log(Function):
 
 
 class Abs(Function):
+    scalar = ScalarRule("abs(x)", gx="gy if x > ZERO else (-gy if x < ZERO else ZERO)")
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -173,6 +194,8 @@ class Abs(Function):
 
 
 class Tanh(Function):
+    scalar = ScalarRule("tanh(x)", gx="gy * (ONE - y * y)")
+
     @staticmethod
     def forward(ctx, x):
         y = activations.tanh(x)
@@ -186,6 +209,8 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    scalar = ScalarRule("sigmoid(x)", gx="gy * y * (ONE - y)")
+
     @staticmethod
     def forward(ctx, x):
         y = activations.sigmoid(x)
@@ -199,6 +224,8 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    scalar = ScalarRule("ZERO if x <= ZERO else x", gx="ZERO if x <= ZERO else gy")
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)

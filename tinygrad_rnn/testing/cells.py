@@ -28,7 +28,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .. import plugins
+from .. import compiler, plugins
 from .. import random as _random
 from ..autograd import no_grad
 from ..nn.cell import CellContractError
@@ -631,24 +631,36 @@ def _skip_sequence(subject: _Subject) -> str | None:
             cell = subject.cell_class(1, 8, dtype=np.float64, **subject.options)
     except ValueError:
         cell = subject.cell_class
-    if getattr(cell, "sequence", None) is None:
+    if getattr(cell, "sequence", None) is None and isinstance(cell, type):
         return "no whole-sequence path (cell.sequence is None)"
+    if getattr(cell, "sequence", None) is None and compiler.why_not(cell) is not None:
+        return f"no whole-sequence path: no sequence, and {compiler.why_not(cell)}"
     return None
+
+
+def _whole_sequence_paths(cell) -> list:
+    """The ``fused`` values of the cell's whole-sequence paths: True (its own ``sequence``
+    or else the generated one) and, for a cell with its own, also "generated" when its
+    step compiles."""
+    own = getattr(cell, "sequence", None) is not None
+    return [True, "generated"] if own and compiler.why_not(cell) is None else [True]
 
 
 @_check("sequence", skip=_skip_sequence)
 def check_sequence(subject: _Subject, case: Case) -> None:
-    """The whole-sequence path (``fused=True``) equals the step-by-step one (``fused=False``):
+    """Each whole-sequence path (``fused=True``, and ``fused="generated"`` when the cell
+    has its own and its step compiles) equals the step-by-step one (``fused=False``):
     output, final state and the gradients of a random projection of both with respect to the
     input, the initial state and every parameter, in both directions, with and without
     ``lengths``, to a relative error of FUSED_TOL."""
     cell = subject.layer(case).cells[0]
     rng = np.random.default_rng(case.seed)
     upstream = None
+    paths = _whole_sequence_paths(cell)
     for reverse in (False, True):
         for lengths in (None, case.lengths):
             results = {}
-            for fused in (False, True):
+            for fused in (False, *paths):
                 x = Tensor(case.x, requires_grad=True)
                 state = _tensors((s[0] for s in case.state), requires_grad=True)
                 cell.zero_grad()
@@ -665,10 +677,11 @@ def check_sequence(subject: _Subject, case: Case) -> None:
                     **{f"grad initial {n}": _grad(t) for n, t in zip(names, state)},
                     **{f"grad {n}": _grad(p) for n, p in cell.named_parameters()},
                 }
-            for key, expected in results[False].items():
-                _assert_close(f"fused vs step-by-step (reverse={reverse}, lengths="
-                              f"{None if lengths is None else lengths.tolist()}): {key}",
-                              results[True][key], expected, FUSED_TOL)
+            for fused in paths:
+                for key, expected in results[False].items():
+                    _assert_close(f"fused={fused!r} vs step-by-step (reverse={reverse}, "
+                                  f"lengths={None if lengths is None else lengths.tolist()}): "
+                                  f"{key}", results[fused][key], expected, FUSED_TOL)
 
 
 # ---------------------------------------------------------------- the runner
@@ -893,8 +906,8 @@ def check_cell(cell, *, options: dict | None = None, max_examples: int | None = 
     >>> report = check_cell(Elman, max_examples=3)
     >>> report.passed
     True
-    >>> report["sequence"].status     # Elman has no whole-sequence path
-    'skipped'
+    >>> report["sequence"].status     # Elman's step compiles: its generated path is checked
+    'passed'
     >>> print(report)  # doctest: +ELLIPSIS
     passed   contract
     passed   finite

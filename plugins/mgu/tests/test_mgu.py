@@ -111,7 +111,7 @@ def test_parameters_have_pytorch_names_shapes_and_order():
 
 # ---------------------------------------------------------------- the layer
 
-@pytest.mark.parametrize("fused", [False, True], ids=["step", "sequence"])
+@pytest.mark.parametrize("fused", [False, "generated"], ids=["step", "generated"])
 @pytest.mark.parametrize("bias", [True, False])
 def test_bidirectional_layer_matches_reference(bias, fused):
     rng = np.random.default_rng(2)
@@ -158,3 +158,24 @@ def test_passes_the_conformance_kit(cell, check):
     check(cell)   # one test per check and option set: MGUCell-gradients, …,
                   # MGUCell(bias=False)-gradients, …
 # [tutorial: end certify]
+
+
+# ---------------------------------------------------------------- the generated path
+
+def test_the_readme_shows_the_source_the_compiler_generates():
+    from pathlib import Path
+
+    from tinygrad_rnn import compiler
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    shown = readme.split("<summary>the generated source</summary>")[1]
+    shown = shown.split("```python\n", 1)[1].split("```", 1)[0]
+    assert shown == compiler.compile_cell(MGUCell(3, 4)).source, (
+        "the README's generated source is stale: paste `tinygrad-rnn compile mgu --show`")
+
+
+def test_the_layer_takes_the_generated_path():
+    from tinygrad_rnn.nn.recurrent import sequence_path
+
+    assert MGUCell.sequence is None
+    assert sequence_path(MGUCell(3, 4)) == "generated"

@@ -1,5 +1,6 @@
 """The MGU cell: one gate instead of the GRU's two, written with engine ops (autograd derives
-the backward). The whole plugin is this file; the README walks through it."""
+the backward, and ``tinygrad_rnn.compiler`` its compiled whole-sequence path). The whole
+plugin is this file; the README walks through it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import numpy as np
 
 from tinygrad_rnn import ops
 from tinygrad_rnn.nn.cell import RecurrentCell
-from tinygrad_rnn.nn.recurrent import scan
 
 
 class MGUCell(RecurrentCell):
@@ -97,25 +97,6 @@ class MGUCell(RecurrentCell):
         f = ops.sigmoid(x_f + self._affine(h, W_hf, b_hf))    # (1)
         n = ops.tanh(x_n + self._affine(f * h, W_hn, b_hn))   # (2)
         return (1 - f) * h + f * n                            # (3)
-
-    def sequence(self, x, state, lengths=None, reverse=False):
-        """The whole sequence x (T, N, I) at once: what ``run_cell`` does with ``step``, but
-        with the work that does not depend on h done once, before the loop: the input
-        projections of every time step in one matrix product, and the split of the hidden
-        weights into their f and n blocks. ``scan`` then runs the recurrence with the
-        layer's own handling of ``lengths`` and ``reverse``. Returns (output, (h,)).
-        """
-        T, N, I = x.shape
-        H = self.hidden_size
-        projected = self._affine(x.reshape(T * N, I), self.weight_ih, self.bias_ih)
-        x_f, x_n = (ops.unstack(part.reshape(T, N, H)) for part in ops.split(projected, H, axis=-1))
-        hidden = self._hidden_blocks()
-
-        def step(projections, state):
-            h = self._recurrence(*projections, state[0], *hidden)
-            return h, (h,)
-
-        return scan(step, list(zip(x_f, x_n)), state, lengths, reverse)
 
     @staticmethod
     def _affine(v, W, b):

@@ -1,0 +1,287 @@
+"""The compiled whole sequence as one differentiable op, and the per-cell cache of programs.
+
+:class:`GeneratedSequence` is one ``Function`` over ``x``, the cell's parameters and the
+initial states. Its forward has three parts:
+
+1. the **prelude**: the parameter-only and hoisted values of the step, computed by the
+   traced Functions' own ``forward`` (hoisted ones on all T·N rows of x at once), each
+   call kept on a small tape;
+2. the generated ``forward`` kernel: the time loop;
+3. nothing else: the outputs are the kernel's.
+
+Its backward runs the generated ``backward`` kernel, forms each per-step product's weight
+gradient as one large product (Σ_t v_tᵀ dm_t), and walks the tape back through the same
+Functions' own ``backward``. So the only arithmetic that is not the engine's is in the
+generated loops, and those come from the per-op rules.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._kernels.products import prepared
+from ..function import Context, Function
+from . import cache, codegen
+from .lower import Plan, lower
+from .trace import CompileError, trace
+
+
+@dataclass
+class Program:
+    """A compiled step: its plan, generated source, loaded kernels and compile time (s)."""
+
+    plan: Plan
+    source: str
+    module: object
+    seconds: float
+    forward_args: list
+    backward_args: list
+    aliases: dict
+
+    @functools.cached_property
+    def parameters(self) -> list[str]:
+        """The names of the cell's parameters that the step uses, in the order it met them."""
+        return [v.name for v in self.plan.graph.values if v.kind == "parameter"]
+
+    @property
+    def products(self) -> list[str]:
+        """One line per per-step product: the cell's line that made it."""
+        return [p.source for p in self.plan.products]
+
+
+# ---------------------------------------------------------------- the prelude and its tape
+
+def _prelude(plan: Plan, x_rows, parameters: dict):
+    """The traced values that the loop reads (``frontiers``, ``units``, ``scalars``,
+    ``matrices``), computed before it; returns (arrays by value index, tape)."""
+    arrays, tape = {0: x_rows}, []
+    for v in plan.leaves:
+        arrays[v.index] = parameters[v.name] if v.kind == "parameter" else v.data
+    for v in plan.prelude:
+        inputs = [arrays[i.index] for i in v.inputs]
+        ctx = Context(tuple(i.kind != "constant" for i in v.inputs))
+        arrays[v.index] = np.asarray(v.function.forward(ctx, *inputs, **v.options))
+        tape.append((v, ctx))
+    return arrays, tape
+
+
+def _prelude_backward(tape, grads: dict) -> dict:
+    """Gradients by value index, walked back through the tape (each Function's own
+    ``backward``); ``grads`` holds those of the values the loop read."""
+    for v, ctx in reversed(tape):
+        g = grads.pop(v.index, None)
+        if g is None:
+            continue
+        gxs = v.function.backward(ctx, g)
+        for i, gx in zip(v.inputs, gxs if type(gxs) is tuple else (gxs,)):
+            if gx is not None and i.kind != "constant":
+                _add(grads, i.index, gx)
+    return grads
+
+
+def _add(grads: dict, index: int, g) -> None:
+    """Add ``g`` to the gradient of value ``index``."""
+    grads[index] = g if index not in grads else grads[index] + g
+
+
+class GeneratedSequence(Function):
+    """All T steps of a compiled cell: inputs ``x, *parameters, *initial_states``, outputs
+    ``(output, *final_states)``; options ``program``, ``lengths`` and ``reverse``. The
+    arrays the kernels share go by the names of ``codegen``'s module docstring."""
+
+    @staticmethod
+    def forward(ctx, x, *arrays, program, lengths, reverse):
+        plan = program.plan
+        T, N, I = x.shape
+        parameters = dict(zip(program.parameters, arrays))
+        values, tape = _prelude(plan, x.reshape(T * N, I), parameters)
+        named = {"lengths": lengths, "reverse": reverse,
+                 "out": np.zeros((T, N, plan.output.width), x.dtype)}
+        for i, v in enumerate(plan.frontiers):
+            named[f"f{i}"] = values[v.index].reshape(T, N, -1)
+        for i, v in enumerate(plan.units):
+            named[f"u{i}"] = np.ascontiguousarray(values[v.index]).reshape(-1)
+        for i, v in enumerate(plan.scalars):
+            named[f"c{i}"] = np.asarray(values[v.index]).reshape(1)
+        for i, v in enumerate(plan.matrices):
+            named[f"w{i}"], named[f"w{i}_t"] = prepared(values[v.index], N)
+        for k, s in enumerate(arrays[len(parameters):]):
+            named[f"s{k}"] = np.empty((T + 1, N, s.shape[1]), x.dtype)
+            named[f"s{k}"][T if reverse else 0] = s
+        for p in plan.products:
+            named[f"m{p.id}"] = np.empty((T, N, p.width) if p.saved else (N, p.width), x.dtype)
+        for n in plan.nodes:
+            if n.home == ("k", n.id):
+                named[f"k{n.id}"] = np.zeros((T, N, n.width), x.dtype)
+        program.module.forward(*(named[a] for a in program.forward_args))
+        # NOTE: keep only what the backward reads, so the rest is freed now
+        keep = {a: named[a] for a in program.backward_args if a in named}
+        keep.update({f"s{k}": named[f"s{k}"] for k in range(len(plan.new_state))})
+        keep.update(_left_histories(plan, named))
+        matrices = [values[v.index] for v in plan.matrices]
+        ctx.save_for_backward(keep, matrices, tape, parameters, x.shape, program)
+        return (named["out"], *(named[f"s{k}"][0 if reverse else T].copy()
+                                for k in range(len(plan.new_state))))
+
+    @staticmethod
+    def backward(ctx, g_out, *g_finals):
+        named, matrices, tape, parameters, x_shape, program = ctx.saved_tensors
+        plan = program.plan
+        T, N, _ = x_shape
+        dtype = named["s0"].dtype
+        named = dict(named, g_out=np.ascontiguousarray(g_out, dtype))
+        for k, g in enumerate(g_finals):
+            named[f"carry{k}"] = np.array(g, dtype, copy=True)
+            named[f"d{k}"] = np.zeros_like(named[f"carry{k}"])
+        for i, w in enumerate(matrices):
+            named[f"wt{i}"], named[f"wt{i}_t"] = prepared(w.T, N)
+        rows = {"df": [(T, N, v.shape[1]) for v in plan.frontiers],
+                "du": [(math.prod(v.shape),) for v in plan.units], "dc": [(1,) for _ in plan.scalars]}
+        for prefix, shapes in rows.items():
+            for i, shape in enumerate(shapes):
+                named[f"{prefix}{i}"] = np.zeros(shape, dtype)
+        for p in plan.products:
+            name = f"dm{p.id}"
+            named[name] = (named[program.aliases[name]] if name in program.aliases
+                           else np.zeros((T, N, p.width), dtype))
+        for n in plan.nodes:
+            if n.gbuf:
+                named[f"gb{n.id}"] = np.zeros((T, N, n.width), dtype)
+        program.module.backward(*(named[a] for a in program.backward_args))
+        grads = {}
+        for prefix, values in (("df", plan.frontiers), ("du", plan.units), ("dc", plan.scalars)):
+            for i, v in enumerate(values):
+                _add(grads, v.index, named[f"{prefix}{i}"].reshape(v.shape if prefix != "df"
+                                                                   else (T * N, -1)))
+        for p in plan.products:
+            left = named[_history_name(p.args[0])]
+            if _history_name(p.args[0]).startswith("s"):
+                left = left[_history_steps(p.args[0], T, named["reverse"])]
+            _add(grads, plan.matrices[p.index].index,
+                 left.reshape(T * N, -1).T @ named[f"dm{p.id}"].reshape(T * N, -1))
+        grads = _prelude_backward(tape, grads)
+        by_name = {v.name: grads.get(v.index) for v in plan.leaves if v.kind == "parameter"}
+        x_grad = grads.get(0)
+        # NOTE: zeros, not None, for an input the step never used: autograd expects a
+        # gradient for every input that requires one.
+        return (np.zeros(x_shape, dtype) if x_grad is None else x_grad.reshape(x_shape),
+                *(np.zeros_like(array) if by_name[name] is None else by_name[name]
+                  for name, array in parameters.items()),
+                *(named[f"carry{k}"] for k in range(len(g_finals))))
+
+
+def _history_name(node) -> str:
+    """The name of the array that holds a product's left operand at every step."""
+    if node.kind == "state":
+        return f"s{node.index}"
+    if node.kind == "product":
+        return f"m{node.id}"
+    if node.kind == "loop" and node.home[0] == "state":
+        return f"s{node.home[1]}"
+    return "out" if node.kind == "loop" and node.home[0] == "out" else f"k{node.id}"
+
+
+def _history_steps(node, T: int, reverse: bool) -> slice:
+    """The T steps of a state history (T + 1 steps) that a left operand read: the states
+    entering each step (a state) or leaving it (a new state)."""
+    entering = node.kind == "state"
+    return slice(1, T + 1) if entering == bool(reverse) else slice(0, T)
+
+
+def _left_histories(plan, named) -> dict:
+    return {name: named[name] for name in (_history_name(p.args[0]) for p in plan.products)}
+
+
+# ---------------------------------------------------------------- compiling, once per kind of cell
+
+_PLAIN = (bool, int, float, str, type(None), np.dtype)
+_PROGRAMS: dict = {}                              # signature -> Program or CompileError
+_BY_CELL: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _signature(cell) -> tuple:
+    """What a step's graph may depend on: the class, the dtype, the cell's plain
+    attributes (sizes and options) and its parameters' shapes."""
+    plain = tuple([(k, v) for k, v in vars(cell).items() if type(v) in _PLAIN])
+    shapes = tuple([p.shape for p in cell._parameters.values() if p is not None])
+    return type(cell), cell.dtype, plain, shapes
+
+
+def _constants(cell) -> tuple:
+    """The arrays the cell holds besides its parameters (a step may use them as constants),
+    by value."""
+    return tuple((k, v.shape, v.tobytes()) for k, v in vars(cell).items()
+                 if isinstance(v, np.ndarray))
+
+
+def compile_cell(cell) -> Program:
+    """The :class:`Program` of ``cell``'s step, traced and generated once per signature
+    (class, options, dtype, sizes, and the arrays it holds besides its parameters) and
+    loaded from the disk cache when it is there; :class:`CompileError` when the step cannot
+    be compiled. NOTE: an array attribute changed in place after the first call is not
+    seen; build a new cell."""
+    missing = [name for name in ("named_parameters", "check_sequence", "state_sizes", "dtype")
+               if not hasattr(cell, name)]
+    if missing:
+        raise CompileError(f"cannot compile {type(cell).__name__}.step: the cell has no "
+                           f"{', '.join(missing)} (subclass RecurrentCell)")
+    signature = _signature(cell)
+    known = _BY_CELL.get(cell)
+    if known is not None and known[0] == signature:
+        result = known[1]
+    else:
+        key = (signature, _constants(cell))
+        if key not in _PROGRAMS:
+            _PROGRAMS[key] = _build(cell)
+        result = _PROGRAMS[key]
+        _BY_CELL[cell] = (signature, result)
+    if isinstance(result, CompileError):
+        raise result
+    return result
+
+
+def why_not(cell) -> str | None:
+    """Why ``cell``'s step cannot be compiled (the :class:`CompileError`'s message), or None
+    when it can."""
+    try:
+        compile_cell(cell)
+    except CompileError as error:
+        return str(error)
+    return None
+
+
+def _build(cell):
+    start = time.perf_counter()
+    try:
+        plan = lower(trace(cell), cell.dtype)
+    except CompileError as error:
+        return CompileError(f"cannot compile {type(cell).__name__}.step: {error}")
+    except Exception as error:  # noqa: BLE001  (the step path will raise it where it belongs)
+        return CompileError(f"cannot compile {type(cell).__name__}.step: tracing it raised "
+                            f"{type(error).__name__}: {error}")
+    title = (f"{type(cell).__name__}.step ({np.dtype(cell.dtype).name}, input_size "
+             f"{cell.input_size}, state sizes {tuple(cell.state_sizes)})")
+    source, forward_args, backward_args, aliases = codegen.generate(plan, cell.dtype, title)
+    module = cache.load(source)
+    return Program(plan, source, module, time.perf_counter() - start, forward_args,
+                   backward_args, aliases)
+
+
+def run(cell, x, state, lengths=None, reverse=False):
+    """``(output, final_state)`` of ``cell`` over ``x`` through its compiled step, as the
+    cell contract's ``sequence``; :class:`CompileError` if it cannot be compiled."""
+    program = compile_cell(cell)
+    cell.check_sequence(x, state, lengths)   # the kernels check no bounds
+    T, N, _ = x.shape
+    lengths = np.full(N, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
+    names = program.parameters
+    output, *finals = GeneratedSequence.apply(x, *(getattr(cell, n) for n in names), *state,
+                                              program=program, lengths=lengths,
+                                              reverse=bool(reverse))
+    return output, tuple(finals)
