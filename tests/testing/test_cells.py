@@ -226,7 +226,8 @@ def test_cell_without_sequence_path_skips_only_the_sequence_check(wrapper):
 def test_a_step_only_cell_has_its_generated_path_checked(wrapper):
     wrapper(Reversing)
     report = check_cell(Elman, checks=["sequence"], max_examples=EXAMPLES)
-    assert [r.status for r in report] == ["passed"]
+    assert [(r.name, r.status) for r in report] == [("sequence", "passed"),
+                                                     ("sequence (bias=False)", "passed")]
 
 
 class FusedUnlessScaled(FusedElman):
