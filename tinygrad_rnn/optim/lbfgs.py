@@ -74,7 +74,7 @@ class LBFGS(Optimizer):
 
     >>> import tinygrad_rnn as tg
     >>> x = tg.tensor([1.5, -0.5], dtype=tg.float64, requires_grad=True)
-    >>> optimizer = LBFGS([x], line_search_fn="strong_wolfe")
+    >>> optimizer = tg.optim.LBFGS([x], line_search_fn="strong_wolfe")
     >>> def closure():
     ...     optimizer.zero_grad()
     ...     loss = ((x - tg.tensor([3.0, 4.0], dtype=tg.float64)) ** 2).sum()
