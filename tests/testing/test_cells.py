@@ -15,7 +15,7 @@ from tinygrad_rnn.nn.module import Module, ModuleList, Parameter
 from tinygrad_rnn.nn.recurrent import run_cell
 from tinygrad_rnn.random import default_generator, manual_seed
 from tinygrad_rnn.tensor import Tensor
-from tinygrad_rnn.testing.diagnosis import graph_nodes, nearest_kink
+from tinygrad_rnn.testing.diagnosis import graph_nodes, nearest_kink, selects_by_mask
 from tinygrad_rnn.testing.cells import (CHECKS, CellCheckError, CellOptionError, CellReport,
                                         check_cell)
 
@@ -524,6 +524,30 @@ def test_the_kit_sees_how_near_a_graph_comes_to_a_kink():
     nodes = graph_nodes([ops.tanh(ops.relu(x)) + ops.abs(x * 3.0)])
     assert nearest_kink(nodes) == (1e-5, "relu")
     assert nearest_kink(graph_nodes([ops.tanh(x)])) is None
+
+
+class ClampedWrongGradient(WrongGradient):
+    """WrongGradient's step through a clamp: a gradient failure in a step that picks values
+    by a mask, whose kinks the kit cannot measure."""
+
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        h = ops.clip(h, -0.99, 0.99)
+        return h, (h,)
+
+
+def test_a_gradient_failure_in_a_step_with_a_clamp_says_the_point_may_be_a_kink():
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
+    assert selects_by_mask(graph_nodes([ops.clip(x, -0.9, 0.9)]))
+    assert not selects_by_mask(graph_nodes([ops.tanh(x)]))
+    report = check_cell(ClampedWrongGradient, options={"bias": True}, checks=["gradients"],
+                        max_examples=3, raise_on_failure=False)
+    assert report["gradients"].status == "failed"
+    assert "picks values by a mask (where, clamp or clip)" in report["gradients"].detail
+    assert "may be non-differentiable" in report["gradients"].detail
+    plain = check_cell(WrongGradient, options={"bias": True}, checks=["gradients"],
+                       max_examples=3, raise_on_failure=False)
+    assert "non-differentiable" not in plain["gradients"].detail
 
 
 def test_bias_false_is_checked_and_its_breach_shows_the_authors_line():

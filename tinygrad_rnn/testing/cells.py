@@ -365,7 +365,8 @@ def check_gradients(subject: _Subject, case: Case) -> None:
     """The step-by-step path's gradients of (output, final state) with respect to the input,
     the initial state and every parameter equal central finite differences (``gradcheck``).
     An example whose graph passes within KINK_MARGIN of the kink of relu, abs or maximum
-    is drawn again; a failure near one says the point may be non-differentiable."""
+    is drawn again; a failure near one, or in a step that picks values by a mask (``where``,
+    ``clamp``), says the point may be non-differentiable."""
     from hypothesis import assume
 
     layer = subject.layer(case, fused=False)
@@ -383,7 +384,8 @@ def check_gradients(subject: _Subject, case: Case) -> None:
         output, final = layer(x, _one(rest[:len(state)]), lengths)
         return (output, *_parts(final))
 
-    kink = diagnosis.nearest_kink(diagnosis.graph_nodes(outputs(*inputs)))
+    nodes = diagnosis.graph_nodes(outputs(*inputs))
+    kink = diagnosis.nearest_kink(nodes)
     assume(kink is None or kink[0] >= KINK_MARGIN)
     try:
         gradcheck(outputs, inputs)
@@ -392,6 +394,9 @@ def check_gradients(subject: _Subject, case: Case) -> None:
         hint = "" if kink is None else (
             f"\nThe step uses {kink[1]}, whose derivative jumps at a kink; the nearest input "
             f"came {kink[0]:.3g} from it: the point may be non-differentiable")
+        if diagnosis.selects_by_mask(nodes):
+            hint += ("\nThe step picks values by a mask (where, clamp or clip), whose derivative "
+                     "jumps where the mask changes: the point may be non-differentiable")
         raise AssertionError(f"{error}\n(inputs: {key}; outputs: 0 = output, then the final "
                              f"state){hint}") from None
 

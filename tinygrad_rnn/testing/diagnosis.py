@@ -67,6 +67,13 @@ def graph_nodes(outputs) -> list:
     return nodes
 
 
+def selects_by_mask(nodes) -> bool:
+    """Whether the graph picks values by a mask (``where``, and ``clamp``/``clip``, which are
+    built from it): the derivative jumps where the mask changes, at a point this module
+    cannot measure (the mask is a constant of the graph)."""
+    return any(node.name == "Where" for node in nodes)
+
+
 def nearest_kink(nodes) -> tuple[float, str] | None:
     """``(distance, op)``: how close an input of ``relu``, ``abs`` or ``maximum`` among
     ``nodes`` comes to the point where its derivative jumps; None when none is used."""
