@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_rnn import Tensor, manual_seed, plugins
+from tinygrad_rnn import Tensor, get_num_threads, manual_seed, plugins, set_num_threads
 from tinygrad_rnn.nn import Recurrent
+from tinygrad_rnn.nn.fused import CHUNK_MIN, batch_chunks
 from tinygrad_rnn.testing import gradcheck
 from tinygrad_rnn.testing.strategies import padded_sequences
 
@@ -133,6 +134,32 @@ def test_fused_path_with_a_thin_batch_and_large_weights_equals_step_by_step(name
     upstream = rng.standard_normal((3, 8, layer.cells[0].output_size))
     lengths = np.array([3, 1, 2, 3, 3, 2, 1, 3])
     assert_fused_equals_stepwise(layer, x, states, lengths, upstream)
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_batch_run_in_two_chunks_equals_step_by_step_at_any_thread_count(name, options,
+                                                                          threads):
+    # NOTE: from 2 * CHUNK_MIN sequences the time loops run on two halves of the batch, side
+    # by side on two threads; each half's loop must see only its own sequences, and the
+    # halves' shares of dW_hh and db_hh must add up.
+    previous = get_num_threads()
+    set_num_threads(threads)
+    try:
+        manual_seed(0)
+        batch = 2 * CHUNK_MIN + 1
+        assert len(batch_chunks(batch)) == 2
+        layer = Recurrent(name, 3, 4, num_layers=2, bidirectional=True, dtype=np.float64,
+                          **options)
+        rng = np.random.default_rng(5)
+        x = Tensor(rng.standard_normal((4, batch, 3)), requires_grad=True)
+        states = [Tensor(rng.standard_normal((4, batch, size)), requires_grad=True)
+                  for size in layer.cells[0].state_sizes]
+        upstream = rng.standard_normal((4, batch, 2 * layer.cells[0].output_size))
+        lengths = rng.integers(1, 5, batch)
+        assert_fused_equals_stepwise(layer, x, states, lengths, upstream)
+    finally:
+        set_num_threads(previous)
 
 
 # ---------------------------------------------------------------- memory layouts

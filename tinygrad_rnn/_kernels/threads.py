@@ -34,9 +34,11 @@ run on. tinygrad_rnn starts no Numba pool (it has no parallel kernel).
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 ENVIRONMENT = "TINYGRAD_RNN_NUM_THREADS"
+_inside = threading.local()   # whether this thread is running a tile
 _state = {"requested": None, "pool": None, "workers": 0, "pid": None, "blas_checked": False}
 
 
@@ -90,16 +92,24 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def run_tiles(tiles: list) -> None:
     """Call every function of ``tiles`` (no arguments, no result) once, on up to
-    ``get_num_threads()`` threads, the calling thread included; return when all are done."""
+    ``get_num_threads()`` threads, the calling thread included; return when all are done.
+    A tile that itself calls ``run_tiles`` runs its tiles in its own thread."""
     threads = min(get_num_threads(), len(tiles))
     remaining = iter(tiles)   # NOTE: next() on a list iterator is atomic under the GIL
 
     def work():
+        # NOTE: nested tiles stay in this thread: handed to the pool they could wait for
+        # a worker that is busy running this very tile.
+        _inside.active = True
+        try:
+            for tile in remaining:
+                tile()
+        finally:
+            _inside.active = False
+
+    if threads <= 1 or getattr(_inside, "active", False):
         for tile in remaining:
             tile()
-
-    if threads <= 1:
-        work()
         return
     helpers = [_pool(threads - 1).submit(work) for _ in range(threads - 1)]
     work()

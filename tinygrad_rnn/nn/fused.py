@@ -45,8 +45,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels.products import matmul
+from .._kernels.threads import run_tiles
 from ..function import Function
 from ..tensor import Tensor
+
+
+# A batch splits into two chunks from twice this many sequences (a thinner per-step product
+# would waste more than the second thread gives).
+CHUNK_MIN = 8
 
 
 def _contiguous(arrays) -> tuple:
@@ -99,25 +105,76 @@ class FusedRecurrence(Function):
         # The input projection for all T·N rows as one matrix product.
         xp = matmul(x.reshape(T * N, -1), w_ih.T).reshape(T, N, -1)
         xp += b_ih
-        output, finals, h_prev, saved = cls.recurrence_forward(xp, w_hh, b_hh, tuple(states),
-                                                               lengths, reverse, **options)
-        ctx.save_for_backward(x, w_ih, w_hh, h_prev, saved, lengths, reverse, options)
+        chunks = batch_chunks(N)
+        results = [None] * len(chunks)
+
+        def loop(k, rows):
+            results[k] = cls.recurrence_forward(
+                np.ascontiguousarray(xp[:, rows]), w_hh, b_hh,
+                tuple(np.ascontiguousarray(s[rows]) for s in states), lengths[rows], reverse,
+                **options)
+
+        run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
+        output = _joined([r[0] for r in results], axis=1)
+        finals = [_joined(parts, axis=0) for parts in zip(*(r[1] for r in results))]
+        ctx.save_for_backward(x, w_ih, w_hh, lengths)
+        ctx.chunks, ctx.reverse, ctx.options = chunks, reverse, options
+        ctx.h_prev, ctx.saved = [r[2] for r in results], [r[3] for r in results]
         return (output, *finals)
 
     @classmethod
     def backward(cls, ctx, g_output, *g_finals):
-        x, w_ih, w_hh, h_prev, saved, lengths, reverse, options = ctx.saved_tensors
+        x, w_ih, w_hh, lengths = ctx.saved_tensors
+        saved = ctx.saved
         if ctx.retain_graph:
-            saved = tuple(array.copy() for array in saved)
-        g_output, *g_finals = _contiguous((g_output, *g_finals))
-        dxp, dgh, d_states = cls.recurrence_backward(g_output, tuple(g_finals), saved, w_hh,
-                                                     lengths, reverse, **options)
+            saved = [tuple(array.copy() for array in part) for part in saved]
+        needs = ctx.needs_input_grad
+        results = [None] * len(ctx.chunks)
+
+        def loop(k, rows):
+            dxp, dgh, d_states = cls.recurrence_backward(
+                np.ascontiguousarray(g_output[:, rows]),
+                tuple(np.ascontiguousarray(g[rows]) for g in g_finals), saved[k], w_hh,
+                lengths[rows], ctx.reverse, **ctx.options)
+            # NOTE: each chunk's share of dW_hh, summed below in chunk order: the same
+            # sums at every thread count.
+            dw_hh = (cls.hidden_weight_gradient(dgh, ctx.h_prev[k], saved[k], **ctx.options)
+                     if needs[2] else None)
+            db_hh = dgh.reshape(-1, dgh.shape[-1]).sum(axis=0) if needs[4] else None
+            results[k] = dxp, dw_hh, db_hh, d_states
+
+        run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(ctx.chunks)])
+        if not ctx.retain_graph:   # freed with the saved arrays, as autograd frees those
+            del ctx.saved, ctx.h_prev
+        dxp = _joined([r[0] for r in results], axis=1)
+        d_states = [_joined(parts, axis=0) for parts in zip(*(r[3] for r in results))]
         T, N, I = x.shape
         rows = dxp.reshape(T * N, -1)
-        needs = ctx.needs_input_grad
         dx = matmul(rows, w_ih).reshape(T, N, I) if needs[0] else None
         dw_ih = matmul(rows.T, x.reshape(T * N, I)) if needs[1] else None
-        dw_hh = cls.hidden_weight_gradient(dgh, h_prev, saved, **options) if needs[2] else None
+        dw_hh = _summed(r[1] for r in results) if needs[2] else None
         db_ih = rows.sum(axis=0) if needs[3] else None
-        db_hh = dgh.reshape(T * N, -1).sum(axis=0) if needs[4] else None
+        db_hh = _summed(r[2] for r in results) if needs[4] else None
         return (dx, dw_ih, dw_hh, db_ih, db_hh, *d_states)
+
+
+def batch_chunks(batch: int) -> list[slice]:
+    """The sequences of a batch, in chunks whose time loops run side by side (on the threads
+    of ``_kernels.threads.run_tiles``): two halves from :data:`CHUNK_MIN` · 2 sequences up,
+    else one. A rule of the batch size alone, so the arithmetic (and its bits) is the same
+    at every thread count; sequences are independent, so the halves need no exchange."""
+    if batch < 2 * CHUNK_MIN:
+        return [slice(0, batch)]
+    half = batch // 2
+    return [slice(0, half), slice(half, batch)]
+
+
+def _joined(parts: list, axis: int) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
+
+
+def _summed(parts) -> np.ndarray:
+    total, *rest = parts
+    for part in rest:
+        total = total + part
+    return total
