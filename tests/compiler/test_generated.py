@@ -9,9 +9,9 @@ ops (``random_cells.py``); and the cells a stranger writes (``step_only_cells.py
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from random_cells import random_cells
+from random_cells import make_cell, random_cells
 from step_only_cells import IndRNNCell, PeepholeLSTMCell
 
 from tinygrad_rnn import Tensor, manual_seed, plugins
@@ -144,9 +144,19 @@ def test_generated_builtin_with_a_thin_batch_and_wide_weights_equals_its_kernel(
     assert_paths_agree(layer, x, states, lengths, upstream, 2, 1e-10, paths=(True, "generated"))
 
 
+# Regression (plain Python, NUMBA_DISABLE_JIT=1): relu(0) gave a float32 zero in a float64
+# loop, exp kept it float32, and tanh took its float32 approximation.
+RELU_THEN_EXP_TANH = make_cell(2, (("product", 1, 2), ("unary", "exp_tanh", 0),
+                                   ("unary", "relu", 1), ("unary", "exp_tanh", 0),
+                                   ("unary", "exp_tanh", 0), ("unary", "exp_tanh", 1),
+                                   ("unary", "exp_tanh", 5)), (1, 9))
+
+
 @settings(deadline=None, max_examples=25)
 @given(cell=random_cells(), batch=padded_sequences(max_time=4, max_batch=3, input_size=2),
        bidirectional=st.booleans(), seed=st.integers(0, 2**16))
+@example(cell=RELU_THEN_EXP_TANH, batch=(np.zeros((1, 1, 2)), np.array([1])),
+         bidirectional=False, seed=0)
 def test_random_cells_compile_and_equal_their_step_path(cell, batch, bidirectional, seed):
     x, lengths = batch
     layer = drawn_layer(cell, {}, 3, 1, bidirectional, False, 0.0, np.float64, x, seed)

@@ -31,7 +31,7 @@ from collections import Counter
 import numpy as np
 
 from .lower import Node, Plan, _names
-from .rules import IMPORTS, render
+from .rules import imports, render
 
 
 class _Source:
@@ -403,5 +403,5 @@ def generate(plan: Plan, dtype, title: str) -> tuple[str, list, list, dict]:
     aliases = _aliases(plan)
     forward = _forward(plan, forward_args)
     backward = _backward(plan, backward_args, dtype, aliases)
-    source = header + IMPORTS + "\n\n" + forward + "\n\n" + backward
+    source = header + imports(dtype) + "\n\n" + forward + "\n\n" + backward
     return source, forward_args, backward_args, aliases

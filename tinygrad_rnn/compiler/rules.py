@@ -22,6 +22,15 @@ IMPORTS = ("import numpy as np\n"
            "from tinygrad_rnn._kernels import kernel\n"
            "from tinygrad_rnn._kernels.products import step_product\n"
            "from tinygrad_rnn._kernels.scalar import HALF, ONE, ZERO, sigmoid, tanh\n")
+# NOTE: in float64 the constants are float64s too. As compiled code either would do (they
+# promote exactly), but as plain Python (NUMBA_DISABLE_JIT=1) a float32 ZERO out of a relu
+# would carry float32 into ``tanh``, which then takes its float32 approximation.
+FLOAT64_CONSTANTS = "HALF, ONE, ZERO = np.float64(0.5), np.float64(1.0), np.float64(0.0)\n"
+
+
+def imports(dtype) -> str:
+    """The generated module's imports (and constants) for kernels over ``dtype``."""
+    return IMPORTS + (FLOAT64_CONSTANTS if np.dtype(dtype) == np.float64 else "")
 
 
 def rule_for(function):
