@@ -23,6 +23,12 @@ over arrays, normally wrappers around Numba kernels:
     alone (not over outputs, nor ``h_prev``): when the graph is retained for another
     backward, it gets a copy of ``saved``.
 
+From ``2 · CHUNK_MIN`` sequences up the batch is cut in two halves (:func:`batch_chunks`),
+and the two methods run once per half, side by side on tinygrad_rnn's threads: each call
+sees only its half's rows of ``xp``, the states, ``lengths`` and the upstream gradients, and
+its ``saved`` is its own. So they must be pure functions of their arguments (a Numba kernel
+compiled with ``nogil``, as the project's ``kernel`` decorator does, runs truly in parallel).
+
 A cell whose hidden product is not ``h W_hhᵀ`` at every step (the GRU's reset-before
 form multiplies part of ``W_hh`` by ``r ⊙ h``) overrides :meth:`hidden_weight_gradient`.
 
@@ -72,7 +78,8 @@ class FusedRecurrence(Function):
 
     @classmethod
     def hidden_weight_gradient(cls, dgh, h_prev, saved, **options):
-        """dW_hh = Σ_t dghᵀ_t h_{t-1}: one product over all T·N rows."""
+        """dW_hh = Σ_t dghᵀ_t h_{t-1}: one product over all T·n rows of one half of the
+        batch (the halves' results are summed)."""
         rows = dgh.reshape(-1, dgh.shape[-1])
         return matmul(rows.T, h_prev.reshape(rows.shape[0], -1))
 
