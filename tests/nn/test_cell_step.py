@@ -5,7 +5,10 @@ finite differences in float64, and it falls back to ``step`` where there is no f
 import numpy as np
 import pytest
 
-from tinygrad_rnn import nn
+from helpers import Elman
+
+from tinygrad_rnn import nn, ops
+from tinygrad_rnn.compiler import GeneratedSequence
 from tinygrad_rnn.nn.cell_step import FusedStep
 from tinygrad_rnn.nn.recurrent import resolve_cell
 from tinygrad_rnn.tensor import Tensor
@@ -71,8 +74,7 @@ def recurrence_and_options(cell):
     node it records."""
     x, state = inputs(cell)
     node = call(cell, x, state)[0]._node
-    _, recurrence, options = node.ctx.saved_tensors
-    return recurrence, options
+    return node.ctx.recurrence, node.ctx.options
 
 
 @pytest.mark.parametrize("name", CELLS)
@@ -89,16 +91,45 @@ def test_the_fused_step_gradients_match_finite_differences(name):
     assert gradcheck(step, [x, *weights, *state])
 
 
-def test_a_cell_without_a_fused_step_and_the_environment_switch_run_the_op_by_op_step(
+class ClippedElman(Elman):
+    """Elman through a clip, whose mask comes from the values: the compiler refuses it."""
+
+    def step(self, x, state):
+        h, _ = super().step(x, state)
+        h = ops.clip(h, -2.0, 2.0)
+        return h, (h,)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: resolve_cell("lstm")(I, H, dtype=np.float64, proj_size=2),
+    lambda: resolve_cell("mgu")(I, H, dtype=np.float64)], ids=["lstm-projection", "mgu"])
+def test_a_cell_without_a_fused_step_is_one_node_of_its_generated_kernels(make, monkeypatch):
+    cell = make()
+    assert cell.fused_step is None
+    x, state = inputs(cell)
+    new_state = call(cell, x, state)
+    for part in new_state:
+        assert part._node.function is GeneratedSequence
+    _, expected = cell.step(x, state)
+    for got, want in zip(new_state, expected):
+        np.testing.assert_allclose(got.array, want.array, rtol=1e-12, atol=1e-12)
+    loss, grads = three_steps(cell, x, state, lambda x, s: (None, call(cell, x, s)))
+    monkeypatch.setenv("TINYGRAD_RNN_STEPWISE", "1")
+    assert call(cell, x, state)[0]._node.function is not GeneratedSequence
+    loss_by_ops, grads_by_ops = three_steps(cell, x, state,
+                                            lambda x, s: (None, call(cell, x, s)))
+    np.testing.assert_allclose(loss, loss_by_ops, rtol=1e-12)
+    for got, want in zip(grads, grads_by_ops):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_a_cell_that_does_not_compile_and_the_environment_switch_run_the_op_by_op_step(
         monkeypatch):
-    projected = resolve_cell("lstm")(I, H, dtype=np.float64, proj_size=2)
-    mgu = resolve_cell("mgu")(I, H, dtype=np.float64)
-    for cell in (projected, mgu):
-        x, state = inputs(cell)
-        assert cell.fused_step is None
-        new_state = call(cell, x, state)
-        assert new_state[0]._node.function is not FusedStep
-        np.testing.assert_array_equal(new_state[0].array, cell.step(x, state)[1][0].array)
+    cell = ClippedElman(I, H, dtype=np.float64)
+    x, state = inputs(cell)
+    new_state = call(cell, x, state)
+    assert new_state[0]._node.function not in (FusedStep, GeneratedSequence)
+    np.testing.assert_array_equal(new_state[0].array, cell.step(x, state)[1][0].array)
     monkeypatch.setenv("TINYGRAD_RNN_STEPWISE", "1")
     cell = CELLS["lstm"](True)
     x, state = inputs(cell)

@@ -125,13 +125,19 @@ class GeneratedSequence(Function):
         keep.update({f"s{k}": named[f"s{k}"] for k in range(len(plan.new_state))})
         keep.update(_left_histories(plan, named))
         matrices = [values[v.index] for v in plan.matrices]
-        ctx.save_for_backward(keep, matrices, tape, parameters, x.shape, program)
+        # NOTE: dicts and lists of arrays, so context attributes rather than saved tensors;
+        # backward drops them when the graph is not retained, as autograd frees those.
+        ctx.named, ctx.matrices, ctx.tape, ctx.parameters = keep, matrices, tape, parameters
+        ctx.x_shape, ctx.program = x.shape, program
         return (named["out"], *(named[f"s{k}"][0 if reverse else T].copy()
                                 for k in range(len(plan.new_state))))
 
     @staticmethod
     def backward(ctx, g_out, *g_finals):
-        named, matrices, tape, parameters, x_shape, program = ctx.saved_tensors
+        named, matrices, tape, parameters = ctx.named, ctx.matrices, ctx.tape, ctx.parameters
+        x_shape, program = ctx.x_shape, ctx.program
+        if not ctx.retain_graph:
+            del ctx.named, ctx.matrices, ctx.tape, ctx.parameters
         plan = program.plan
         T, N, _ = x_shape
         dtype = named["s0"].dtype

@@ -150,7 +150,7 @@ def _record(cell, batch: int, sign: float) -> Graph:
     state = tuple(draw(size) for size in cell.state_sizes)
     with no_grad(), _recording() as calls:
         result = cell.step(x, state)
-    from ..nn.cell import CellContractError, check_step_result   # NOTE: nn imports us
+    from ..nn.contract import CellContractError, check_step_result   # NOTE: nn imports us
     try:
         check_step_result(cell, result, None, batch)
     except CellContractError as error:

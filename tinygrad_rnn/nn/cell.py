@@ -18,7 +18,8 @@ A cell is one time step of a recurrence. It subclasses :class:`RecurrentCell` an
   one graph node, for a cell called step by step (``cell(x, hx)``). A cell whose
   ``sequence`` is a :class:`~tinygrad_rnn.nn.fused.FusedRecurrence` writes it as
   ``return run_step(Subclass, self, x, state, **options)``
-  (:func:`tinygrad_rnn.nn.cell_step.run_step`); without it, ``step`` runs op by op.
+  (:func:`tinygrad_rnn.nn.cell_step.run_step`); without it, the kernels generated from
+  ``step`` (one node too) when it compiles, else ``step`` op by op.
 
 Everything else (stacking, both directions, ``lengths``, ``batch_first``, dropout between
 layers, PyTorch's state-dict names) is the recurrent layer's job, not the cell's. The layer
@@ -71,86 +72,29 @@ with the step-by-step path.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
+from .. import compiler
 from ..tensor import Tensor
 from . import init
+from .contract import (CellContractError, check_declarations, check_step_result,  # noqa: F401
+                       checked_step)
 from .module import Module, Parameter
 
 
-class CellContractError(TypeError):
-    """A cell breaks the cell contract; the message names the cell and the broken part."""
+STEPWISE_ENV = "TINYGRAD_RNN_STEPWISE"
 
 
-def _who(cell) -> str:
-    cls = type(cell)
-    return f"cell {cls.__qualname__} ({cls.__module__})"
-
-
-def _sizes(cell) -> tuple:
-    """``(state_sizes, output_size)`` of ``cell``, read once (they may be properties)."""
-    try:
-        return tuple(cell.state_sizes), cell.output_size
-    except AttributeError as error:
-        raise CellContractError(f"{_who(cell)} breaks the cell contract: {error} (subclass "
-                                f"RecurrentCell for the defaults)") from None
-
-
-def check_declarations(cell) -> None:
-    """Check that ``cell``'s ``state_sizes`` has one positive int per name of
-    ``state_names``, and ``output_size`` is a positive int; :class:`CellContractError` if not."""
-    (sizes, output_size), names = _sizes(cell), tuple(cell.state_names)
-    problems = []
-    if len(sizes) != len(names):
-        entries = "1 entry" if len(sizes) == 1 else f"{len(sizes)} entries"
-        problems.append(f"state_sizes {sizes} has {entries}, state_names {names} has "
-                        f"{len(names)}: one size per state tensor")
-    if not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
-        problems.append(f"state_sizes {sizes} must hold positive ints")
-    if not (isinstance(output_size, (int, np.integer)) and output_size > 0):
-        problems.append(f"output_size must be a positive int, got {output_size!r}")
-    if problems:
-        raise CellContractError(f"{_who(cell)} breaks the cell contract: " + "; ".join(problems))
-
-
-def _check_tensor(cell, where: str, what: str, value, shape: tuple, declared: str) -> None:
-    if not isinstance(value, Tensor):
-        raise CellContractError(f"{_who(cell)} breaks the cell contract: {where} returned "
-                                f"{what} of type {type(value).__name__}, expected a Tensor")
-    if value.shape != shape:
-        raise CellContractError(f"{_who(cell)} breaks the cell contract: {where} returned "
-                                f"{what} of shape {value.shape}, expected {shape} ({declared})")
-
-
-def check_step_result(cell, result, steps: int | None, batch: int, where: str = "step") -> None:
-    """Check what ``cell.step`` (``steps`` None) or ``cell.sequence`` (``steps`` = T) returned
-    for a batch of ``batch`` against ``state_names``, ``state_sizes`` and ``output_size``:
-    ``(h, new_state)``, h of shape (N, output_size) or (T, N, output_size), ``new_state`` a
-    tuple of one (N, size) tensor per state name. :class:`CellContractError` if not."""
-    names, (sizes, output_size) = tuple(cell.state_names), _sizes(cell)
-    if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise CellContractError(f"{_who(cell)} breaks the cell contract: {where} must return "
-                                f"(h, new_state), got {type(result).__name__}")
-    h, state = result
-    lead = (batch,) if steps is None else (steps, batch)
-    _check_tensor(cell, where, "the output h", h, (*lead, output_size), "output_size")
-    if not isinstance(state, (tuple, list)) or len(state) != len(names):
-        got = (f"{len(state)} tensor(s)" if isinstance(state, (tuple, list))
-               else type(state).__name__)
-        raise CellContractError(f"{_who(cell)} breaks the cell contract: {where} returned a "
-                                f"state of {got}; state_names {names} declares {len(names)} "
-                                f"(return a tuple in state_names order)")
-    for name, size, value in zip(names, sizes, state):
-        _check_tensor(cell, where, f"state {name!r}", value, (batch, size), "state_sizes")
-
-
-def checked_step(cell):
-    """``cell.step``, each result checked by :func:`check_step_result`."""
-    def step(x, state):
-        result = cell.step(x, state)
-        check_step_result(cell, result, None, x.shape[0])
-        return result
-    return step
+def use_fused(fused: bool | str | None) -> bool:
+    """Whether to take a whole-sequence path: ``fused`` if given, else true unless the
+    environment variable ``TINYGRAD_RNN_STEPWISE=1`` forces the step-by-step path."""
+    if fused not in (None, True, False, "generated"):
+        raise ValueError(f"fused must be None, True, False or 'generated', got {fused!r}")
+    if fused is not None:
+        return bool(fused)
+    return os.environ.get(STEPWISE_ENV, "") not in ("1", "true", "yes")
 
 
 class RecurrentCell(Module):
@@ -159,8 +103,10 @@ class RecurrentCell(Module):
     Calling a cell runs one step with PyTorch's single-step API: ``cell(x, hx=None)``
     returns the new state (a tensor when the cell has one state, else a tuple), with ``hx``
     defaulting to zeros; ``x`` may be batched (N, input_size) or unbatched (input_size,).
-    The step is the cell's ``fused_step`` when it has one (one graph node per step, see
-    :mod:`tinygrad_rnn.nn.cell_step`), else its ``step``.
+    The step is one graph node when it can be: the cell's ``fused_step`` when it has one
+    (:mod:`tinygrad_rnn.nn.cell_step`), else the kernels generated from its ``step``
+    (:mod:`tinygrad_rnn.compiler`) when it compiles; else ``step`` runs op by op, as it
+    always does under ``TINYGRAD_RNN_STEPWISE=1``.
     """
 
     state_names: tuple[str, ...] = ("h",)
@@ -226,6 +172,14 @@ class RecurrentCell(Module):
 
     # ------------------------------------------------------------ parameters
 
+    def checked_choice(self, option: str, value, choices):
+        """``value`` when it is one of ``choices`` (an option such as the RNN's
+        ``nonlinearity``), else a ValueError naming the cell, the option and the choices."""
+        if value not in choices:
+            raise ValueError(f"{type(self).__name__}: unknown {option} {value!r}; expected one "
+                             f"of {', '.join(map(repr, choices))}")
+        return value
+
     def create_parameters(self, num_gates: int, **extra_shapes) -> None:
         """Register ``weight_ih`` (G·H, I), ``weight_hh`` (G·H, H'), ``bias_ih`` and
         ``bias_hh`` (G·H,) (None without ``bias``, as PyTorch), then ``extra_shapes`` in
@@ -263,7 +217,14 @@ class RecurrentCell(Module):
         else:
             state = (hx,) if isinstance(hx, Tensor) else tuple(hx)
             state = state if batched else tuple(s.reshape(1, -1) for s in state)
-        _, state = (self.fused_step or self.step)(x, state)
+        if self.fused_step is not None:
+            _, state = self.fused_step(x, state)
+        elif use_fused(None) and compiler.why_not(self) is None:
+            # NOTE: the kernels generated from the step, over a sequence of one step: one
+            # graph node, as a hand-written fused_step
+            _, state = compiler.run(self, x.reshape(1, *x.shape), state)
+        else:
+            _, state = self.step(x, state)
         state = state if batched else tuple(s.reshape(-1) for s in state)
         return state[0] if len(state) == 1 else state
 

@@ -35,12 +35,13 @@ class FusedStep(Function):
     def forward(ctx, x, w_ih, w_hh, b_ih, b_hh, *states, recurrence, options):
         inputs = (x[None], w_ih, w_hh, b_ih, b_hh, *states)
         output, *finals = recurrence.forward(Context(ctx.needs_input_grad), *inputs, **options)
-        ctx.save_for_backward(inputs, recurrence, options)   # references only: no copy
+        ctx.save_for_backward(*inputs)   # references only: no copy
+        ctx.recurrence, ctx.options = recurrence, options
         return (output[0], *finals)
 
     @staticmethod
     def backward(ctx, gy, *g_states):
-        inputs, recurrence, options = ctx.saved_tensors
+        inputs, recurrence, options = ctx.saved_tensors, ctx.recurrence, ctx.options
         # NOTE: the forward is run again to have what the sequence backward reads (the gates
         # and the states entering the step); those arrays are this backward's own to reuse.
         inner = Context(ctx.needs_input_grad)

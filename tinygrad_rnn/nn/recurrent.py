@@ -18,23 +18,12 @@ import numpy as np
 
 from .. import compiler, ops, plugins
 from ..tensor import Tensor, ensure_tensor
-from .cell import (RecurrentCell, check_declarations, check_lengths, check_step_result,
-                   checked_step)
+from .cell import (STEPWISE_ENV, RecurrentCell, check_declarations, check_lengths,
+                   check_step_result, checked_step, use_fused)
 from .module import Module, ModuleList, unique_parameters
 from .utils.rnn import PackedSequence, run_packed
 
-STEPWISE_ENV = "TINYGRAD_RNN_STEPWISE"
 _DIRECTION_SUFFIXES = ("", "_reverse")
-
-
-def use_fused(fused: bool | str | None) -> bool:
-    """Whether to take a whole-sequence path: ``fused`` if given, else true unless the
-    environment variable ``TINYGRAD_RNN_STEPWISE=1`` forces the step-by-step path."""
-    if fused not in (None, True, False, "generated"):
-        raise ValueError(f"fused must be None, True, False or 'generated', got {fused!r}")
-    if fused is not None:
-        return bool(fused)
-    return os.environ.get(STEPWISE_ENV, "") not in ("1", "true", "yes")
 
 
 def sequence_path(cell: RecurrentCell, fused: bool | str | None = None) -> str:

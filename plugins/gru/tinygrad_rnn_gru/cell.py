@@ -78,12 +78,7 @@ class GRUCell(RecurrentCell):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  dtype=np.float32, reset: str = "after"):
         super().__init__(input_size, hidden_size, bias, dtype)
-        if reset not in RESETS:
-            raise ValueError(
-                f"{type(self).__name__}: unknown reset {reset!r}; expected one of "
-                f"{', '.join(map(repr, RESETS))}"
-            )
-        self.reset = reset
+        self.reset = self.checked_choice("reset", reset, RESETS)
         self.create_parameters(3)
 
     def step(self, x, state):

@@ -57,12 +57,7 @@ class ElmanCell(RecurrentCell):
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  dtype=np.float32, nonlinearity: str = "tanh"):
         super().__init__(input_size, hidden_size, bias, dtype)
-        if nonlinearity not in NONLINEARITIES:
-            raise ValueError(
-                f"{type(self).__name__}: unknown nonlinearity {nonlinearity!r}; "
-                f"expected one of {', '.join(map(repr, NONLINEARITIES))}"
-            )
-        self.nonlinearity = nonlinearity
+        self.nonlinearity = self.checked_choice("nonlinearity", nonlinearity, NONLINEARITIES)
         self.create_parameters(1)
 
     def step(self, x, state):
