@@ -12,21 +12,20 @@ class RMSprop(Optimizer):
 
     .. math::
 
-        g_t &\leftarrow g_t + \lambda \theta_{t-1}
-            && \text{(weight decay, when } \lambda \neq 0) \\
+        g_t &\leftarrow g_t + \lambda \theta_{t-1} && \text{(when } \lambda \neq 0) \\
         v_t &= \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
-        \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha) g_t
-            && \text{(centered only)} \\
-        s_t &= \sqrt{v_t - \bar g_t^2} + \epsilon \ \text{ (centered)}, \qquad
-            s_t = \sqrt{v_t} + \epsilon \ \text{ (otherwise)} \\
-        b_t &= \mu b_{t-1} + g_t / s_t, \qquad \theta_t = \theta_{t-1} - \gamma b_t
-            && \text{(momentum, when } \mu > 0) \\
+        \bar g_t &= \alpha \bar g_{t-1} + (1 - \alpha) g_t && \text{(centered)} \\
+        s_t &= \sqrt{v_t - \bar g_t^2} + \epsilon && \text{(centered)} \\
+        s_t &= \sqrt{v_t} + \epsilon && \text{(otherwise)} \\
+        b_t &= \mu b_{t-1} + g_t / s_t && \text{(when } \mu > 0) \\
+        \theta_t &= \theta_{t-1} - \gamma b_t && \text{(when } \mu > 0) \\
         \theta_t &= \theta_{t-1} - \gamma g_t / s_t && \text{(otherwise)}
 
     with :math:`v_0 = \bar g_0 = b_0 = 0`. :math:`v` estimates the mean square of the
     gradient over the last :math:`\approx 1 / (1 - \alpha)` steps; centered, :math:`v_t -
     \bar g_t^2` estimates its variance instead. :math:`\gamma` is ``lr``, :math:`\mu`
-    ``momentum``, :math:`\lambda` ``weight_decay``.
+    ``momentum``, :math:`\lambda` ``weight_decay`` (the first line is the weight decay, the
+    lines with :math:`b_t` the momentum).
 
     Args:
         params: tensors, or dicts of parameter groups (see :class:`Optimizer`).
