@@ -18,21 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch_tasks
 from machine import machine_line
+from task_runs import RUNS
 
-# (task, extra options, target as text, the check of (value, baseline))
-RUNS = [
-    ("charlm", [], "val loss ≤ 1.65 nats/char", lambda v, b: v <= 1.65),
-    ("forecast", [], "MSE ≤ 0.7 × naive", lambda v, b: v <= 0.7 * b),
-    ("sentiment", [], "accuracy ≥ 0.95", lambda v, b: v >= 0.95),
-    ("tag", ["--bidirectional"], "accuracy ≥ 0.98", lambda v, b: v >= 0.98),
-    ("tag", [], "accuracy ≤ 0.9 (unidirectional)", lambda v, b: v <= 0.9),
-    ("translate", [], "exact match ≥ 0.90", lambda v, b: v >= 0.90),
-    ("caption", [], "exact match ≥ 0.90", lambda v, b: v >= 0.90),
-    ("adding", ["--cell", "lstm"], "MSE ≤ 0.01", lambda v, b: v <= 0.01),
-    ("adding", ["--cell", "gru"], "MSE ≤ 0.01", lambda v, b: v <= 0.01),
-    ("adding", ["--cell", "rnn"], "MSE ≥ 0.1", lambda v, b: v >= 0.1),
-]
 TIME_GOAL_S = 300
 
 
@@ -62,7 +51,6 @@ def main(only: list) -> None:
                   f"| {summary['seconds']:.0f} | {wall:.0f} | {'yes' if wall <= TIME_GOAL_S else 'no'} |",
                   flush=True)
     print()
-    import torch_tasks   # it reads RUNS from here
     torch_tasks.main(only)
 
 

@@ -28,7 +28,7 @@ import sys
 import time
 
 from machine import machine_line
-from tasks import RUNS
+from task_runs import RUNS
 
 try:
     import torch
