@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tinygrad_rnn import Tensor, get_num_threads, manual_seed, plugins, set_num_threads
 from tinygrad_rnn.nn import Recurrent
-from tinygrad_rnn.nn.fused import CHUNK_MIN, batch_chunks
+from tinygrad_rnn._kernels.chunks import CHUNK_MIN, batch_chunks
 from tinygrad_rnn.testing import gradcheck
 from tinygrad_rnn.testing.strategies import padded_sequences
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from random_cells import make_cell, random_cells
 from step_only_cells import IndRNNCell, PeepholeLSTMCell
 
-from tinygrad_rnn import Tensor, manual_seed, plugins
+from tinygrad_rnn import Tensor, get_num_threads, manual_seed, plugins, set_num_threads
+from tinygrad_rnn._kernels.chunks import CHUNK_MIN, batch_chunks
 from tinygrad_rnn.nn import Recurrent
 from tinygrad_rnn.testing import gradcheck
 from tinygrad_rnn.testing.strategies import padded_sequences
@@ -142,6 +143,26 @@ def test_generated_builtin_with_a_thin_batch_and_wide_weights_equals_its_kernel(
     layer = drawn_layer(*case, 512, 1, False, False, 0.0, np.float64, x, 2)
     x, states, upstream = tensors_for(layer, x, lengths, False, 2, np.float64)
     assert_paths_agree(layer, x, states, lengths, upstream, 2, 1e-10, paths=(True, "generated"))
+
+
+@pytest.mark.parametrize("case", STEP_CASES, ids=case_id)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_batch_run_in_two_chunks_equals_the_step_path_at_any_thread_count(case, threads):
+    # NOTE: from 2 * CHUNK_MIN sequences the generated loops run on two halves of the batch;
+    # each half must see only its own sequences, and the halves' shares of the weights'
+    # gradients must add up.
+    batch = 2 * CHUNK_MIN + 1
+    assert len(batch_chunks(batch)) == 2
+    rng = np.random.default_rng(8)
+    x, lengths = rng.standard_normal((4, batch, 3)), rng.integers(1, 5, batch)
+    previous = get_num_threads()
+    set_num_threads(threads)
+    try:
+        layer = drawn_layer(*case, 4, 2, True, False, 0.0, np.float64, x, 3)
+        x, states, upstream = tensors_for(layer, x, lengths, False, 3, np.float64)
+        assert_paths_agree(layer, x, states, lengths, upstream, 3, 1e-10)
+    finally:
+        set_num_threads(previous)
 
 
 # Regression (plain Python, NUMBA_DISABLE_JIT=1): relu(0) gave a float32 zero in a float64

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._kernels.products import prepared
+from .._kernels.chunks import batch_chunks, joined, summed
+from .._kernels.products import matmul, prepared
+from .._kernels.threads import run_tiles
 from ..function import Context, Function
 from . import cache, codegen
 from .lower import Plan, lower
@@ -93,7 +95,11 @@ def _add(grads: dict, index: int, g) -> None:
 class GeneratedSequence(Function):
     """All T steps of a compiled cell: inputs ``x, *parameters, *initial_states``, outputs
     ``(output, *final_states)``; options ``program``, ``lengths`` and ``reverse``. The
-    arrays the kernels share go by the names of ``codegen``'s module docstring."""
+    arrays the kernels share go by the names of ``codegen``'s module docstring.
+
+    From ``2 · CHUNK_MIN`` sequences the time loops run on two halves of the batch, side by
+    side, as the hand-written layers' do (:func:`~tinygrad_rnn._kernels.chunks.batch_chunks`):
+    the prelude and the weights' gradients see the whole batch, each loop its half."""
 
     @staticmethod
     def forward(ctx, x, *arrays, program, lengths, reverse):
@@ -101,76 +107,56 @@ class GeneratedSequence(Function):
         T, N, I = x.shape
         parameters = dict(zip(program.parameters, arrays))
         values, tape = _prelude(plan, x.reshape(T * N, I), parameters)
-        named = {"lengths": lengths, "reverse": reverse,
-                 "out": np.zeros((T, N, plan.output.width), x.dtype)}
-        for i, v in enumerate(plan.frontiers):
-            named[f"f{i}"] = values[v.index].reshape(T, N, -1)
+        shared = {"reverse": reverse}
         for i, v in enumerate(plan.units):
-            named[f"u{i}"] = np.ascontiguousarray(values[v.index]).reshape(-1)
+            shared[f"u{i}"] = np.ascontiguousarray(values[v.index]).reshape(-1)
         for i, v in enumerate(plan.scalars):
-            named[f"c{i}"] = np.asarray(values[v.index]).reshape(1)
-        for i, v in enumerate(plan.matrices):
-            named[f"w{i}"], named[f"w{i}_t"] = prepared(values[v.index], N)
-        for k, s in enumerate(arrays[len(parameters):]):
-            named[f"s{k}"] = np.empty((T + 1, N, s.shape[1]), x.dtype)
-            named[f"s{k}"][T if reverse else 0] = s
-        for p in plan.products:
-            named[f"m{p.id}"] = np.empty((T, N, p.width) if p.saved else (N, p.width), x.dtype)
-        for n in plan.nodes:
-            if n.home == ("k", n.id):
-                named[f"k{n.id}"] = np.zeros((T, N, n.width), x.dtype)
-        program.module.forward(*(named[a] for a in program.forward_args))
-        # NOTE: keep only what the backward reads, so the rest is freed now
-        keep = {a: named[a] for a in program.backward_args if a in named}
-        keep.update({f"s{k}": named[f"s{k}"] for k in range(len(plan.new_state))})
-        keep.update(_left_histories(plan, named))
+            shared[f"c{i}"] = np.asarray(values[v.index]).reshape(1)
+        whole = {"lengths": lengths, "states": arrays[len(parameters):],
+                 "frontiers": [values[v.index].reshape(T, N, -1) for v in plan.frontiers]}
         matrices = [values[v.index] for v in plan.matrices]
+        chunks = batch_chunks(N)
+        loops = [None] * len(chunks)
+
+        def loop(k, rows):
+            loops[k] = _forward_loop(program, shared, whole, matrices, rows, T, x.dtype)
+
+        run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
+        output = joined([named["out"] for named in loops], axis=1)
+        finals = [np.concatenate([named[f"s{k}"][0 if reverse else T] for named in loops])
+                  for k in range(len(plan.new_state))]   # copies: the histories are kept
+        # NOTE: keep only what the backward reads, so the rest is freed now
+        keep = [{a: named[a] for a in _kept(program, named)} for named in loops]
         # NOTE: dicts and lists of arrays, so context attributes rather than saved tensors;
         # backward drops them when the graph is not retained, as autograd frees those.
-        ctx.named, ctx.matrices, ctx.tape, ctx.parameters = keep, matrices, tape, parameters
-        ctx.x_shape, ctx.program = x.shape, program
-        return (named["out"], *(named[f"s{k}"][0 if reverse else T].copy()
-                                for k in range(len(plan.new_state))))
+        ctx.loops, ctx.matrices, ctx.tape, ctx.parameters = keep, matrices, tape, parameters
+        ctx.x_shape, ctx.program, ctx.chunks = x.shape, program, chunks
+        return (output, *finals)
 
     @staticmethod
     def backward(ctx, g_out, *g_finals):
-        named, matrices, tape, parameters = ctx.named, ctx.matrices, ctx.tape, ctx.parameters
-        x_shape, program = ctx.x_shape, ctx.program
+        loops, matrices, tape, parameters = ctx.loops, ctx.matrices, ctx.tape, ctx.parameters
+        x_shape, program, chunks = ctx.x_shape, ctx.program, ctx.chunks
         if not ctx.retain_graph:
-            del ctx.named, ctx.matrices, ctx.tape, ctx.parameters
+            del ctx.loops, ctx.matrices, ctx.tape, ctx.parameters
         plan = program.plan
         T, N, _ = x_shape
-        dtype = named["s0"].dtype
-        named = dict(named, g_out=np.ascontiguousarray(g_out, dtype))
-        for k, g in enumerate(g_finals):
-            named[f"carry{k}"] = np.array(g, dtype, copy=True)
-            named[f"d{k}"] = np.zeros_like(named[f"carry{k}"])
-        for i, w in enumerate(matrices):
-            named[f"wt{i}"], named[f"wt{i}_t"] = prepared(w.T, N)
-        rows = {"df": [(T, N, v.shape[1]) for v in plan.frontiers],
-                "du": [(math.prod(v.shape),) for v in plan.units], "dc": [(1,) for _ in plan.scalars]}
-        for prefix, shapes in rows.items():
-            for i, shape in enumerate(shapes):
-                named[f"{prefix}{i}"] = np.zeros(shape, dtype)
-        for p in plan.products:
-            name = f"dm{p.id}"
-            named[name] = (named[program.aliases[name]] if name in program.aliases
-                           else np.zeros((T, N, p.width), dtype))
-        for n in plan.nodes:
-            if n.gbuf:
-                named[f"gb{n.id}"] = np.zeros((T, N, n.width), dtype)
-        program.module.backward(*(named[a] for a in program.backward_args))
+        dtype = loops[0]["s0"].dtype
+        parts = [None] * len(chunks)
+
+        def loop(k, rows):
+            parts[k] = _backward_loop(program, loops[k], matrices, g_out[:, rows],
+                                      [g[rows] for g in g_finals], T, dtype)
+
+        run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
         grads = {}
-        for prefix, values in (("df", plan.frontiers), ("du", plan.units), ("dc", plan.scalars)):
+        for i, v in enumerate(plan.frontiers):
+            _add(grads, v.index, joined([p[f"df{i}"] for p in parts], axis=1).reshape(T * N, -1))
+        for prefix, values in (("du", plan.units), ("dc", plan.scalars)):
             for i, v in enumerate(values):
-                _add(grads, v.index, named[f"{prefix}{i}"].reshape(v.shape if prefix != "df"
-                                                                   else (T * N, -1)))
+                _add(grads, v.index, summed(p[f"{prefix}{i}"] for p in parts).reshape(v.shape))
         for p in plan.products:
-            left = named[_history_name(p.args[0])]
-            if _history_name(p.args[0]).startswith("s"):
-                left = left[_history_steps(p.args[0], T, named["reverse"])]
-            _add(grads, plan.matrices[p.index].index,
-                 left.reshape(T * N, -1).T @ named[f"dm{p.id}"].reshape(T * N, -1))
+            _add(grads, plan.matrices[p.index].index, summed(part[f"dW{p.id}"] for part in parts))
         grads = _prelude_backward(tape, grads)
         by_name = {v.name: grads.get(v.index) for v in plan.leaves if v.kind == "parameter"}
         x_grad = grads.get(0)
@@ -179,7 +165,75 @@ class GeneratedSequence(Function):
         return (np.zeros(x_shape, dtype) if x_grad is None else x_grad.reshape(x_shape),
                 *(np.zeros_like(array) if by_name[name] is None else by_name[name]
                   for name, array in parameters.items()),
-                *(named[f"carry{k}"] for k in range(len(g_finals))))
+                *(joined([p[f"carry{k}"] for p in parts], axis=0) for k in range(len(g_finals))))
+
+
+def _forward_loop(program, shared: dict, whole: dict, matrices: list, rows: slice, T: int,
+                  dtype) -> dict:
+    """Run the generated ``forward`` over the sequences ``rows`` of the batch; return the
+    arrays it read and wrote, by name."""
+    plan = program.plan
+    n = rows.stop - rows.start
+    named = dict(shared, lengths=whole["lengths"][rows],
+                 out=np.zeros((T, n, plan.output.width), dtype))
+    for i, f in enumerate(whole["frontiers"]):
+        named[f"f{i}"] = np.ascontiguousarray(f[:, rows])
+    for i, w in enumerate(matrices):
+        named[f"w{i}"], named[f"w{i}_t"] = prepared(w, n)
+    for k, s in enumerate(whole["states"]):
+        named[f"s{k}"] = np.empty((T + 1, n, s.shape[1]), dtype)
+        named[f"s{k}"][T if shared["reverse"] else 0] = s[rows]
+    for p in plan.products:
+        named[f"m{p.id}"] = np.empty((T, n, p.width) if p.saved else (n, p.width), dtype)
+    for node in plan.nodes:
+        if node.home == ("k", node.id):
+            named[f"k{node.id}"] = np.zeros((T, n, node.width), dtype)
+    program.module.forward(*(named[a] for a in program.forward_args))
+    return named
+
+
+def _kept(program, named: dict) -> list:
+    """The names of the forward's arrays that the backward reads."""
+    plan = program.plan
+    return list(dict.fromkeys(
+        [a for a in program.backward_args if a in named]
+        + [f"s{k}" for k in range(len(plan.new_state))]
+        + [_history_name(p.args[0]) for p in plan.products]))
+
+
+def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, T: int,
+                   dtype) -> dict:
+    """Run the generated ``backward`` over one chunk of the batch (``named``: its forward's
+    arrays); return the gradients by name, with ``dW<id>``, the chunk's share of each
+    per-step product's weight gradient (Σ_t v_tᵀ dm_t)."""
+    plan = program.plan
+    n = g_out.shape[1]
+    named = dict(named, g_out=np.ascontiguousarray(g_out, dtype))
+    for k, g in enumerate(g_finals):
+        named[f"carry{k}"] = np.array(g, dtype, copy=True)
+        named[f"d{k}"] = np.zeros_like(named[f"carry{k}"])
+    for i, w in enumerate(matrices):
+        named[f"wt{i}"], named[f"wt{i}_t"] = prepared(w.T, n)
+    rows = {"df": [(T, n, v.shape[1]) for v in plan.frontiers],
+            "du": [(math.prod(v.shape),) for v in plan.units], "dc": [(1,) for _ in plan.scalars]}
+    for prefix, shapes in rows.items():
+        for i, shape in enumerate(shapes):
+            named[f"{prefix}{i}"] = np.zeros(shape, dtype)
+    for p in plan.products:
+        name = f"dm{p.id}"
+        named[name] = (named[program.aliases[name]] if name in program.aliases
+                       else np.zeros((T, n, p.width), dtype))
+    for node in plan.nodes:
+        if node.gbuf:
+            named[f"gb{node.id}"] = np.zeros((T, n, node.width), dtype)
+    program.module.backward(*(named[a] for a in program.backward_args))
+    for p in plan.products:
+        left = named[_history_name(p.args[0])]
+        if _history_name(p.args[0]).startswith("s"):
+            left = left[_history_steps(p.args[0], T, named["reverse"])]
+        named[f"dW{p.id}"] = matmul(left.reshape(T * n, -1).T,
+                                    named[f"dm{p.id}"].reshape(T * n, -1))
+    return named
 
 
 def _history_name(node) -> str:
@@ -198,10 +252,6 @@ def _history_steps(node, T: int, reverse: bool) -> slice:
     entering each step (a state) or leaving it (a new state)."""
     entering = node.kind == "state"
     return slice(1, T + 1) if entering == bool(reverse) else slice(0, T)
-
-
-def _left_histories(plan, named) -> dict:
-    return {name: named[name] for name in (_history_name(p.args[0]) for p in plan.products)}
 
 
 # ---------------------------------------------------------------- compiling, once per kind of cell

@@ -23,10 +23,10 @@ over arrays, normally wrappers around Numba kernels:
     alone (not over outputs, nor ``h_prev``): when the graph is retained for another
     backward, it gets a copy of ``saved``.
 
-From ``2 · CHUNK_MIN`` sequences up the batch is cut in two halves (:func:`batch_chunks`),
-and the two methods run once per half, side by side on tinygrad_rnn's threads: each call
-sees only its half's rows of ``xp``, the states, ``lengths`` and the upstream gradients, and
-its ``saved`` is its own. So they must be pure functions of their arguments (a Numba kernel
+From ``2 · CHUNK_MIN`` sequences up the batch is cut in two halves (the rule of
+:func:`~tinygrad_rnn._kernels.chunks.batch_chunks`), and the two methods run once per half,
+side by side on tinygrad_rnn's threads: each call sees only its half's rows of ``xp``, the
+states, ``lengths`` and the upstream gradients, and its ``saved`` is its own. So they must be pure functions of their arguments (a Numba kernel
 compiled with ``nogil``, as the project's ``kernel`` decorator does, runs truly in parallel).
 
 A cell whose hidden product is not ``h W_hhᵀ`` at every step (the GRU's reset-before
@@ -50,15 +50,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._kernels.chunks import batch_chunks, joined, summed
 from .._kernels.products import matmul
 from .._kernels.threads import run_tiles
 from ..function import Function
 from ..tensor import Tensor
-
-
-# A batch splits into two chunks from twice this many sequences (a thinner per-step product
-# would waste more than the second thread gives).
-CHUNK_MIN = 8
 
 
 def _contiguous(arrays) -> tuple:
@@ -122,8 +118,8 @@ class FusedRecurrence(Function):
                 **options)
 
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
-        output = _joined([r[0] for r in results], axis=1)
-        finals = [_joined(parts, axis=0) for parts in zip(*(r[1] for r in results))]
+        output = joined([r[0] for r in results], axis=1)
+        finals = [joined(parts, axis=0) for parts in zip(*(r[1] for r in results))]
         ctx.save_for_backward(x, w_ih, w_hh, lengths)
         ctx.chunks, ctx.reverse, ctx.options = chunks, reverse, options
         ctx.h_prev, ctx.saved = [r[2] for r in results], [r[3] for r in results]
@@ -153,35 +149,14 @@ class FusedRecurrence(Function):
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(ctx.chunks)])
         if not ctx.retain_graph:   # freed with the saved arrays, as autograd frees those
             del ctx.saved, ctx.h_prev
-        dxp = _joined([r[0] for r in results], axis=1)
-        d_states = [_joined(parts, axis=0) for parts in zip(*(r[3] for r in results))]
+        dxp = joined([r[0] for r in results], axis=1)
+        d_states = [joined(parts, axis=0) for parts in zip(*(r[3] for r in results))]
         T, N, I = x.shape
         rows = dxp.reshape(T * N, -1)
         dx = matmul(rows, w_ih).reshape(T, N, I) if needs[0] else None
         dw_ih = matmul(rows.T, x.reshape(T * N, I)) if needs[1] else None
-        dw_hh = _summed(r[1] for r in results) if needs[2] else None
+        dw_hh = summed(r[1] for r in results) if needs[2] else None
         db_ih = rows.sum(axis=0) if needs[3] else None
-        db_hh = _summed(r[2] for r in results) if needs[4] else None
+        db_hh = summed(r[2] for r in results) if needs[4] else None
         return (dx, dw_ih, dw_hh, db_ih, db_hh, *d_states)
 
-
-def batch_chunks(batch: int) -> list[slice]:
-    """The sequences of a batch, in chunks whose time loops run side by side (on the threads
-    of ``_kernels.threads.run_tiles``): two halves from :data:`CHUNK_MIN` · 2 sequences up,
-    else one. A rule of the batch size alone, so the arithmetic (and its bits) is the same
-    at every thread count; sequences are independent, so the halves need no exchange."""
-    if batch < 2 * CHUNK_MIN:
-        return [slice(0, batch)]
-    half = batch // 2
-    return [slice(0, half), slice(half, batch)]
-
-
-def _joined(parts: list, axis: int) -> np.ndarray:
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
-
-
-def _summed(parts) -> np.ndarray:
-    total, *rest = parts
-    for part in rest:
-        total = total + part
-    return total
