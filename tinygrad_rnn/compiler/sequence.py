@@ -56,19 +56,72 @@ class Program:
         """One line per per-step product: the cell's line that made it."""
         return [p.source for p in self.plan.products]
 
+    @functools.cached_property
+    def prelude_needs(self) -> list:
+        """(value, which of its inputs take a gradient) for each value of the prelude."""
+        return [(v, tuple(i.kind != "constant" for i in v.inputs)) for v in self.plan.prelude]
+
+    @functools.cached_property
+    def buffers(self) -> "Buffers":
+        """The arrays each run of the kernels allocates, worked out once."""
+        return Buffers.of(self)
+
+
+@dataclass(frozen=True)
+class Buffers:
+    """The names (and widths) of the arrays a run of a program's kernels allocates, by
+    what they hold; a run over n sequences and T steps only sizes them."""
+
+    frontiers: tuple      # (f<i>, df<i>, width)
+    matrices: tuple       # (w<i>, w<i>_t, wt<i>, wt<i>_t)
+    states: tuple         # (s<k>, carry<k>, d<k>)
+    products: tuple       # (m<id>, width, whether every step's is kept)
+    kept: tuple           # (k<id>, width)
+    per_unit: tuple       # (du<i> or dc<i>, size)
+    product_grads: tuple  # (dm<id>, width, the gradient array it shares, or None)
+    sent_back: tuple      # (gb<id>, width)
+    weight_grads: tuple   # (dW<id>, dm<id>, left operand's history, entering state or None,
+                          #  the index of the product's matrix)
+    for_backward: tuple   # the forward's arrays that the backward reads
+
+    @classmethod
+    def of(cls, program: "Program") -> "Buffers":
+        plan = program.plan
+        states = tuple((f"s{k}", f"carry{k}", f"d{k}") for k in range(len(plan.new_state)))
+        forward = set(program.forward_args)
+        histories = [_history_name(p.args[0]) for p in plan.products]
+        return cls(
+            frontiers=tuple((f"f{i}", f"df{i}", v.shape[1]) for i, v in enumerate(plan.frontiers)),
+            matrices=tuple((f"w{i}", f"w{i}_t", f"wt{i}", f"wt{i}_t")
+                           for i in range(len(plan.matrices))),
+            states=states,
+            products=tuple((f"m{p.id}", p.width, p.saved) for p in plan.products),
+            kept=tuple((f"k{n.id}", n.width) for n in plan.nodes if n.home == ("k", n.id)),
+            per_unit=(tuple((f"du{i}", math.prod(v.shape)) for i, v in enumerate(plan.units))
+                      + tuple((f"dc{i}", 1) for i in range(len(plan.scalars)))),
+            product_grads=tuple((f"dm{p.id}", p.width, program.aliases.get(f"dm{p.id}"))
+                                for p in plan.products),
+            sent_back=tuple((f"gb{n.id}", n.width) for n in plan.nodes if n.gbuf),
+            weight_grads=tuple((f"dW{p.id}", f"dm{p.id}", history,
+                                p.args[0].kind == "state" if history.startswith("s") else None,
+                                p.index) for p, history in zip(plan.products, histories)),
+            for_backward=tuple(dict.fromkeys(
+                [a for a in program.backward_args if a in forward]
+                + [name for name, *_ in states] + histories)))
+
 
 # ---------------------------------------------------------------- the prelude and its tape
 
-def _prelude(plan: Plan, x_rows, parameters: dict):
+def _prelude(program: Program, x_rows, parameters: dict):
     """The traced values that the loop reads (``frontiers``, ``units``, ``scalars``,
     ``matrices``), computed before it; returns (arrays by value index, tape)."""
     arrays, tape = {0: x_rows}, []
-    for v in plan.leaves:
+    for v in program.plan.leaves:
         arrays[v.index] = parameters[v.name] if v.kind == "parameter" else v.data
-    for v in plan.prelude:
-        inputs = [arrays[i.index] for i in v.inputs]
-        ctx = Context(tuple(i.kind != "constant" for i in v.inputs))
-        arrays[v.index] = np.asarray(v.function.forward(ctx, *inputs, **v.options))
+    for v, needs in program.prelude_needs:
+        ctx = Context(needs)
+        arrays[v.index] = np.asarray(v.function.forward(ctx, *[arrays[i.index] for i in v.inputs],
+                                                        **v.options))
         tape.append((v, ctx))
     return arrays, tape
 
@@ -106,7 +159,7 @@ class GeneratedSequence(Function):
         plan = program.plan
         T, N, I = x.shape
         parameters = dict(zip(program.parameters, arrays))
-        values, tape = _prelude(plan, x.reshape(T * N, I), parameters)
+        values, tape = _prelude(program, x.reshape(T * N, I), parameters)
         shared = {"reverse": reverse}
         for i, v in enumerate(plan.units):
             shared[f"u{i}"] = np.ascontiguousarray(values[v.index]).reshape(-1)
@@ -126,10 +179,10 @@ class GeneratedSequence(Function):
         finals = [np.concatenate([named[f"s{k}"][0 if reverse else T] for named in loops])
                   for k in range(len(plan.new_state))]   # copies: the histories are kept
         # NOTE: keep only what the backward reads, so the rest is freed now
-        keep = [{a: named[a] for a in _kept(program, named)} for named in loops]
+        loops = [{name: named[name] for name in program.buffers.for_backward} for named in loops]
         # NOTE: dicts and lists of arrays, so context attributes rather than saved tensors;
         # backward drops them when the graph is not retained, as autograd frees those.
-        ctx.loops, ctx.matrices, ctx.tape, ctx.parameters = keep, matrices, tape, parameters
+        ctx.loops, ctx.matrices, ctx.tape, ctx.parameters = loops, matrices, tape, parameters
         ctx.x_shape, ctx.program, ctx.chunks = x.shape, program, chunks
         return (output, *finals)
 
@@ -170,35 +223,25 @@ class GeneratedSequence(Function):
 
 def _forward_loop(program, shared: dict, whole: dict, matrices: list, rows: slice, T: int,
                   dtype) -> dict:
-    """Run the generated ``forward`` over the sequences ``rows`` of the batch; return the
-    arrays it read and wrote, by name."""
-    plan = program.plan
+    """Run the generated ``forward`` over the sequences ``rows`` of the batch; return its
+    arrays by name."""
+    buffers = program.buffers
     n = rows.stop - rows.start
     named = dict(shared, lengths=whole["lengths"][rows],
-                 out=np.zeros((T, n, plan.output.width), dtype))
-    for i, f in enumerate(whole["frontiers"]):
-        named[f"f{i}"] = np.ascontiguousarray(f[:, rows])
-    for i, w in enumerate(matrices):
-        named[f"w{i}"], named[f"w{i}_t"] = prepared(w, n)
-    for k, s in enumerate(whole["states"]):
-        named[f"s{k}"] = np.empty((T + 1, n, s.shape[1]), dtype)
-        named[f"s{k}"][T if shared["reverse"] else 0] = s[rows]
-    for p in plan.products:
-        named[f"m{p.id}"] = np.empty((T, n, p.width) if p.saved else (n, p.width), dtype)
-    for node in plan.nodes:
-        if node.home == ("k", node.id):
-            named[f"k{node.id}"] = np.zeros((T, n, node.width), dtype)
-    program.module.forward(*(named[a] for a in program.forward_args))
+                 out=np.zeros((T, n, program.plan.output.width), dtype))
+    for (name, _, _), f in zip(buffers.frontiers, whole["frontiers"]):
+        named[name] = np.ascontiguousarray(f[:, rows])
+    for (name, flag, _, _), w in zip(buffers.matrices, matrices):
+        named[name], named[flag] = prepared(w, n)
+    for (name, _, _), s in zip(buffers.states, whole["states"]):
+        named[name] = history = np.empty((T + 1, n, s.shape[1]), dtype)
+        history[T if shared["reverse"] else 0] = s[rows]
+    for name, width, every_step in buffers.products:
+        named[name] = np.empty((T, n, width) if every_step else (n, width), dtype)
+    for name, width in buffers.kept:
+        named[name] = np.zeros((T, n, width), dtype)
+    program.module.forward(*[named[a] for a in program.forward_args])
     return named
-
-
-def _kept(program, named: dict) -> list:
-    """The names of the forward's arrays that the backward reads."""
-    plan = program.plan
-    return list(dict.fromkeys(
-        [a for a in program.backward_args if a in named]
-        + [f"s{k}" for k in range(len(plan.new_state))]
-        + [_history_name(p.args[0]) for p in plan.products]))
 
 
 def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, T: int,
@@ -206,33 +249,32 @@ def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, 
     """Run the generated ``backward`` over one chunk of the batch (``named``: its forward's
     arrays); return the gradients by name, with ``dW<id>``, the chunk's share of each
     per-step product's weight gradient (Σ_t v_tᵀ dm_t)."""
-    plan = program.plan
+    buffers = program.buffers
     n = g_out.shape[1]
     named = dict(named, g_out=np.ascontiguousarray(g_out, dtype))
-    for k, g in enumerate(g_finals):
-        named[f"carry{k}"] = np.array(g, dtype, copy=True)
-        named[f"d{k}"] = np.zeros_like(named[f"carry{k}"])
-    for i, w in enumerate(matrices):
-        named[f"wt{i}"], named[f"wt{i}_t"] = prepared(w.T, n)
-    rows = {"df": [(T, n, v.shape[1]) for v in plan.frontiers],
-            "du": [(math.prod(v.shape),) for v in plan.units], "dc": [(1,) for _ in plan.scalars]}
-    for prefix, shapes in rows.items():
-        for i, shape in enumerate(shapes):
-            named[f"{prefix}{i}"] = np.zeros(shape, dtype)
-    for p in plan.products:
-        name = f"dm{p.id}"
-        named[name] = (named[program.aliases[name]] if name in program.aliases
-                       else np.zeros((T, n, p.width), dtype))
-    for node in plan.nodes:
-        if node.gbuf:
-            named[f"gb{node.id}"] = np.zeros((T, n, node.width), dtype)
-    program.module.backward(*(named[a] for a in program.backward_args))
-    for p in plan.products:
-        left = named[_history_name(p.args[0])]
-        if _history_name(p.args[0]).startswith("s"):
-            left = left[_history_steps(p.args[0], T, named["reverse"])]
-        named[f"dW{p.id}"] = matmul(left.reshape(T * n, -1).T,
-                                    named[f"dm{p.id}"].reshape(T * n, -1))
+    for (_, carry, d), g in zip(buffers.states, g_finals):
+        named[carry] = np.array(g, dtype, copy=True)
+        named[d] = np.zeros_like(named[carry])
+    for (_, _, name, flag), w in zip(buffers.matrices, matrices):
+        named[name], named[flag] = prepared(w.T, n)
+    for _, name, width in buffers.frontiers:
+        named[name] = np.zeros((T, n, width), dtype)
+    for name, size in buffers.per_unit:
+        named[name] = np.zeros(size, dtype)
+    for name, width, twin in buffers.product_grads:
+        named[name] = named[twin] if twin else np.zeros((T, n, width), dtype)
+    for name, width in buffers.sent_back:
+        named[name] = np.zeros((T, n, width), dtype)
+    program.module.backward(*[named[a] for a in program.backward_args])
+    for name, dm, history, entering, index in buffers.weight_grads:
+        left = named[history]
+        if entering is not None:   # a state's history: the T steps that the product read
+            left = left[1:] if entering == bool(named["reverse"]) else left[:-1]
+        left, dm = left.reshape(T * n, -1), named[dm].reshape(T * n, -1)
+        # NOTE: a matrix that is a view such as W.T gets its gradient as (dmᵀ v)ᵀ, in its
+        # own layout, so that W's comes back contiguous (as MatMul's backward does).
+        named[name] = (matmul(dm.T, left).T if matrices[index].flags.f_contiguous
+                       else matmul(left.T, dm))
     return named
 
 
@@ -245,13 +287,6 @@ def _history_name(node) -> str:
     if node.kind == "loop" and node.home[0] == "state":
         return f"s{node.home[1]}"
     return "out" if node.kind == "loop" and node.home[0] == "out" else f"k{node.id}"
-
-
-def _history_steps(node, T: int, reverse: bool) -> slice:
-    """The T steps of a state history (T + 1 steps) that a left operand read: the states
-    entering each step (a state) or leaving it (a new state)."""
-    entering = node.kind == "state"
-    return slice(1, T + 1) if entering == bool(reverse) else slice(0, T)
 
 
 # ---------------------------------------------------------------- compiling, once per kind of cell

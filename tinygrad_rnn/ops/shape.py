@@ -37,7 +37,10 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy.transpose(np.argsort(ctx.axes))
+        inverse = [0] * len(ctx.axes)   # where each axis went, undone
+        for position, axis in enumerate(ctx.axes):
+            inverse[axis] = position
+        return gy.transpose(inverse)
 
 
 class BroadcastTo(Function):
