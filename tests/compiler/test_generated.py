@@ -122,6 +122,23 @@ def test_a_retained_graph_gives_the_same_gradients_twice(case):
         assert relative_error(b, 2 * a) <= 1e-12
 
 
+@pytest.mark.parametrize("case", [("gru", {"reset": "before"}), (PeepholeLSTMCell, {})],
+                         ids=case_id)
+def test_an_input_and_a_weight_that_need_no_gradient_get_none(case):
+    # NOTE: the prelude then skips what only they need (x's gradient through x W_ihᵀ).
+    x, lengths = np.random.default_rng(9).standard_normal((4, 3, 3)), np.array([4, 2, 3])
+    layer = drawn_layer(*case, 4, 1, False, False, 0.0, np.float64, x, 4)
+    x, states, upstream = tensors_for(layer, x, lengths, False, 4, np.float64)
+    x.requires_grad = False
+    frozen = layer.cells[0].weight_hh
+    frozen.requires_grad = False
+    expected, got = (run(layer, fused, x, states, lengths, upstream, 4)
+                     for fused in (False, "generated"))
+    assert x.grad is None and frozen.grad is None
+    for a, b in zip(got, expected):
+        assert relative_error(a, b) <= 1e-10
+
+
 @pytest.mark.parametrize("case", KERNEL_CASES, ids=case_id)
 @settings(deadline=None, max_examples=8)
 @given(batch=padded_sequences(max_time=6, max_batch=4, input_size=3),

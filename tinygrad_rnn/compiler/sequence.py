@@ -21,7 +21,7 @@ import functools
 import math
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,6 +45,7 @@ class Program:
     forward_args: list
     backward_args: list
     aliases: dict
+    _prelude_needs: dict = field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def parameters(self) -> list[str]:
@@ -56,10 +57,20 @@ class Program:
         """One line per per-step product: the cell's line that made it."""
         return [p.source for p in self.plan.products]
 
-    @functools.cached_property
-    def prelude_needs(self) -> list:
-        """(value, which of its inputs take a gradient) for each value of the prelude."""
-        return [(v, tuple(i.kind != "constant" for i in v.inputs)) for v in self.plan.prelude]
+    def prelude_needs(self, wanted: tuple) -> list:
+        """(value, which of its inputs take a gradient) for each value of the prelude, when
+        ``wanted`` says which of x and the parameters (:attr:`parameters`' order) need one."""
+        if wanted not in self._prelude_needs:
+            needs = {0: wanted[0]}
+            for v in self.plan.leaves:
+                needs[v.index] = (v.kind == "parameter"
+                                  and wanted[1 + self.parameters.index(v.name)])
+            steps = []
+            for v in self.plan.prelude:
+                steps.append((v, tuple(needs[i.index] for i in v.inputs)))
+                needs[v.index] = any(steps[-1][1])
+            self._prelude_needs[wanted] = steps
+        return self._prelude_needs[wanted]
 
     @functools.cached_property
     def buffers(self) -> "Buffers":
@@ -112,13 +123,14 @@ class Buffers:
 
 # ---------------------------------------------------------------- the prelude and its tape
 
-def _prelude(program: Program, x_rows, parameters: dict):
+def _prelude(program: Program, x_rows, parameters: dict, wanted: tuple):
     """The traced values that the loop reads (``frontiers``, ``units``, ``scalars``,
-    ``matrices``), computed before it; returns (arrays by value index, tape)."""
+    ``matrices``), computed before it; returns (arrays by value index, tape). ``wanted``:
+    which of x and the parameters need a gradient."""
     arrays, tape = {0: x_rows}, []
     for v in program.plan.leaves:
         arrays[v.index] = parameters[v.name] if v.kind == "parameter" else v.data
-    for v, needs in program.prelude_needs:
+    for v, needs in program.prelude_needs(wanted):
         ctx = Context(needs)
         arrays[v.index] = np.asarray(v.function.forward(ctx, *[arrays[i.index] for i in v.inputs],
                                                         **v.options))
@@ -131,11 +143,12 @@ def _prelude_backward(tape, grads: dict) -> dict:
     ``backward``); ``grads`` holds those of the values the loop read."""
     for v, ctx in reversed(tape):
         g = grads.pop(v.index, None)
-        if g is None:
+        if g is None or True not in ctx.needs_input_grad:
             continue
         gxs = v.function.backward(ctx, g)
-        for i, gx in zip(v.inputs, gxs if type(gxs) is tuple else (gxs,)):
-            if gx is not None and i.kind != "constant":
+        for i, gx, needed in zip(v.inputs, gxs if type(gxs) is tuple else (gxs,),
+                                 ctx.needs_input_grad):
+            if gx is not None and needed:
                 _add(grads, i.index, gx)
     return grads
 
@@ -159,7 +172,8 @@ class GeneratedSequence(Function):
         plan = program.plan
         T, N, I = x.shape
         parameters = dict(zip(program.parameters, arrays))
-        values, tape = _prelude(program, x.reshape(T * N, I), parameters)
+        values, tape = _prelude(program, x.reshape(T * N, I), parameters,
+                                ctx.needs_input_grad[:1 + len(parameters)])
         shared = {"reverse": reverse}
         for i, v in enumerate(plan.units):
             shared[f"u{i}"] = np.ascontiguousarray(values[v.index]).reshape(-1)
@@ -213,11 +227,14 @@ class GeneratedSequence(Function):
         grads = _prelude_backward(tape, grads)
         by_name = {v.name: grads.get(v.index) for v in plan.leaves if v.kind == "parameter"}
         x_grad = grads.get(0)
-        # NOTE: zeros, not None, for an input the step never used: autograd expects a
-        # gradient for every input that requires one.
-        return (np.zeros(x_shape, dtype) if x_grad is None else x_grad.reshape(x_shape),
-                *(np.zeros_like(array) if by_name[name] is None else by_name[name]
-                  for name, array in parameters.items()),
+        needs = ctx.needs_input_grad
+        # NOTE: zeros, not None, for an input that needs a gradient but that the step never
+        # used: a Function gives every input that needs a gradient one.
+        return (None if not needs[0] else np.zeros(x_shape, dtype) if x_grad is None
+                else x_grad.reshape(x_shape),
+                *(None if not need else np.zeros_like(array) if by_name[name] is None
+                  else by_name[name]
+                  for (name, array), need in zip(parameters.items(), needs[1:])),
                 *(joined([p[f"carry{k}"] for p in parts], axis=0) for k in range(len(g_finals))))
 
 
@@ -254,7 +271,7 @@ def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, 
     named = dict(named, g_out=np.ascontiguousarray(g_out, dtype))
     for (_, carry, d), g in zip(buffers.states, g_finals):
         named[carry] = np.array(g, dtype, copy=True)
-        named[d] = np.zeros_like(named[carry])
+        named[d] = np.zeros(named[carry].shape, dtype)
     for (_, _, name, flag), w in zip(buffers.matrices, matrices):
         named[name], named[flag] = prepared(w.T, n)
     for _, name, width in buffers.frontiers:
