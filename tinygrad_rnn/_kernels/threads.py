@@ -37,6 +37,8 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from .blas import numpy_blas_threads, set_numpy_blas_threads
+
 ENVIRONMENT = "TINYGRAD_RNN_NUM_THREADS"
 _inside = threading.local()   # whether this thread is running a tile
 _state = {"requested": None, "pool": None, "workers": 0, "pid": None, "blas_checked": False}
@@ -120,8 +122,6 @@ def run_tiles(tiles: list) -> None:
 def blas_on_one_thread() -> None:
     """Set NumPy's BLAS to one thread if it is not (the first time: every BLAS loaded, by
     threadpoolctl when installed)."""
-    from .blas import numpy_blas_threads, set_numpy_blas_threads
-
     if not _state["blas_checked"]:
         _state["blas_checked"] = True
         try:
