@@ -117,3 +117,16 @@ def test_clip_grad_norm_returns_the_norm_as_a_0d_tensor_of_the_gradients_dtype()
     (a * Tensor(np.array([3.0, 4.0], np.float32))).sum().backward()
     total = clip_grad_norm_([a], 10.0)
     assert total.shape == () and total.dtype == np.float32 and total.item() == 5.0
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, math.inf])
+def test_the_norm_of_a_large_float32_gradient_is_taken_in_float64_blocks(norm_type):
+    # NOTE: 2.5 blocks of NORM_BLOCK elements, whose float32 squares overflow (1e20² > 3.4e38):
+    # the norm is taken block by block in float64, never from a float64 copy of the whole.
+    from tinygrad_rnn.optim.clip import NORM_BLOCK
+
+    g = np.random.default_rng(0).uniform(-1e20, 1e20, 5 * NORM_BLOCK // 2).astype(np.float32)
+    total = clip_grad_norm_(with_grads([g]), 1.0, norm_type).item()
+    expected = np.linalg.norm(g.astype(np.float64), norm_type)
+    assert math.isfinite(total)
+    np.testing.assert_allclose(total, expected, rtol=1e-6)

@@ -22,15 +22,22 @@ def _grads(op: str, params) -> list[np.ndarray]:
     return [p.grad.array for p in params if p.grad is not None]
 
 
+# Elements per block of :func:`total_norm`: a float64 block of 2 MiB.
+NORM_BLOCK = 1 << 18
+
+
 def total_norm(grads, norm_type: float = 2.0) -> float:
     """The ``norm_type``-norm of all ``grads`` joined into one vector, in float64."""
-    if not grads:
-        return 0.0
-    # NOTE: the p-norm of the per-array p-norms equals the p-norm of the concatenation,
-    # and it saves the copy; float64 keeps float32 squares from overflowing.
-    norms = [np.linalg.norm(g.ravel().astype(np.float64), norm_type) if g.size else 0.0
-             for g in grads]
-    return float(np.linalg.norm(np.array(norms), norm_type))
+    # NOTE: the p-norm of per-block p-norms equals the p-norm of the concatenation. Blocks
+    # in float64 keep float32 squares from overflowing without a float64 copy of a whole
+    # gradient (an embedding's is tens of MB, allocated afresh at every step).
+    norms = [np.linalg.norm(block.astype(np.float64), norm_type)
+             for g in grads for block in _blocks(g.reshape(-1))]
+    return float(np.linalg.norm(np.array(norms), norm_type)) if norms else 0.0
+
+
+def _blocks(flat: np.ndarray):
+    return (flat[i:i + NORM_BLOCK] for i in range(0, flat.size, NORM_BLOCK))
 
 
 def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0,
