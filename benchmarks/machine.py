@@ -37,7 +37,8 @@ def _huge_pages() -> str:
             kernel = setting.read().split("[", 1)[1].split("]", 1)[0]
     except (OSError, IndexError):
         kernel = "unknown"
-    asked = np._core.multiarray._get_madvise_hugepage()
+    core = getattr(np, "_core", None) or np.core   # NumPy 2, else 1.26
+    asked = core.multiarray._get_madvise_hugepage()
     return f"transparent huge pages {kernel}, NumPy {'asks' if asked else 'does not ask'} for them"
 
 
