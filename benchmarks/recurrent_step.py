@@ -55,6 +55,7 @@ FULL = {"budget": 1.5, "min": 3, "max": 30}
 QUICK = {"budget": 0.2, "min": 2, "max": 5}
 FAULT_STEPS = 5      # steps over which the memory child counts page faults
 IDLE_SECONDS = 0.3   # pause before each implementation, so other libraries' threads sleep
+SAMPLE_SECONDS = 0.01  # a faster step is timed over several calls in a row per sample
 ROUNDS = 3           # the implementations take turns this many times at each size
 THREAD_SETTINGS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                    "NUMBA_NUM_THREADS", "XLA_FLAGS")
@@ -206,10 +207,12 @@ def implementations(report=True) -> dict:
 
 # ---------------------------------------------------------------- measurements
 
-def timed(fn) -> float:
+def timed(fn, calls: int = 1) -> float:
+    """Seconds per call of ``fn``, over ``calls`` calls in a row."""
     start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
 
 
 def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
@@ -217,8 +220,10 @@ def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
     warm-up call each, ``rounds`` rounds in which each step in turn runs its share of its
     repeats. On a machine whose speed drifts (other virtual machines on the same host), the
     drift then reaches every implementation alike instead of whichever ran in the slow
-    second."""
-    repeats = {}
+    second. A step faster than :data:`SAMPLE_SECONDS` is timed over enough calls in a row
+    to fill that long per sample: a single call of a fraction of a millisecond, timed right
+    after the pause, mostly measures the pause's cold caches."""
+    repeats, calls = {}, {}
     # NOTE: BLAS and OpenMP worker threads spin for up to ~0.2 s after their last task; on
     # few cores the previous implementation's spinning threads would slow this one down
     # (PyTorch's tiny RNN step took 40 ms instead of 1 ms right after tinygrad_rnn's).
@@ -227,13 +232,14 @@ def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
         step()
         gc.collect()
         first = timed(step)
-        repeats[name] = -(-int(np.clip(policy["budget"] / first, policy["min"],
+        calls[name] = max(1, int(SAMPLE_SECONDS / first))
+        repeats[name] = -(-int(np.clip(policy["budget"] / (first * calls[name]), policy["min"],
                                        policy["max"])) // rounds)   # per round, rounded up
     times = {name: [] for name in steps}
     for _ in range(rounds):
         for name, step in steps.items():
             time.sleep(IDLE_SECONDS)
-            times[name] += [timed(step) for _ in range(repeats[name])]
+            times[name] += [timed(step, calls[name]) for _ in range(repeats[name])]
     return {name: np.array(t) for name, t in times.items()}
 
 
