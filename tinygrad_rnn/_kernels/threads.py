@@ -96,6 +96,9 @@ def run_tiles(tiles: list) -> None:
     """Call every function of ``tiles`` (no arguments, no result) once, on up to
     ``get_num_threads()`` threads, the calling thread included; return when all are done.
     A tile that itself calls ``run_tiles`` runs its tiles in its own thread."""
+    if len(tiles) == 1:
+        tiles[0]()
+        return
     threads = min(get_num_threads(), len(tiles))
     remaining = iter(tiles)   # NOTE: next() on a list iterator is atomic under the GIL
 
