@@ -1,0 +1,196 @@
+"""A compiled step, :class:`Program`, and compiling one once per kind of cell.
+
+:func:`compile_cell` traces a cell's step (``trace``), plans its time loop (``lower``),
+writes the two kernels (``codegen``) and loads them (``cache``), once per signature: the
+cell's class, dtype, options, sizes and constant arrays. :func:`why_not` says why a step
+cannot be compiled. A :class:`Program` also works out, once, the names and widths of the
+arrays that each run of its kernels allocates (:class:`Buffers`), for
+:mod:`~tinygrad_rnn.compiler.sequence`, which runs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import cache, codegen
+from .lower import Plan, lower
+from .trace import CompileError, trace
+
+
+@dataclass
+class Program:
+    """A compiled step: its plan, generated source, loaded kernels and compile time (s)."""
+
+    plan: Plan
+    source: str
+    module: object
+    seconds: float
+    forward_args: list
+    backward_args: list
+    aliases: dict
+    _prelude_needs: dict = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def parameters(self) -> list[str]:
+        """The names of the cell's parameters that the step uses, in the order it met them."""
+        return [v.name for v in self.plan.graph.values if v.kind == "parameter"]
+
+    @property
+    def products(self) -> list[str]:
+        """One line per per-step product: the cell's line that made it."""
+        return [p.source for p in self.plan.products]
+
+    def prelude_needs(self, wanted: tuple) -> list:
+        """(value, which of its inputs take a gradient) for each value of the prelude, when
+        ``wanted`` says which of x and the parameters (:attr:`parameters`' order) need one."""
+        if wanted not in self._prelude_needs:
+            needs = {0: wanted[0]}
+            for v in self.plan.leaves:
+                needs[v.index] = (v.kind == "parameter"
+                                  and wanted[1 + self.parameters.index(v.name)])
+            steps = []
+            for v in self.plan.prelude:
+                steps.append((v, tuple(needs[i.index] for i in v.inputs)))
+                needs[v.index] = any(steps[-1][1])
+            self._prelude_needs[wanted] = steps
+        return self._prelude_needs[wanted]
+
+    @functools.cached_property
+    def buffers(self) -> "Buffers":
+        """The arrays each run of the kernels allocates, worked out once."""
+        return Buffers.of(self)
+
+
+@dataclass(frozen=True)
+class Buffers:
+    """The names (and widths) of the arrays a run of a program's kernels allocates, by
+    what they hold; a run over n sequences and T steps only sizes them."""
+
+    frontiers: tuple      # (f<i>, df<i>, width)
+    matrices: tuple       # (w<i>, w<i>_t, wt<i>, wt<i>_t)
+    states: tuple         # (s<k>, carry<k>, d<k>)
+    products: tuple       # (m<id>, width, whether every step's is kept)
+    kept: tuple           # (k<id>, width)
+    per_unit: tuple       # (du<i> or dc<i>, size)
+    product_grads: tuple  # (dm<id>, width, the gradient array it shares, or None)
+    sent_back: tuple      # (gb<id>, width)
+    weight_grads: tuple   # (dW<id>, dm<id>, left operand's history, entering state or None,
+                          #  the index of the product's matrix)
+    for_backward: tuple   # the forward's arrays that the backward reads
+
+    @classmethod
+    def of(cls, program: "Program") -> "Buffers":
+        plan = program.plan
+        states = tuple((f"s{k}", f"carry{k}", f"d{k}") for k in range(len(plan.new_state)))
+        forward = set(program.forward_args)
+        histories = [_history_name(p.args[0]) for p in plan.products]
+        return cls(
+            frontiers=tuple((f"f{i}", f"df{i}", v.shape[1]) for i, v in enumerate(plan.frontiers)),
+            matrices=tuple((f"w{i}", f"w{i}_t", f"wt{i}", f"wt{i}_t")
+                           for i in range(len(plan.matrices))),
+            states=states,
+            products=tuple((f"m{p.id}", p.width, p.saved) for p in plan.products),
+            kept=tuple((f"k{n.id}", n.width) for n in plan.nodes if n.home == ("k", n.id)),
+            per_unit=(tuple((f"du{i}", math.prod(v.shape)) for i, v in enumerate(plan.units))
+                      + tuple((f"dc{i}", 1) for i in range(len(plan.scalars)))),
+            product_grads=tuple((f"dm{p.id}", p.width, program.aliases.get(f"dm{p.id}"))
+                                for p in plan.products),
+            sent_back=tuple((f"gb{n.id}", n.width) for n in plan.nodes if n.gbuf),
+            weight_grads=tuple((f"dW{p.id}", f"dm{p.id}", history,
+                                p.args[0].kind == "state" if history.startswith("s") else None,
+                                p.index) for p, history in zip(plan.products, histories)),
+            for_backward=tuple(dict.fromkeys(
+                [a for a in program.backward_args if a in forward]
+                + [name for name, *_ in states] + histories)))
+
+
+def _history_name(node) -> str:
+    """The name of the array that holds a product's left operand at every step."""
+    if node.kind == "state":
+        return f"s{node.index}"
+    if node.kind == "product":
+        return f"m{node.id}"
+    if node.kind == "loop" and node.home[0] == "state":
+        return f"s{node.home[1]}"
+    return "out" if node.kind == "loop" and node.home[0] == "out" else f"k{node.id}"
+
+
+# ---------------------------------------------------------------- compiling, once per kind of cell
+
+_PLAIN = (bool, int, float, str, type(None), np.dtype)
+_PROGRAMS: dict = {}                              # signature -> Program or CompileError
+_BY_CELL: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _signature(cell) -> tuple:
+    """What a step's graph may depend on: the class, the dtype, the cell's plain
+    attributes (sizes and options) and its parameters' shapes."""
+    plain = tuple([(k, v) for k, v in vars(cell).items() if type(v) in _PLAIN])
+    shapes = tuple([p.shape for p in cell._parameters.values() if p is not None])
+    return type(cell), cell.dtype, plain, shapes
+
+
+def _constants(cell) -> tuple:
+    """The arrays the cell holds besides its parameters (a step may use them as constants),
+    by value."""
+    return tuple((k, v.shape, v.tobytes()) for k, v in vars(cell).items()
+                 if isinstance(v, np.ndarray))
+
+
+def compile_cell(cell) -> Program:
+    """The :class:`Program` of ``cell``'s step, traced and generated once per signature
+    (class, options, dtype, sizes, and the arrays it holds besides its parameters) and
+    loaded from the disk cache when it is there; :class:`CompileError` when the step cannot
+    be compiled. NOTE: an array attribute changed in place after the first call is not
+    seen; build a new cell."""
+    missing = [name for name in ("named_parameters", "check_sequence", "state_sizes", "dtype")
+               if not hasattr(cell, name)]
+    if missing:
+        raise CompileError(f"cannot compile {type(cell).__name__}.step: the cell has no "
+                           f"{', '.join(missing)} (subclass RecurrentCell)")
+    signature = _signature(cell)
+    known = _BY_CELL.get(cell)
+    if known is not None and known[0] == signature:
+        result = known[1]
+    else:
+        key = (signature, _constants(cell))
+        if key not in _PROGRAMS:
+            _PROGRAMS[key] = _build(cell)
+        result = _PROGRAMS[key]
+        _BY_CELL[cell] = (signature, result)
+    if isinstance(result, CompileError):
+        raise result
+    return result
+
+
+def why_not(cell) -> str | None:
+    """Why ``cell``'s step cannot be compiled (the :class:`CompileError`'s message), or None
+    when it can."""
+    try:
+        compile_cell(cell)
+    except CompileError as error:
+        return str(error)
+    return None
+
+
+def _build(cell):
+    start = time.perf_counter()
+    try:
+        plan = lower(trace(cell), cell.dtype)
+    except CompileError as error:
+        return CompileError(f"cannot compile {type(cell).__name__}.step: {error}")
+    except Exception as error:  # noqa: BLE001  (the step path will raise it where it belongs)
+        return CompileError(f"cannot compile {type(cell).__name__}.step: tracing it raised "
+                            f"{type(error).__name__}: {error}")
+    title = (f"{type(cell).__name__}.step ({np.dtype(cell.dtype).name}, input_size "
+             f"{cell.input_size}, state sizes {tuple(cell.state_sizes)})")
+    source, forward_args, backward_args, aliases = codegen.generate(plan, cell.dtype, title)
+    module = cache.load(source)
+    return Program(plan, source, module, time.perf_counter() - start, forward_args,
+                   backward_args, aliases)
