@@ -4,15 +4,17 @@ PyTorch's time-sequence-prediction example learns sine waves with two ``LSTMCell
 units in float64, called once per time step in a Python loop: 97 waves of 999 steps each
 (of 100 waves of 1,000 points, the first three are kept for testing), a ``Linear`` reading
 each step's h, the outputs concatenated, the mean squared error against the next point.
-The same program, written once below for either framework's module (``tinygrad_rnn`` or
+The same program, written once for either framework's module (``tinygrad_rnn`` or
 ``torch``), runs in a fresh child process per framework: build, ``--iterations`` training
 iterations (forward over all steps, loss, backward, an optimizer step), then a prediction
-without gradients that runs ``--future`` steps past the input.
+without gradients that runs ``--future`` steps past the input. The model is
+``sequence_model`` of ``tests/programs/sine_lbfgs.py``, the test program that checks it
+against PyTorch at a small size.
 
-The example optimises with L-BFGS, which tinygrad_rnn does not have; both run plain SGD
-here. L-BFGS evaluates the same closure (forward and backward) several times per step and
-keeps a history of parameter-sized vectors (about 32,000 numbers each), the same in both
-frameworks, so the peak is the forward and backward measured here.
+The example optimises with L-BFGS; both run plain SGD here. L-BFGS evaluates the same
+closure (forward and backward) several times per step and keeps a history of
+parameter-sized vectors (about 32,000 numbers each), the same in both frameworks, so the
+peak is the forward and backward measured here.
 
 Each child reports its peak resident set size (VmHWM) over the whole run, its resident size
 after building the model (the libraries and the data: the baseline), and the growth
@@ -28,6 +30,7 @@ import argparse
 import importlib
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import time
@@ -36,6 +39,10 @@ import numpy as np
 
 from machine import machine_line
 from recurrent_step import peak_rss_bytes, print_table
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "programs"))   # the model, written in the test program
+from sine_lbfgs import sequence_model  # noqa: E402
 
 HIDDEN = 51
 GOAL = 1.2     # tinygrad_rnn's peak over PyTorch's, at most
@@ -49,38 +56,6 @@ def sine_waves(steps: int, batch: int, seed: int = 2) -> np.ndarray:
     period = 20
     x = np.arange(steps + 1) + rng.integers(-4 * period, 4 * period, batch + 3)[:, None]
     return np.sin(x / 1.0 / period).astype(np.float64)
-
-
-def sequence_model(lib):
-    """The example's ``Sequence`` model for ``lib`` (``tinygrad_rnn`` or ``torch``)."""
-    nn = lib.nn
-
-    class Sequence(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm1 = nn.LSTMCell(1, HIDDEN)
-            self.lstm2 = nn.LSTMCell(HIDDEN, HIDDEN)
-            self.linear = nn.Linear(HIDDEN, 1)
-
-        def forward(self, input, future=0):
-            outputs = []
-            h_t = lib.zeros(input.size(0), HIDDEN, dtype=lib.double)
-            c_t = lib.zeros(input.size(0), HIDDEN, dtype=lib.double)
-            h_t2 = lib.zeros(input.size(0), HIDDEN, dtype=lib.double)
-            c_t2 = lib.zeros(input.size(0), HIDDEN, dtype=lib.double)
-            for input_t in input.split(1, dim=1):
-                h_t, c_t = self.lstm1(input_t, (h_t, c_t))
-                h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
-                output = self.linear(h_t2)
-                outputs += [output]
-            for _ in range(future):   # predict past the input, feeding each output back
-                h_t, c_t = self.lstm1(output, (h_t, c_t))
-                h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
-                output = self.linear(h_t2)
-                outputs += [output]
-            return lib.cat(outputs, dim=1)
-
-    return Sequence().double()
 
 
 def resident_bytes() -> int:
@@ -99,7 +74,7 @@ def child(framework: str, steps: int, batch: int, future: int, iterations: int) 
     data = sine_waves(steps, batch)
     input, target = lib.from_numpy(data[3:, :-1]), lib.from_numpy(data[3:, 1:])
     test_input = lib.from_numpy(data[:3, :-1])
-    model = sequence_model(lib)
+    model = sequence_model(lib, HIDDEN).double()
     criterion = lib.nn.MSELoss()
     optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
     baseline = resident_bytes()

@@ -629,6 +629,14 @@ def test_comparisons_return_bool_tensors_without_gradient(compare):
         np.testing.assert_array_equal(result, compare(a, b))
 
 
+def test_a_comparison_given_the_wrong_number_of_operands_is_a_clear_error():
+    x = Tensor(np.arange(3.0))
+    with pytest.raises(TypeError, match=r"eq: takes 2 operand\(s\), got 3"):
+        tg.ops.eq(x, x, x)   # NOTE: NumPy's ufunc would write into a third operand (``out``)
+    with pytest.raises(TypeError, match=r"bitwise_not: takes 1 operand\(s\), got 2"):
+        tg.ops.bitwise_not(x > 1, x > 2)
+
+
 def test_numpy_array_on_the_left_of_matmul():
     a, b = np.arange(6.0).reshape(2, 3), Tensor(np.ones((3, 2)), requires_grad=True)
     y = a @ b

@@ -4,7 +4,8 @@ closure: the shape of PyTorch's "time sequence prediction" example, smaller.
 Each row is a sine wave with its own phase; the model reads it one value at a time (the
 input ``split`` along time) and predicts the next value; after training it continues the
 test waves ``future`` steps past their end from its own predictions. ``run(M)`` uses only
-the framework module ``M``.
+the framework module ``M``. ``benchmarks/cell_memory.py`` measures the same model at the
+example's full size.
 """
 
 import numpy as np
@@ -21,26 +22,25 @@ def make_waves(rows: int = 5, length: int = 30, period: float = 6.0, seed: int =
     return np.sin(x / period).astype(np.float64)
 
 
-def run(M, steps: int = 6, future: int = 5, seed: int = 4) -> dict:
-    data = make_waves()
-    train_input = M.from_numpy(data[2:, :-1])
-    train_target = M.from_numpy(data[2:, 1:])
-    test_input = M.from_numpy(data[:2, :-1])
-    test_target = M.from_numpy(data[:2, 1:])
+def sequence_model(M, hidden: int = HIDDEN):
+    """The example's ``Sequence`` model under the framework module ``M``: two ``LSTMCell``s
+    of ``hidden`` units called once per step, a ``Linear`` reading each step's h, the
+    outputs concatenated; ``forward(input, future)`` goes on ``future`` steps past the input
+    from its own outputs. Its states are float64: call ``.double()`` on it."""
 
     class Sequence(M.nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm1 = M.nn.LSTMCell(1, HIDDEN)
-            self.lstm2 = M.nn.LSTMCell(HIDDEN, HIDDEN)
-            self.linear = M.nn.Linear(HIDDEN, 1)
+            self.lstm1 = M.nn.LSTMCell(1, hidden)
+            self.lstm2 = M.nn.LSTMCell(hidden, hidden)
+            self.linear = M.nn.Linear(hidden, 1)
 
         def forward(self, input, future=0):
             outputs = []
-            h_t = M.zeros(input.size(0), HIDDEN, dtype=M.double)
-            c_t = M.zeros(input.size(0), HIDDEN, dtype=M.double)
-            h_t2 = M.zeros(input.size(0), HIDDEN, dtype=M.double)
-            c_t2 = M.zeros(input.size(0), HIDDEN, dtype=M.double)
+            h_t = M.zeros(input.size(0), hidden, dtype=M.double)
+            c_t = M.zeros(input.size(0), hidden, dtype=M.double)
+            h_t2 = M.zeros(input.size(0), hidden, dtype=M.double)
+            c_t2 = M.zeros(input.size(0), hidden, dtype=M.double)
 
             for input_t in input.split(1, dim=1):
                 h_t, c_t = self.lstm1(input_t, (h_t, c_t))
@@ -54,8 +54,18 @@ def run(M, steps: int = 6, future: int = 5, seed: int = 4) -> dict:
                 outputs += [output]
             return M.cat(outputs, dim=1)
 
+    return Sequence()
+
+
+def run(M, steps: int = 6, future: int = 5, seed: int = 4) -> dict:
+    data = make_waves()
+    train_input = M.from_numpy(data[2:, :-1])
+    train_target = M.from_numpy(data[2:, 1:])
+    test_input = M.from_numpy(data[:2, :-1])
+    test_target = M.from_numpy(data[:2, 1:])
+
     M.manual_seed(seed)
-    seq = Sequence()
+    seq = sequence_model(M)
     load_numpy_weights(M, seq, seed)
     seq.double()
     criterion = M.nn.MSELoss()

@@ -3,8 +3,6 @@ order-blind classifier is held to 0.7 exactly), and a short training gets past t
 
 from collections import Counter
 
-import numpy as np
-
 from tinygrad_rnn.tasks import sentiment
 from toy_training import config_of, train
 
@@ -19,18 +17,6 @@ def meaning(words: list[str]) -> int:
     if "," in words:
         return int(positive[0])
     return int(positive[0] != ("not" in words))
-
-
-def test_data_is_the_same_for_a_seed():
-    a, b = (sentiment.make_data(config_of(sentiment.TASK), 5) for _ in range(2))
-    assert a["train"]["words"] == b["train"]["words"]
-    np.testing.assert_array_equal(a["test"]["labels"], b["test"]["labels"])
-
-
-def test_no_test_sentence_is_a_training_sentence():
-    data = sentiment.make_data(config_of(sentiment.TASK), 0)
-    train = {tuple(words) for words in data["train"]["words"]}
-    assert not any(tuple(words) in train for words in data["test"]["words"])
 
 
 def test_every_label_is_the_sentence_meaning():

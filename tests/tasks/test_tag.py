@@ -5,22 +5,8 @@ every word right and a unidirectional one stays under 0.9."""
 import itertools
 from collections import defaultdict
 
-import numpy as np
-
 from tinygrad_rnn.tasks import tag
 from toy_training import config_of, train
-
-
-def test_data_is_the_same_for_a_seed():
-    a, b = (tag.make_data(config_of(tag.TASK), 2) for _ in range(2))
-    assert a["test"]["words"] == b["test"]["words"]
-    np.testing.assert_array_equal(a["train"]["tags"], b["train"]["tags"])
-
-
-def test_no_test_sentence_is_a_training_sentence():
-    data = tag.make_data(config_of(tag.TASK), 0)
-    train = {tuple(words) for words in data["train"]["words"]}
-    assert not any(tuple(words) in train for words in data["test"]["words"])
 
 
 def test_an_ambiguous_word_is_a_modifier_exactly_when_a_noun_follows():

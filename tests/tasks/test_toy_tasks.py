@@ -1,5 +1,6 @@
-"""What the five toy tasks share: the task interface, and a clear error for a sequence
-length their data do not allow."""
+"""What the five toy tasks share: the task interface, a clear error for a sequence length
+their data do not allow, and (the two sentence tasks) data fixed by the seed and kept apart
+from the training data."""
 
 import numpy as np
 import pytest
@@ -38,6 +39,16 @@ def test_seq_len_is_the_longest_sequence_and_another_is_refused(task):
     assert FIXED_LENGTHS[task](data).max() == task.default_config["seq_len"]
     with pytest.raises(ValueError, match="--seq-len does not apply"):
         task.make_data(config_of(task, seq_len=task.default_config["seq_len"] + 1), 0)
+
+
+@pytest.mark.parametrize("task", [sentiment.TASK, tag.TASK], ids=lambda t: t.name)
+def test_sentences_are_fixed_by_the_seed_and_no_test_sentence_is_a_training_sentence(task):
+    data, again = (task.make_data(config_of(task), 5) for _ in range(2))
+    for split in ("train", "test"):
+        for key, value in data[split].items():
+            np.testing.assert_equal(value, again[split][key], err_msg=f"{split} {key}")
+    train = {tuple(words) for words in data["train"]["words"]}
+    assert not any(tuple(words) in train for words in data["test"]["words"])
 
 
 def test_forecast_window_follows_seq_len():

@@ -7,73 +7,50 @@ tensor to one boolean. None of them is differentiable, so none is a ``Function``
 applies its NumPy ufunc to the values and wraps the result as a constant.
 """
 
+import inspect
+
 import numpy as np
 
 from ..tensor import Tensor
 
 
-def _without_gradient(ufunc, *operands) -> Tensor:
-    """``ufunc`` over the operands' values (tensors or Python values), as a constant."""
-    arrays = [o.array if isinstance(o, Tensor) else o for o in operands]
-    return Tensor.constant(np.asarray(ufunc(*arrays)))
+def _without_gradient(name: str, ufunc, meaning: str, integers_only: bool = False):
+    """The public function ``name``, documented by ``meaning``: ``ufunc`` over the values of
+    its operands (tensors or Python values), as a constant. With ``integers_only``, for a
+    ufunc defined on booleans and integers only, a float tensor is refused."""
+    parameters = ("a", "b") if ufunc.nin == 2 else ("x",)
+
+    def function(*operands) -> Tensor:
+        if len(operands) != len(parameters):
+            raise TypeError(f"{name}: takes {len(parameters)} operand(s), got {len(operands)}")
+        # NOTE: not any(...): this module's own ``any`` shadows the builtin
+        if integers_only and [t for t in operands if isinstance(t, Tensor) and t.dtype.kind == "f"]:
+            raise TypeError(f"{name}: expects boolean or integer tensors, not float")
+        arrays = [o.array if isinstance(o, Tensor) else o for o in operands]
+        return Tensor.constant(np.asarray(ufunc(*arrays)))
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = meaning
+    function.__signature__ = inspect.Signature(
+        [inspect.Parameter(p, inspect.Parameter.POSITIONAL_ONLY) for p in parameters],
+        return_annotation=Tensor)
+    return function
 
 
-def _on_integers(ufunc, *operands) -> Tensor:
-    """As :func:`_without_gradient`, for a ufunc that is defined on booleans and integers only."""
-    # NOTE: not any(...): this module's own ``any`` shadows the builtin
-    if [t for t in operands if isinstance(t, Tensor) and t.dtype.kind == "f"]:
-        raise TypeError(f"{ufunc.__name__}: expects boolean or integer tensors, not float")
-    return _without_gradient(ufunc, *operands)
-
-
-def eq(a, b) -> Tensor:
-    """a == b, elementwise (a boolean tensor)."""
-    return _without_gradient(np.equal, a, b)
-
-
-def ne(a, b) -> Tensor:
-    """a != b, elementwise."""
-    return _without_gradient(np.not_equal, a, b)
-
-
-def lt(a, b) -> Tensor:
-    """a < b, elementwise."""
-    return _without_gradient(np.less, a, b)
-
-
-def le(a, b) -> Tensor:
-    """a <= b, elementwise."""
-    return _without_gradient(np.less_equal, a, b)
-
-
-def gt(a, b) -> Tensor:
-    """a > b, elementwise."""
-    return _without_gradient(np.greater, a, b)
-
-
-def ge(a, b) -> Tensor:
-    """a >= b, elementwise."""
-    return _without_gradient(np.greater_equal, a, b)
-
-
-def bitwise_and(a, b) -> Tensor:
-    """a & b: logical and of booleans, bitwise and of integers."""
-    return _on_integers(np.bitwise_and, a, b)
-
-
-def bitwise_or(a, b) -> Tensor:
-    """a | b."""
-    return _on_integers(np.bitwise_or, a, b)
-
-
-def bitwise_xor(a, b) -> Tensor:
-    """a ^ b."""
-    return _on_integers(np.bitwise_xor, a, b)
-
-
-def bitwise_not(x) -> Tensor:
-    """~x: logical not of booleans, bitwise not of integers."""
-    return _on_integers(np.invert, x)
+eq = _without_gradient("eq", np.equal, "a == b, elementwise (a boolean tensor).")
+ne = _without_gradient("ne", np.not_equal, "a != b, elementwise.")
+lt = _without_gradient("lt", np.less, "a < b, elementwise.")
+le = _without_gradient("le", np.less_equal, "a <= b, elementwise.")
+gt = _without_gradient("gt", np.greater, "a > b, elementwise.")
+ge = _without_gradient("ge", np.greater_equal, "a >= b, elementwise.")
+bitwise_and = _without_gradient("bitwise_and", np.bitwise_and,
+                                "a & b: logical and of booleans, bitwise and of integers.",
+                                integers_only=True)
+bitwise_or = _without_gradient("bitwise_or", np.bitwise_or, "a | b.", integers_only=True)
+bitwise_xor = _without_gradient("bitwise_xor", np.bitwise_xor, "a ^ b.", integers_only=True)
+bitwise_not = _without_gradient("bitwise_not", np.invert,
+                                "~x: logical not of booleans, bitwise not of integers.",
+                                integers_only=True)
 
 
 def any(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001  (PyTorch's name)

@@ -1,6 +1,7 @@
 """Pieces the tasks share: the recurrent layer their options ask for, the summary of a
-batch of sequences that such a layer leaves behind, padding, and training data kept apart
-from the test data.
+batch of sequences that such a layer leaves behind, a model of token ids built around such a
+layer, padding, random batches of padded rows, and training data kept apart from the test
+data.
 
 Shapes: N sequences, T steps, H hidden features, L layers, D = 2 when bidirectional else 1.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..nn import Recurrent
+from ..nn import Embedding, Linear, Module, Recurrent
 from ..tensor import Tensor
 
 
@@ -30,6 +31,25 @@ def recurrent(config: dict, input_size: int, bidirectional: bool | None = None,
                      bias=True, batch_first=batch_first, dropout=config["dropout"],
                      bidirectional=bidirectional, dtype=dtype_of(config),
                      fused=False if config["stepwise"] else None)
+
+
+def output_features(layer: Recurrent) -> int:
+    """D·H': the features of the layer's output at one step, and of its :func:`summary`."""
+    return layer.num_directions * layer.cells[0].output_size
+
+
+class TokenRecurrent(Module):
+    """Token ids → ``embed`` (``embedding`` features each) → the recurrent layer ``rnn`` →
+    the linear ``head`` from its D·H' features to ``outputs``. A subclass's ``forward``
+    says what the head reads: the output at every step, or a :func:`summary`."""
+
+    def __init__(self, config: dict, vocabulary_size: int, embedding: int, outputs: int,
+                 bidirectional: bool | None = None):
+        super().__init__()
+        dtype = dtype_of(config)
+        self.embed = Embedding(vocabulary_size, embedding, dtype=dtype)
+        self.rnn = recurrent(config, embedding, bidirectional=bidirectional)
+        self.head = Linear(output_features(self.rnn), outputs, dtype=dtype)
 
 
 def hidden_state(final) -> Tensor:
@@ -60,6 +80,15 @@ def pad(sequences, value: int) -> np.ndarray:
     for n, s in enumerate(sequences):
         out[n, :len(s)] = s
     return out
+
+
+def random_rows(split: dict, batch: int, rng: np.random.Generator) -> tuple:
+    """``batch`` rows of ``split`` drawn with replacement: their token ids (``split["ids"]``,
+    padded) cut to the longest of them, their lengths, and the row numbers (to pick the
+    rows' targets with)."""
+    rows = rng.integers(len(split["lengths"]), size=batch)
+    lengths = split["lengths"][rows]
+    return split["ids"][rows, :lengths.max()], lengths, rows
 
 
 def drawn_apart(draw, count: int, held_out) -> list:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import cross_entropy, ops
-from ..nn import Embedding, Linear, Module, Recurrent
+from ..nn import Recurrent
 from ..tensor import Tensor
-from ._models import dtype_of, pad, recurrent
+from ._models import TokenRecurrent, pad
 
 BOS, EOS = "<s>", "</s>"
 IGNORE = -100           # the target past a sequence's end
@@ -46,15 +46,12 @@ def initial_state(h0: Tensor, layer: Recurrent):
     return tuple([h, *others]) if others else h
 
 
-class Decoder(Module):
+class Decoder(TokenRecurrent):
     """Embedding of the previous token, a forward recurrent layer, a linear map to the
     next token's logits."""
 
     def __init__(self, config: dict, vocabulary_size: int, embedding: int):
-        super().__init__()
-        self.embed = Embedding(vocabulary_size, embedding, dtype=dtype_of(config))
-        self.rnn = recurrent(config, embedding, bidirectional=False)
-        self.head = Linear(self.rnn.cells[0].output_size, vocabulary_size, dtype=dtype_of(config))
+        super().__init__(config, vocabulary_size, embedding, vocabulary_size, bidirectional=False)
 
     def forward(self, tokens: np.ndarray, state) -> tuple[Tensor, object]:
         """Logits (N, T, V) after each of ``tokens`` (N, T), and the state after the last."""

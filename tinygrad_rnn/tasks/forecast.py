@@ -23,7 +23,7 @@ from ..nn import Linear, Module
 from ..tensor import Tensor
 from .plots import pyplot, save_figure
 from .task import Task
-from ._models import dtype_of, recurrent, summary
+from ._models import dtype_of, output_features, recurrent, summary
 
 
 DAYS = 2000
@@ -71,8 +71,7 @@ class Forecaster(Module):
     def __init__(self, config: dict):
         super().__init__()
         self.rnn = recurrent(config, 1 + WEEK)
-        self.head = Linear(self.rnn.num_directions * self.rnn.cells[0].output_size, 1,
-                           dtype=dtype_of(config))
+        self.head = Linear(output_features(self.rnn), 1, dtype=dtype_of(config))
 
     def forward(self, x: Tensor) -> Tensor:
         """Predicted changes p_(t+1) - p_t in units of σ, shape (N, 1)."""

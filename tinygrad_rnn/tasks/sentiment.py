@@ -26,11 +26,11 @@ import numpy as np
 
 from .. import cross_entropy
 from ..data import Vocabulary
-from ..nn import Embedding, Linear, Module
 from ..tensor import Tensor
 from .plots import pyplot, save_figure
 from .task import Task
-from ._models import check_fixed_length, drawn_apart, dtype_of, lengths_of, pad, recurrent, summary
+from ._models import (TokenRecurrent, check_fixed_length, drawn_apart, lengths_of, pad,
+                      random_rows, summary)
 
 SEQ_LEN = 11   # the longest sequence the data hold
 
@@ -124,15 +124,11 @@ def make_data(config: dict, seed: int) -> dict:
     return {"train": encode(train), "test": encode(test)}
 
 
-class Classifier(Module):
+class Classifier(TokenRecurrent):
     """Embedding, recurrent layer over the sentence, linear map of its summary to 2 logits."""
 
     def __init__(self, config: dict):
-        super().__init__()
-        dtype = dtype_of(config)
-        self.embed = Embedding(len(VOCABULARY), EMBEDDING, dtype=dtype)
-        self.rnn = recurrent(config, EMBEDDING)
-        self.head = Linear(self.rnn.num_directions * self.rnn.cells[0].output_size, 2, dtype=dtype)
+        super().__init__(config, len(VOCABULARY), EMBEDDING, 2)
 
     def forward(self, ids: np.ndarray, lengths: np.ndarray) -> Tensor:
         """Logits (N, 2) of negative and positive, for padded ``ids`` (N, T)."""
@@ -144,13 +140,9 @@ def build_model(config: dict, data) -> Classifier:
     return Classifier(config)
 
 
-def _labelled_rows(split: dict, rows: np.ndarray) -> tuple:
-    lengths = split["lengths"][rows]
-    return split["ids"][rows, :lengths.max()], lengths, split["labels"][rows]
-
-
 def sample_batch(data: dict, config: dict, rng: np.random.Generator, step: int):
-    return _labelled_rows(data["train"], rng.integers(len(data["train"]["labels"]), size=config["batch"]))
+    ids, lengths, rows = random_rows(data["train"], config["batch"], rng)
+    return ids, lengths, data["train"]["labels"][rows]
 
 
 def loss(model: Classifier, batch) -> Tensor:

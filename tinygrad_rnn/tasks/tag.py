@@ -26,11 +26,10 @@ import numpy as np
 
 from .. import cross_entropy, ops
 from ..data import Vocabulary
-from ..nn import Embedding, Linear, Module
 from ..tensor import Tensor
 from .plots import pyplot, save_figure
 from .task import Task
-from ._models import check_fixed_length, drawn_apart, dtype_of, lengths_of, pad, recurrent
+from ._models import TokenRecurrent, check_fixed_length, drawn_apart, lengths_of, pad, random_rows
 
 SEQ_LEN = 17   # the longest sequence the data hold
 
@@ -97,17 +96,12 @@ def make_data(config: dict, seed: int) -> dict:
     return {"train": encode(train), "test": encode(test)}
 
 
-class Tagger(Module):
+class Tagger(TokenRecurrent):
     """Embedding, recurrent layer, and a linear map of its output at every step to the
     tags' logits."""
 
     def __init__(self, config: dict):
-        super().__init__()
-        dtype = dtype_of(config)
-        self.embed = Embedding(len(VOCABULARY), EMBEDDING, dtype=dtype)
-        self.rnn = recurrent(config, EMBEDDING)
-        self.head = Linear(self.rnn.num_directions * self.rnn.cells[0].output_size, len(TAGS),
-                           dtype=dtype)
+        super().__init__(config, len(VOCABULARY), EMBEDDING, len(TAGS))
 
     def forward(self, ids: np.ndarray, lengths: np.ndarray) -> Tensor:
         """Logits (N·T, tags), row n·T + t for word t of sentence n."""
@@ -120,14 +114,9 @@ def build_model(config: dict, data) -> Tagger:
     return Tagger(config)
 
 
-def _tagged_rows(split: dict, rows: np.ndarray) -> tuple:
-    lengths = split["lengths"][rows]
-    width = lengths.max()
-    return split["ids"][rows, :width], lengths, split["tags"][rows, :width]
-
-
 def sample_batch(data: dict, config: dict, rng: np.random.Generator, step: int):
-    return _tagged_rows(data["train"], rng.integers(len(data["train"]["lengths"]), size=config["batch"]))
+    ids, lengths, rows = random_rows(data["train"], config["batch"], rng)
+    return ids, lengths, data["train"]["tags"][rows, :ids.shape[1]]
 
 
 def loss(model: Tagger, batch) -> Tensor:

@@ -15,7 +15,7 @@ from ..data import Vocabulary
 from ..nn import Embedding, Module
 from .plots import pyplot, save_figure
 from .task import Task
-from ._models import check_fixed_length, dtype_of, lengths_of, pad, recurrent
+from ._models import check_fixed_length, dtype_of, lengths_of, pad, random_rows, recurrent
 from ._seq2seq import BOS, EOS, Decoder, exact_match, teacher_forcing, until_eos
 
 SEQ_LEN = 6   # the longest sequence the data hold
@@ -91,11 +91,10 @@ def build_model(config: dict, data) -> Translator:
 
 def sample_batch(data: dict, config: dict, rng: np.random.Generator, step: int):
     train = data["train"]
-    rows = rng.integers(len(train["numbers"]), size=config["batch"])
-    lengths = train["lengths"][rows]
+    ids, lengths, rows = random_rows(train, config["batch"], rng)
     inputs, targets = teacher_forcing([train["digits"][r] for r in rows],
                                       DIGITS.index[BOS], DIGITS.index[EOS])
-    return train["ids"][rows, :lengths.max()], lengths, inputs, targets
+    return ids, lengths, inputs, targets
 
 
 def loss(model: Translator, batch):

@@ -1,9 +1,10 @@
-"""A plain-NumPy reference of PyTorch's recurrent layer, for testing a cell's layer.
+"""A plain-NumPy reference of PyTorch's recurrent layer, for testing a cell and its layer.
 
 A cell's author writes one step of the cell in NumPy, for a single sequence; this module
-runs it the way PyTorch's ``nn.LSTM`` and friends run a cell: layer by layer, each direction
-over each sequence alone, the reverse direction from the sequence's own last valid step,
-outputs zero past a sequence's length. It shares no code with ``tinygrad_rnn.nn``, so a test
+checks the cell's batched ``step`` against it, and runs it the way PyTorch's ``nn.LSTM``
+and friends run a cell: layer by layer, each direction over each sequence alone, the
+reverse direction from the sequence's own last valid step, outputs zero past a sequence's
+length. It shares no code with ``tinygrad_rnn.nn``, so a test
 comparing the two compares two independent implementations.
 """
 
@@ -56,6 +57,25 @@ def reference_layer(step, params, x, state, num_layers, num_directions, lengths=
 def parameters_of(module) -> dict:
     """A module's parameters as NumPy arrays, by their (dotted, PyTorch-style) names."""
     return {name: p.array for name, p in module.named_parameters()}
+
+
+def assert_step_matches_reference(cell, step, batch: int, seed: int, tol: float = 1e-12):
+    """Check one ``cell.step`` of a float64 cell against ``step`` (as in
+    :func:`reference_layer`) run on each of ``batch`` sequences alone, from random inputs and
+    states drawn with ``seed``: the output and every state tensor agree to ``tol``.
+    Returns the cell's ``(output, state)``, for checks of the cell's own."""
+    from ..tensor import Tensor
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, cell.input_size))
+    state = tuple(rng.standard_normal((batch, size)) for size in cell.state_sizes)
+    output, new_state = cell.step(Tensor(x), tuple(Tensor(s) for s in state))
+    p = parameters_of(cell)
+    expected = [step(p, x[n], tuple(s[n] for s in state)) for n in range(batch)]
+    np.testing.assert_allclose(output.array, [h for h, _ in expected], rtol=tol, atol=tol)
+    for j, got in enumerate(new_state):
+        np.testing.assert_allclose(got.array, [s[j] for _, s in expected], rtol=tol, atol=tol)
+    return output, new_state
 
 
 # The settings a cell's layer is compared with the reference under: the layer's own

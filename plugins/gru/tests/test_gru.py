@@ -13,7 +13,8 @@ from tinygrad_rnn.nn.rnn import GRU, GRUCell as make_gru_cell
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.testing import parametrize_with_checks
 from tinygrad_rnn.testing.reference import (LAYER_CASES, assert_layer_matches_reference,
-                                            parameters_of, sigmoid)
+                                            assert_step_matches_reference, parameters_of,
+                                            sigmoid)
 from tinygrad_rnn_gru import GRUCell
 
 RESETS = ["after", "before"]
@@ -41,22 +42,15 @@ def reference_step(p, x, state, reset="after"):
     return h, (h,)
 
 
-
-
-
 # ---------------------------------------------------------------- the cell
 
 @settings(deadline=None)
 @given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 5), st.booleans(),
        st.sampled_from(RESETS), st.integers(0, 2**32 - 1))
 def test_step_matches_reference(N, I, H, bias, reset, seed):
-    rng = np.random.default_rng(seed)
     cell = GRUCell(I, H, bias=bias, dtype=np.float64, reset=reset)
-    x, h = rng.standard_normal((N, I)), rng.standard_normal((N, H))
-    output, (h_new,) = cell.step(Tensor(x), (Tensor(h),))
-    p = parameters_of(cell)
-    expected = np.stack([reference_step(p, x[n], (h[n],), reset)[0] for n in range(N)])
-    np.testing.assert_allclose(output.array, expected, rtol=1e-12, atol=1e-12)
+    output, (h_new,) = assert_step_matches_reference(
+        cell, lambda p, x, s: reference_step(p, x, s, reset), N, seed)
     assert h_new is output
 
 

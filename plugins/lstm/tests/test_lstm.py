@@ -12,7 +12,8 @@ from tinygrad_rnn.nn.rnn import LSTM, LSTMCell as make_lstm_cell
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.testing import parametrize_with_checks
 from tinygrad_rnn.testing.reference import (LAYER_CASES, assert_layer_matches_reference,
-                                            parameters_of, sigmoid)
+                                            assert_step_matches_reference, parameters_of,
+                                            sigmoid)
 from tinygrad_rnn_lstm import LSTMCell
 
 # ---------------------------------------------------------------- the NumPy reference
@@ -50,15 +51,8 @@ def reference_step(p, x, state):
        st.integers(0, 2**32 - 1))
 def test_step_matches_reference(N, I, H, bias, data, seed):
     P = data.draw(st.integers(0, H - 1), label="proj_size")
-    rng = np.random.default_rng(seed)
     cell = LSTMCell(I, H, bias=bias, dtype=np.float64, proj_size=P)
-    x = rng.standard_normal((N, I))
-    h, c = rng.standard_normal((N, P or H)), rng.standard_normal((N, H))
-    output, (h_new, c_new) = cell.step(Tensor(x), (Tensor(h), Tensor(c)))
-    p = parameters_of(cell)
-    expected = [reference_step(p, x[n], (h[n], c[n]))[1] for n in range(N)]
-    np.testing.assert_allclose(h_new.array, [e[0] for e in expected], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(c_new.array, [e[1] for e in expected], rtol=1e-12, atol=1e-12)
+    output, (h_new, c_new) = assert_step_matches_reference(cell, reference_step, N, seed)
     assert output is h_new
 
 
