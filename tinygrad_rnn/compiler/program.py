@@ -83,6 +83,7 @@ class Buffers:
     weight_grads: tuple   # (dW<id>, dm<id>, left operand's history, entering state or None,
                           #  the index of the product's matrix)
     for_backward: tuple   # the forward's arrays that the backward reads
+    gradients: tuple      # the backward's results: df<i>, du<i>, dc<i>, carry<k>
 
     @classmethod
     def of(cls, program: "Program") -> "Buffers":
@@ -107,7 +108,11 @@ class Buffers:
                                 p.index) for p, history in zip(plan.products, histories)),
             for_backward=tuple(dict.fromkeys(
                 [a for a in program.backward_args if a in forward]
-                + [name for name, *_ in states] + histories)))
+                + [name for name, *_ in states] + histories)),
+            gradients=(tuple(f"df{i}" for i in range(len(plan.frontiers)))
+                       + tuple(f"du{i}" for i in range(len(plan.units)))
+                       + tuple(f"dc{i}" for i in range(len(plan.scalars)))
+                       + tuple(carry for _, carry, _ in states)))
 
 
 def _history_name(node) -> str:

@@ -84,14 +84,20 @@ class GeneratedSequence(Function):
             shared[f"u{i}"] = np.ascontiguousarray(values[v.index]).reshape(-1)
         for i, v in enumerate(plan.scalars):
             shared[f"c{i}"] = np.asarray(values[v.index]).reshape(1)
-        whole = {"lengths": lengths, "states": arrays[len(parameters):],
-                 "frontiers": [values[v.index].reshape(T, N, -1) for v in plan.frontiers]}
         matrices = [values[v.index] for v in plan.matrices]
+        frontiers = [values.pop(v.index).reshape(T, N, -1) for v in plan.frontiers]
+        states = arrays[len(parameters):]
         chunks = batch_chunks(N)
+        # NOTE: each chunk's rows of the hoisted values are copied before the loops start,
+        # so that the whole-batch arrays are freed first (one chunk: the arrays themselves).
+        halves = [[np.ascontiguousarray(f[:, rows]) for f in frontiers] for rows in chunks]
+        del values, frontiers
         loops = [None] * len(chunks)
 
         def loop(k, rows):
-            loops[k] = _forward_loop(program, shared, whole, matrices, rows, T, x.dtype)
+            loops[k] = _forward_loop(program, shared, matrices, lengths[rows], halves[k],
+                                     [s[rows] for s in states], T, x.dtype)
+            halves[k] = None
 
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
         output = joined([named["out"] for named in loops], axis=1)
@@ -121,6 +127,8 @@ class GeneratedSequence(Function):
                                       [g[rows] for g in g_finals], T, dtype)
 
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
+        if not ctx.retain_graph:
+            loops.clear()   # the forward's arrays, freed before the prelude's backward
         grads = {}
         for i, v in enumerate(plan.frontiers):
             _add(grads, v.index, joined([p[f"df{i}"] for p in parts], axis=1).reshape(T * N, -1))
@@ -143,21 +151,20 @@ class GeneratedSequence(Function):
                 *(joined([p[f"carry{k}"] for p in parts], axis=0) for k in range(len(g_finals))))
 
 
-def _forward_loop(program, shared: dict, whole: dict, matrices: list, rows: slice, T: int,
-                  dtype) -> dict:
-    """Run the generated ``forward`` over the sequences ``rows`` of the batch; return its
-    arrays by name."""
+def _forward_loop(program, shared: dict, matrices: list, lengths, frontiers: list,
+                  states: list, T: int, dtype) -> dict:
+    """Run the generated ``forward`` over one chunk of the batch (``lengths``, the hoisted
+    ``frontiers`` and the initial ``states`` are its rows); return its arrays by name."""
     buffers = program.buffers
-    n = rows.stop - rows.start
-    named = dict(shared, lengths=whole["lengths"][rows],
-                 out=np.zeros((T, n, program.plan.output.width), dtype))
-    for (name, _, _), f in zip(buffers.frontiers, whole["frontiers"]):
-        named[name] = np.ascontiguousarray(f[:, rows])
+    n = len(lengths)
+    named = dict(shared, lengths=lengths, out=np.zeros((T, n, program.plan.output.width), dtype))
+    for (name, _, _), f in zip(buffers.frontiers, frontiers):
+        named[name] = f
     for (name, flag, _, _), w in zip(buffers.matrices, matrices):
         named[name], named[flag] = prepared(w, n)
-    for (name, _, _), s in zip(buffers.states, whole["states"]):
+    for (name, _, _), s in zip(buffers.states, states):
         named[name] = history = np.empty((T + 1, n, s.shape[1]), dtype)
-        history[T if shared["reverse"] else 0] = s[rows]
+        history[T if shared["reverse"] else 0] = s
     for name, width, every_step in buffers.products:
         named[name] = np.empty((T, n, width) if every_step else (n, width), dtype)
     for name, width in buffers.kept:
@@ -169,8 +176,10 @@ def _forward_loop(program, shared: dict, whole: dict, matrices: list, rows: slic
 def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, T: int,
                    dtype) -> dict:
     """Run the generated ``backward`` over one chunk of the batch (``named``: its forward's
-    arrays); return the gradients by name, with ``dW<id>``, the chunk's share of each
-    per-step product's weight gradient (Σ_t v_tᵀ dm_t)."""
+    arrays); return the gradients by name: of the hoisted values (``df<i>``), per-unit
+    vectors and scalars (``du<i>``, ``dc<i>``), initial states (``carry<k>``) and, as
+    ``dW<id>``, the chunk's share of each per-step product's weight gradient
+    (Σ_t v_tᵀ dm_t)."""
     buffers = program.buffers
     n = g_out.shape[1]
     named = dict(named, g_out=np.ascontiguousarray(g_out, dtype))
@@ -188,6 +197,7 @@ def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, 
     for name, width in buffers.sent_back:
         named[name] = np.zeros((T, n, width), dtype)
     program.module.backward(*[named[a] for a in program.backward_args])
+    grads = {name: named[name] for name in buffers.gradients}
     for name, dm, history, entering, index in buffers.weight_grads:
         left = named[history]
         if entering is not None:   # a state's history: the T steps that the product read
@@ -195,9 +205,9 @@ def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, 
         left, dm = left.reshape(T * n, -1), named[dm].reshape(T * n, -1)
         # NOTE: a matrix that is a view such as W.T gets its gradient as (dmᵀ v)ᵀ, in its
         # own layout, so that W's comes back contiguous (as MatMul's backward does).
-        named[name] = (matmul(dm.T, left).T if matrices[index].flags.f_contiguous
+        grads[name] = (matmul(dm.T, left).T if matrices[index].flags.f_contiguous
                        else matmul(left.T, dm))
-    return named
+    return grads
 
 
 def run(cell, x, state, lengths=None, reverse=False):
