@@ -220,9 +220,13 @@ def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
     warm-up call each, ``rounds`` rounds in which each step in turn runs its share of its
     repeats. On a machine whose speed drifts (other virtual machines on the same host), the
     drift then reaches every implementation alike instead of whichever ran in the slow
-    second. A step faster than :data:`SAMPLE_SECONDS` is timed over enough calls in a row
-    to fill that long per sample: a single call of a fraction of a millisecond, timed right
-    after the pause, mostly measures the pause's cold caches."""
+    second. Each turn starts with one untimed call: the first call after another
+    implementation's turn pays for what that turn left behind (the word-level model's first
+    tinygrad_rnn step after a PyTorch turn took 0.7 s against 0.45 s, its extra time spent in
+    the kernel compacting memory for huge pages), which a program that uses one library
+    never meets. A step faster than :data:`SAMPLE_SECONDS` is timed over enough calls in a
+    row to fill that long per sample: a single call of a fraction of a millisecond, timed
+    right after the pause, mostly measures the pause's cold caches."""
     repeats, calls = {}, {}
     # NOTE: BLAS and OpenMP worker threads spin for up to ~0.2 s after their last task; on
     # few cores the previous implementation's spinning threads would slow this one down
@@ -239,6 +243,7 @@ def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
     for _ in range(rounds):
         for name, step in steps.items():
             time.sleep(IDLE_SECONDS)
+            step()
             times[name] += [timed(step, calls[name]) for _ in range(repeats[name])]
     return {name: np.array(t) for name, t in times.items()}
 

@@ -133,6 +133,44 @@ def test_cross_entropy_backward_rows_matches_reference(dtype, data):
                    naive.cross_entropy_backward_rows(x, targets, IGNORE, gy), dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_row_kernels_cut_into_blocks_on_the_threads_give_the_same_bits(dtype):
+    # NOTE: 1,500 rows of 600: 2 blocks of rows on one thread, 3 on three; each matches the
+    # reference, and the cut changes no bit (rows are independent).
+    from tinygrad_rnn import get_num_threads, set_num_threads
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-10, 10, (1500, 600)).astype(dtype)
+    gy = rng.uniform(-2, 2, x.shape).astype(dtype)
+    targets = rng.integers(0, x.shape[1], x.shape[0])
+    targets[::7] = IGNORE
+    g_rows = rng.uniform(-2, 2, x.shape[0]).astype(dtype)
+    y, log_y = naive.softmax_rows(x).astype(dtype), naive.log_softmax_rows(x).astype(dtype)
+    cases = [
+        (lambda: softmax.softmax_rows(x), naive.softmax_rows(x)),
+        (lambda: softmax.log_softmax_rows(x), naive.log_softmax_rows(x)),
+        (lambda: softmax.logsumexp_rows(x), naive.logsumexp_rows(x)),
+        (lambda: softmax.softmax_backward_rows(y, gy), naive.softmax_backward_rows(y, gy)),
+        (lambda: softmax.log_softmax_backward_rows(log_y, gy),
+         naive.log_softmax_backward_rows(log_y, gy)),
+        (lambda: losses.cross_entropy_rows(x, targets, IGNORE),
+         naive.cross_entropy_rows(x, targets, IGNORE)),
+        (lambda: losses.cross_entropy_backward_rows(x, targets, IGNORE, g_rows),
+         naive.cross_entropy_backward_rows(x, targets, IGNORE, g_rows)),
+    ]
+    previous = get_num_threads()
+    try:
+        for kernel, expected in cases:
+            set_num_threads(1)
+            one = kernel()
+            set_num_threads(3)
+            three = kernel()
+            assert_matches(one, expected, dtype)
+            assert np.array_equal(one, three)
+    finally:
+        set_num_threads(previous)
+
+
 # ---------------------------------------------------------------- scatter-add
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -9,7 +9,8 @@ back, so that it reads each row once (its exps, then the scaling) instead of fin
 maximum and the sum again.
 
 The wrappers check their arguments first (see ``_checks``): every target must lie in
-[0, C) or equal ``ignore_index``, since the loops index rows by target unchecked.
+[0, C) or equal ``ignore_index``, since the loops index rows by target unchecked. They run
+the loops on blocks of rows on tinygrad_rnn's threads.
 """
 
 import numpy as np
@@ -18,6 +19,7 @@ from . import _checks
 from ._jit import kernel
 from .rowwise import exp_shifted
 from .softmax import _shift_and_log_sum, scratch
+from .threads import run_row_blocks
 
 
 @kernel
@@ -68,7 +70,9 @@ def cross_entropy_rows(x, targets, ignore_index, normalizers=None):
     shift, log_sum = _normalizers(op, x, targets, normalizers)
     losses = np.zeros(x.shape[0], dtype=x.dtype)
     if x.shape[1]:   # NOTE: with no classes every target is ignore_index (checked above)
-        _cross_entropy_rows(x, targets, ignore_index, losses, shift, log_sum)
+        run_row_blocks(lambda r0, r1: _cross_entropy_rows(
+            x[r0:r1], targets[r0:r1], ignore_index, losses[r0:r1], shift[r0:r1],
+            log_sum[r0:r1]), *x.shape)
     return losses
 
 
@@ -95,7 +99,9 @@ def cross_entropy_backward_rows(x, targets, ignore_index, gy, normalizers=None):
     shift, log_sum = _normalizers(op, x, targets, normalizers)
     gx = np.empty_like(x)
     if x.shape[1]:
-        _cross_entropy_backward_rows(x, targets, ignore_index, gy, shift, log_sum, gx)
+        run_row_blocks(lambda r0, r1: _cross_entropy_backward_rows(
+            x[r0:r1], targets[r0:r1], ignore_index, gy[r0:r1], shift[r0:r1], log_sum[r0:r1],
+            gx[r0:r1]), *x.shape)
     return gx
 
 

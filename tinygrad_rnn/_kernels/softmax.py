@@ -21,7 +21,8 @@ inf - inf = NaN in x - m: the softmax family (and cross-entropy) keeps that NaN,
 PyTorch's does, but ``logsumexp_rows`` shifts such a row by 0 instead, so that
 logsumexp([inf, 0.5, -inf]) = inf and logsumexp([-inf, -inf]) = -inf, as ``torch.logsumexp``.
 A row with no columns has logsumexp -inf (the log of an empty sum) and an empty softmax.
-The wrappers check their arguments first (see ``_checks``).
+The wrappers check their arguments first (see ``_checks``), then run the loops on blocks of
+rows on tinygrad_rnn's threads (rows are independent: the same bits at every thread count).
 """
 
 import numpy as np
@@ -29,6 +30,7 @@ import numpy as np
 from . import _checks
 from ._jit import kernel
 from .rowwise import exp_shifted, row_max, row_sum
+from .threads import run_row_blocks
 
 
 @kernel
@@ -120,7 +122,7 @@ def _rows_out(op, loop, x, shape):
     _checks.ndim(op, "x", x, 2)
     out = np.empty(shape(x), dtype=x.dtype)
     if x.shape[1]:
-        loop(x, out)
+        run_row_blocks(lambda r0, r1: loop(x[r0:r1], out[r0:r1]), *x.shape)
     else:   # NOTE: the loops read each row's first element; these rows have none
         out.fill(-np.inf)   # log of an empty sum (a softmax of no columns is empty anyway)
     return out
@@ -148,7 +150,7 @@ def _rows_backward(op, loop, y, gy):
     gy = _checks.floats(op, "gy", gy, y.dtype)
     _checks.same_shape(op, "gy", gy, "y", y.shape)
     gx = np.empty_like(y)
-    loop(y, gy, gx)
+    run_row_blocks(lambda r0, r1: loop(y[r0:r1], gy[r0:r1], gx[r0:r1]), *y.shape)
     return gx
 
 

@@ -122,6 +122,21 @@ def run_tiles(tiles: list) -> None:
         helper.result()
 
 
+# Elements per block of :func:`run_row_blocks`, at least: less would cost more in hand-over
+# than a second thread gives.
+ROW_BLOCK_WORK = 1 << 18
+
+
+def run_row_blocks(work, rows: int, columns: int) -> None:
+    """Call ``work(r0, r1)`` on blocks of consecutive rows that together cover
+    ``range(rows)``, on the threads of :func:`run_tiles`: about two blocks per thread, each
+    of at least :data:`ROW_BLOCK_WORK` of the ``rows × columns`` elements. For work whose
+    rows are independent (a softmax, a cross-entropy), so that any cut gives the same bits."""
+    blocks = max(1, min(rows, 2 * get_num_threads(), rows * columns // ROW_BLOCK_WORK))
+    edges = [rows * b // blocks for b in range(blocks + 1)]
+    run_tiles([lambda r0=r0, r1=r1: work(r0, r1) for r0, r1 in zip(edges, edges[1:])])
+
+
 def blas_on_one_thread() -> None:
     """Set NumPy's BLAS to one thread if it is not (the first time: every BLAS loaded, by
     threadpoolctl when installed)."""
