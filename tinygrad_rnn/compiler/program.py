@@ -73,11 +73,12 @@ class Buffers:
     what they hold; a run over n sequences and T steps only sizes them."""
 
     frontiers: tuple      # (f<i>, df<i>, width)
+    per_unit_inputs: tuple  # u<i>, then c<i>: the per-unit vectors and scalars
     matrices: tuple       # (w<i>, w<i>_t, wt<i>, wt<i>_t)
     states: tuple         # (s<k>, carry<k>, d<k>)
     products: tuple       # (m<id>, width, whether every step's is kept)
     kept: tuple           # (k<id>, width)
-    per_unit: tuple       # (du<i> or dc<i>, size)
+    per_unit: tuple       # (du<i> or dc<i>, size): their gradients
     product_grads: tuple  # (dm<id>, width, the gradient array it shares, or None)
     sent_back: tuple      # (gb<id>, width)
     weight_grads: tuple   # (dW<id>, dm<id>, left operand's history, entering state or None,
@@ -93,6 +94,8 @@ class Buffers:
         histories = [_history_name(p.args[0]) for p in plan.products]
         return cls(
             frontiers=tuple((f"f{i}", f"df{i}", v.shape[1]) for i, v in enumerate(plan.frontiers)),
+            per_unit_inputs=(tuple(f"u{i}" for i in range(len(plan.units)))
+                             + tuple(f"c{i}" for i in range(len(plan.scalars)))),
             matrices=tuple((f"w{i}", f"w{i}_t", f"wt{i}", f"wt{i}_t")
                            for i in range(len(plan.matrices))),
             states=states,
@@ -193,8 +196,10 @@ def _build(cell):
     except Exception as error:  # noqa: BLE001  (the step path will raise it where it belongs)
         return CompileError(f"cannot compile {type(cell).__name__}.step: tracing it raised "
                             f"{type(error).__name__}: {error}")
-    title = (f"{type(cell).__name__}.step ({np.dtype(cell.dtype).name}, input_size "
-             f"{cell.input_size}, state sizes {tuple(cell.state_sizes)})")
+    # NOTE: not the input size, which the loops never see (x enters through the prelude's
+    # products): the layers of a stack share one module, compiled once.
+    title = (f"{type(cell).__name__}.step ({np.dtype(cell.dtype).name}, state sizes "
+             f"{tuple(cell.state_sizes)})")
     source, forward_args, backward_args, aliases = codegen.generate(plan, cell.dtype, title)
     module = cache.load(source)
     return Program(plan, source, module, time.perf_counter() - start, forward_args,

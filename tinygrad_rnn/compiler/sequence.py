@@ -79,32 +79,32 @@ class GeneratedSequence(Function):
         parameters = dict(zip(program.parameters, arrays))
         values, tape = _prelude(program, x.reshape(T * N, I), parameters,
                                 ctx.needs_input_grad[:1 + len(parameters)])
+        buffers = program.buffers
         shared = {"reverse": reverse}
-        for i, v in enumerate(plan.units):
-            shared[f"u{i}"] = np.ascontiguousarray(values[v.index]).reshape(-1)
-        for i, v in enumerate(plan.scalars):
-            shared[f"c{i}"] = np.asarray(values[v.index]).reshape(1)
+        for name, v in zip(buffers.per_unit_inputs, plan.units + plan.scalars):
+            shared[name] = np.ascontiguousarray(values[v.index]).reshape(-1)
         matrices = [values[v.index] for v in plan.matrices]
         frontiers = [values.pop(v.index).reshape(T, N, -1) for v in plan.frontiers]
         states = arrays[len(parameters):]
         chunks = batch_chunks(N)
         # NOTE: each chunk's rows of the hoisted values are copied before the loops start,
         # so that the whole-batch arrays are freed first (one chunk: the arrays themselves).
-        halves = [[np.ascontiguousarray(f[:, rows]) for f in frontiers] for rows in chunks]
+        chunk_frontiers = [[np.ascontiguousarray(f[:, rows]) for f in frontiers]
+                           for rows in chunks]
         del values, frontiers
         loops = [None] * len(chunks)
 
         def loop(k, rows):
-            loops[k] = _forward_loop(program, shared, matrices, lengths[rows], halves[k],
-                                     [s[rows] for s in states], T, x.dtype)
-            halves[k] = None
+            loops[k] = _forward_loop(program, shared, matrices, lengths[rows],
+                                     chunk_frontiers[k], [s[rows] for s in states], T, x.dtype)
+            chunk_frontiers[k] = None
 
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
         output = joined([named["out"] for named in loops], axis=1)
-        finals = [np.concatenate([named[f"s{k}"][0 if reverse else T] for named in loops])
-                  for k in range(len(plan.new_state))]   # copies: the histories are kept
+        finals = [np.concatenate([named[history][0 if reverse else T] for named in loops])
+                  for history, _, _ in buffers.states]   # copies: the histories are kept
         # NOTE: keep only what the backward reads, so the rest is freed now
-        loops = [{name: named[name] for name in program.buffers.for_backward} for named in loops]
+        loops = [{name: named[name] for name in buffers.for_backward} for named in loops]
         # NOTE: dicts and lists of arrays, so context attributes rather than saved tensors;
         # backward drops them when the graph is not retained, as autograd frees those.
         ctx.loops, ctx.matrices, ctx.tape, ctx.parameters = loops, matrices, tape, parameters
@@ -129,14 +129,13 @@ class GeneratedSequence(Function):
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
         if not ctx.retain_graph:
             loops.clear()   # the forward's arrays, freed before the prelude's backward
-        grads = {}
-        for i, v in enumerate(plan.frontiers):
-            _add(grads, v.index, joined([p[f"df{i}"] for p in parts], axis=1).reshape(T * N, -1))
-        for prefix, values in (("du", plan.units), ("dc", plan.scalars)):
-            for i, v in enumerate(values):
-                _add(grads, v.index, summed(p[f"{prefix}{i}"] for p in parts).reshape(v.shape))
-        for p in plan.products:
-            _add(grads, plan.matrices[p.index].index, summed(part[f"dW{p.id}"] for part in parts))
+        buffers, grads = program.buffers, {}
+        for (_, name, _), v in zip(buffers.frontiers, plan.frontiers):
+            _add(grads, v.index, joined([p[name] for p in parts], axis=1).reshape(T * N, -1))
+        for (name, _), v in zip(buffers.per_unit, plan.units + plan.scalars):
+            _add(grads, v.index, summed(p[name] for p in parts).reshape(v.shape))
+        for name, _, _, _, index in buffers.weight_grads:
+            _add(grads, plan.matrices[index].index, summed(p[name] for p in parts))
         grads = _prelude_backward(tape, grads)
         by_name = {v.name: grads.get(v.index) for v in plan.leaves if v.kind == "parameter"}
         x_grad = grads.get(0)
@@ -148,7 +147,7 @@ class GeneratedSequence(Function):
                 *(None if not need else np.zeros_like(array) if by_name[name] is None
                   else by_name[name]
                   for (name, array), need in zip(parameters.items(), needs[1:])),
-                *(joined([p[f"carry{k}"] for p in parts], axis=0) for k in range(len(g_finals))))
+                *(joined([p[carry] for p in parts], axis=0) for _, carry, _ in buffers.states))
 
 
 def _forward_loop(program, shared: dict, matrices: list, lengths, frontiers: list,
