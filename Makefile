@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PLUGINS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 RUNTIME := $(VENV)/.runtime
 INSTALLED := $(VENV)/.installed
-PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+# -n auto: one test process per core (pytest-xdist); coverage is combined across them.
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n auto
 COV := --cov=tinygrad_rnn --cov-config=pyproject.toml
 
 .PHONY: demo test test-jit test-nojit docs doctest docs-browser-check bench clean
