@@ -226,15 +226,34 @@ def test_cubic_minimizer_without_a_minimum_takes_the_midpoint():
 @given(st.floats(0.05, 20.0), st.floats(0.01, 5.0), st.floats(1e-3, 50.0))
 def test_strong_wolfe_returns_a_step_meeting_both_conditions(minimum, curvature, first_step):
     """phi(t) = curvature * (t - m)^2 + (t - m)^4 along d = 1, from x = 0."""
+    calls = []
+
     def evaluate(t):
+        calls.append(t)
         u = t - minimum
         return curvature * u * u + u ** 4, np.array([2 * curvature * u + 4 * u ** 3])
 
     f0, g0 = evaluate(0.0)
     f, g, t, evaluations = strong_wolfe(evaluate, np.ones(1), first_step, f0, g0)
+    assert evaluations == len(calls) - 1                # the count is the calls it made
     f_t, g_t = evaluate(t)
     assert f == f_t and g[0] == g_t[0]                  # the values at the returned step
     assert f <= f0 + 1e-4 * t * g0[0]                   # (W1)
     assert abs(g[0]) <= 0.9 * abs(g0[0])               # (W2)
     assert t > 0
-    assert 1 <= evaluations <= 26
+
+
+@pytest.mark.parametrize("max_ls", [1, 2, 5])
+def test_strong_wolfe_stops_after_max_ls_more_evaluations(max_ls):
+    # NOTE: phi(t) = -t - t^2/100 falls ever faster, so no step meets (W2) and none brackets
+    # one: the search runs out of evaluations, the first trial and then max_ls more.
+    calls = []
+
+    def evaluate(t):
+        calls.append(t)
+        return -t - t * t / 100, np.array([-1.0 - t / 50])
+
+    f0, g0 = evaluate(0.0)
+    calls.clear()
+    *_, evaluations = strong_wolfe(evaluate, np.ones(1), 1.0, f0, g0, max_ls=max_ls)
+    assert len(calls) == evaluations == max_ls + 1
