@@ -75,8 +75,6 @@ def matmul(a, b):
     if a.ndim != 2 or b.ndim != 2 or a.dtype.kind != "f" or b.dtype.kind != "f":
         return a @ b
     (m, k), n = a.shape, b.shape[1]
-    if m * n * k < 2 * TILE_WORK:   # one tile (tile_edges' rule), without working out edges
-        return a @ b
     row_edges, column_edges = tile_edges(m, n, k)
     if len(row_edges) == len(column_edges) == 2:   # one tile
         return a @ b
@@ -95,6 +93,8 @@ def tile_edges(m: int, n: int, k: int) -> tuple[list[int], list[int]]:
     :data:`TILE_WORK` multiply-adds, at most :data:`MAX_TILES`, each at least
     :data:`TILE_EDGE` wide, across the longer side, at multiples of :data:`TILE_ALIGN`. A
     rule of the shape alone, never of the threads."""
+    if m * n * k < 2 * TILE_WORK:   # one tile, whatever the rest of the rule says
+        return [0, m], [0, n]
     longer = max(m, n)
     tiles = int(max(1, min(MAX_TILES, m * n * k // TILE_WORK, longer // TILE_EDGE)))
     step = -(-longer // tiles)

@@ -280,7 +280,7 @@ def _dependencies(node: Node) -> tuple[set, set]:
     def through_array(a):
         if a.kind in ("loop", "product"):
             whole.add(a.id)
-        elif a.kind in ("view",):
+        elif a.kind == "view":
             through_array(a.args[0])
         elif a.kind == "concat":
             for piece in a.args:
@@ -371,7 +371,7 @@ def _place(blocks: list, order: list, output: Node, new_state: list) -> None:
             node.home, node.gbuf = ("k", node.id), True
         if node.kind == "loop":
             used = set()
-            for i, (a, expression) in enumerate(zip(node.args, node.rule.grads)):
+            for a, expression in zip(node.args, node.rule.grads):
                 if a.needs_grad and a.kind != "literal":
                     used |= _names(expression)
             for name, a in zip(node.rule.inputs, node.args):

@@ -73,18 +73,21 @@ class Buffers:
     what they hold; a run over n sequences and T steps only sizes them."""
 
     frontiers: tuple      # (f<i>, df<i>, width)
-    per_unit_inputs: tuple  # u<i>, then c<i>: the per-unit vectors and scalars
+    per_unit: tuple       # (u<i>, du<i>, size) of the per-unit vectors, then (c<i>, dc<i>, 1)
     matrices: tuple       # (w<i>, w<i>_t, wt<i>, wt<i>_t)
     states: tuple         # (s<k>, carry<k>, d<k>)
     products: tuple       # (m<id>, width, whether every step's is kept)
     kept: tuple           # (k<id>, width)
-    per_unit: tuple       # (du<i> or dc<i>, size): their gradients
     product_grads: tuple  # (dm<id>, width, the gradient array it shares, or None)
     sent_back: tuple      # (gb<id>, width)
     weight_grads: tuple   # (dW<id>, dm<id>, left operand's history, entering state or None,
                           #  the index of the product's matrix)
     for_backward: tuple   # the forward's arrays that the backward reads
-    gradients: tuple      # the backward's results: df<i>, du<i>, dc<i>, carry<k>
+
+    @functools.cached_property
+    def gradients(self) -> tuple:
+        """The backward's results: ``df<i>``, ``du<i>``, ``dc<i>``, ``carry<k>``."""
+        return tuple(gradient for _, gradient, _ in self.frontiers + self.per_unit + self.states)
 
     @classmethod
     def of(cls, program: "Program") -> "Buffers":
@@ -94,15 +97,14 @@ class Buffers:
         histories = [_history_name(p.args[0]) for p in plan.products]
         return cls(
             frontiers=tuple((f"f{i}", f"df{i}", v.shape[1]) for i, v in enumerate(plan.frontiers)),
-            per_unit_inputs=(tuple(f"u{i}" for i in range(len(plan.units)))
-                             + tuple(f"c{i}" for i in range(len(plan.scalars)))),
+            per_unit=(tuple((f"u{i}", f"du{i}", math.prod(v.shape))
+                            for i, v in enumerate(plan.units))
+                      + tuple((f"c{i}", f"dc{i}", 1) for i in range(len(plan.scalars)))),
             matrices=tuple((f"w{i}", f"w{i}_t", f"wt{i}", f"wt{i}_t")
                            for i in range(len(plan.matrices))),
             states=states,
             products=tuple((f"m{p.id}", p.width, p.saved) for p in plan.products),
             kept=tuple((f"k{n.id}", n.width) for n in plan.nodes if n.home == ("k", n.id)),
-            per_unit=(tuple((f"du{i}", math.prod(v.shape)) for i, v in enumerate(plan.units))
-                      + tuple((f"dc{i}", 1) for i in range(len(plan.scalars)))),
             product_grads=tuple((f"dm{p.id}", p.width, program.aliases.get(f"dm{p.id}"))
                                 for p in plan.products),
             sent_back=tuple((f"gb{n.id}", n.width) for n in plan.nodes if n.gbuf),
@@ -111,11 +113,7 @@ class Buffers:
                                 p.index) for p, history in zip(plan.products, histories)),
             for_backward=tuple(dict.fromkeys(
                 [a for a in program.backward_args if a in forward]
-                + [name for name, *_ in states] + histories)),
-            gradients=(tuple(f"df{i}" for i in range(len(plan.frontiers)))
-                       + tuple(f"du{i}" for i in range(len(plan.units)))
-                       + tuple(f"dc{i}" for i in range(len(plan.scalars)))
-                       + tuple(carry for _, carry, _ in states)))
+                + [name for name, *_ in states] + histories)))
 
 
 def _history_name(node) -> str:

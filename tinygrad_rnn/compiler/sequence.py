@@ -81,7 +81,7 @@ class GeneratedSequence(Function):
                                 ctx.needs_input_grad[:1 + len(parameters)])
         buffers = program.buffers
         shared = {"reverse": reverse}
-        for name, v in zip(buffers.per_unit_inputs, plan.units + plan.scalars):
+        for (name, _, _), v in zip(buffers.per_unit, plan.units + plan.scalars):
             shared[name] = np.ascontiguousarray(values[v.index]).reshape(-1)
         matrices = [values[v.index] for v in plan.matrices]
         frontiers = [values.pop(v.index).reshape(T, N, -1) for v in plan.frontiers]
@@ -132,7 +132,7 @@ class GeneratedSequence(Function):
         buffers, grads = program.buffers, {}
         for (_, name, _), v in zip(buffers.frontiers, plan.frontiers):
             _add(grads, v.index, joined([p[name] for p in parts], axis=1).reshape(T * N, -1))
-        for (name, _), v in zip(buffers.per_unit, plan.units + plan.scalars):
+        for (_, name, _), v in zip(buffers.per_unit, plan.units + plan.scalars):
             _add(grads, v.index, summed(p[name] for p in parts).reshape(v.shape))
         for name, _, _, _, index in buffers.weight_grads:
             _add(grads, plan.matrices[index].index, summed(p[name] for p in parts))
@@ -189,7 +189,7 @@ def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, 
         named[name], named[flag] = prepared(w.T, n)
     for _, name, width in buffers.frontiers:
         named[name] = np.zeros((T, n, width), dtype)
-    for name, size in buffers.per_unit:
+    for _, name, size in buffers.per_unit:
         named[name] = np.zeros(size, dtype)
     for name, width, twin in buffers.product_grads:
         named[name] = named[twin] if twin else np.zeros((T, n, width), dtype)
