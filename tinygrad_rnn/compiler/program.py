@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..ops.shape import GetItem, Permute, is_basic
 from . import cache, codegen
 from .lower import Plan, lower
 from .trace import CompileError, trace
@@ -34,7 +35,7 @@ class Program:
     forward_args: list
     backward_args: list
     aliases: dict
-    _prelude_needs: dict = field(default_factory=dict, repr=False)
+    _prelude: dict = field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def parameters(self) -> list[str]:
@@ -46,20 +47,46 @@ class Program:
         """One line per per-step product: the cell's line that made it."""
         return [p.source for p in self.plan.products]
 
-    def prelude_needs(self, wanted: tuple) -> list:
-        """(value, which of its inputs take a gradient) for each value of the prelude, when
-        ``wanted`` says which of x and the parameters (:attr:`parameters`' order) need one."""
-        if wanted not in self._prelude_needs:
-            needs = {0: wanted[0]}
-            for v in self.plan.leaves:
-                needs[v.index] = (v.kind == "parameter"
-                                  and wanted[1 + self.parameters.index(v.name)])
+    @functools.cached_property
+    def count(self) -> int:
+        """How many parameters the step uses."""
+        return len(self.parameters)
+
+    @functools.cached_property
+    def parameter_indices(self) -> tuple[int, ...]:
+        """The value index of each parameter, in :attr:`parameters`' order."""
+        return tuple(v.index for v in self.plan.graph.values if v.kind == "parameter")
+
+    @functools.cached_property
+    def constants(self) -> dict:
+        """{value index: array} of the step's constants (the leaves that are not parameters)."""
+        return {v.index: v.data for v in self.plan.leaves if v.kind != "parameter"}
+
+    def prelude(self, wanted: tuple) -> list:
+        """The prelude's steps, when ``wanted`` says which of x and the parameters
+        (:attr:`parameters`' order) need a gradient; worked out once per ``wanted``. Each is
+        ``(index, Function, input indices, options, which inputs take a gradient, view)``;
+        ``view`` is None, or ``(the parameter's position, [(Function, options), ...])`` for
+        a value that is a slice of one parameter (a basic slice, or a chain of slices and
+        transposes): its gradient is added into the same slice of the parameter's gradient,
+        rather than spread over an array of the parameter's shape of its own."""
+        if wanted not in self._prelude:
+            needs = {0: wanted[0], **dict(zip(self.parameter_indices, wanted[1:]))}
+            views = {index: (k, []) for k, index in enumerate(self.parameter_indices)}
             steps = []
             for v in self.plan.prelude:
-                steps.append((v, tuple(needs[i.index] for i in v.inputs)))
-                needs[v.index] = any(steps[-1][1])
-            self._prelude_needs[wanted] = steps
-        return self._prelude_needs[wanted]
+                inputs = tuple(i.index for i in v.inputs)
+                taking = tuple(needs.get(i, False) for i in inputs)
+                if inputs[0] in views and _is_view(v.function, v.options):
+                    root, chain = views[inputs[0]]
+                    views[v.index] = (root, chain + [(v.function, v.options)])
+                view = views.get(v.index)
+                if view is not None and GetItem not in [link for link, _ in view[1]]:
+                    view = None   # a transpose's own backward is a view: nothing to save
+                steps.append((v.index, v.function, inputs, v.options, taking, view))
+                needs[v.index] = any(taking)
+            self._prelude[wanted] = steps
+        return self._prelude[wanted]
 
     @functools.cached_property
     def buffers(self) -> "Buffers":
@@ -70,24 +97,26 @@ class Program:
 @dataclass(frozen=True)
 class Buffers:
     """The names (and widths) of the arrays a run of a program's kernels allocates, by
-    what they hold; a run over n sequences and T steps only sizes them."""
+    what they hold, with the index of the prelude's value that each input holds; a run over
+    n sequences and T steps only sizes them."""
 
-    frontiers: tuple      # (f<i>, df<i>, width)
-    per_unit: tuple       # (u<i>, du<i>, size) of the per-unit vectors, then (c<i>, dc<i>, 1)
-    matrices: tuple       # (w<i>, w<i>_t, wt<i>, wt<i>_t)
+    frontiers: tuple      # (f<i>, df<i>, width, value index)
+    per_unit: tuple       # (u<i>, du<i>, shape, value index) of the per-unit vectors, then
+                          #  (c<i>, dc<i>, (1,), value index) of the scalars
+    matrices: tuple       # (w<i>, w<i>_t, wt<i>, wt<i>_t, value index)
     states: tuple         # (s<k>, carry<k>, d<k>)
     products: tuple       # (m<id>, width, whether every step's is kept)
     kept: tuple           # (k<id>, width)
     product_grads: tuple  # (dm<id>, width, the gradient array it shares, or None)
     sent_back: tuple      # (gb<id>, width)
     weight_grads: tuple   # (dW<id>, dm<id>, left operand's history, entering state or None,
-                          #  the index of the product's matrix)
+                          #  the position of the product's matrix, its value index)
     for_backward: tuple   # the forward's arrays that the backward reads
 
     @functools.cached_property
     def gradients(self) -> tuple:
         """The backward's results: ``df<i>``, ``du<i>``, ``dc<i>``, ``carry<k>``."""
-        return tuple(gradient for _, gradient, _ in self.frontiers + self.per_unit + self.states)
+        return tuple(entry[1] for entry in self.frontiers + self.per_unit + self.states)
 
     @classmethod
     def of(cls, program: "Program") -> "Buffers":
@@ -96,12 +125,14 @@ class Buffers:
         forward = set(program.forward_args)
         histories = [_history_name(p.args[0]) for p in plan.products]
         return cls(
-            frontiers=tuple((f"f{i}", f"df{i}", v.shape[1]) for i, v in enumerate(plan.frontiers)),
-            per_unit=(tuple((f"u{i}", f"du{i}", math.prod(v.shape))
+            frontiers=tuple((f"f{i}", f"df{i}", v.shape[1], v.index)
+                            for i, v in enumerate(plan.frontiers)),
+            per_unit=(tuple((f"u{i}", f"du{i}", v.shape, v.index)
                             for i, v in enumerate(plan.units))
-                      + tuple((f"c{i}", f"dc{i}", 1) for i in range(len(plan.scalars)))),
-            matrices=tuple((f"w{i}", f"w{i}_t", f"wt{i}", f"wt{i}_t")
-                           for i in range(len(plan.matrices))),
+                      + tuple((f"c{i}", f"dc{i}", (1,), v.index)
+                              for i, v in enumerate(plan.scalars))),
+            matrices=tuple((f"w{i}", f"w{i}_t", f"wt{i}", f"wt{i}_t", v.index)
+                           for i, v in enumerate(plan.matrices)),
             states=states,
             products=tuple((f"m{p.id}", p.width, p.saved) for p in plan.products),
             kept=tuple((f"k{n.id}", n.width) for n in plan.nodes if n.home == ("k", n.id)),
@@ -110,10 +141,17 @@ class Buffers:
             sent_back=tuple((f"gb{n.id}", n.width) for n in plan.nodes if n.gbuf),
             weight_grads=tuple((f"dW{p.id}", f"dm{p.id}", history,
                                 p.args[0].kind == "state" if history.startswith("s") else None,
-                                p.index) for p, history in zip(plan.products, histories)),
+                                p.index, plan.matrices[p.index].index)
+                               for p, history in zip(plan.products, histories)),
             for_backward=tuple(dict.fromkeys(
                 [a for a in program.backward_args if a in forward]
                 + [name for name, *_ in states] + histories)))
+
+
+def _is_view(function, options: dict) -> bool:
+    """Whether ``function`` with ``options`` always returns a view of its one input that
+    selects no element twice, so that its gradient is added in place through the same view."""
+    return function is Permute or (function is GetItem and is_basic(options["index"]))
 
 
 def _history_name(node) -> str:
@@ -155,16 +193,16 @@ def compile_cell(cell) -> Program:
     loaded from the disk cache when it is there; :class:`CompileError` when the step cannot
     be compiled. NOTE: an array attribute changed in place after the first call is not
     seen; build a new cell."""
-    missing = [name for name in ("named_parameters", "check_sequence", "state_sizes", "dtype")
-               if not hasattr(cell, name)]
-    if missing:
-        raise CompileError(f"cannot compile {type(cell).__name__}.step: the cell has no "
-                           f"{', '.join(missing)} (subclass RecurrentCell)")
-    signature = _signature(cell)
     known = _BY_CELL.get(cell)
-    if known is not None and known[0] == signature:
+    if known is not None and known[0] == _signature(cell):
         result = known[1]
     else:
+        missing = [name for name in ("named_parameters", "check_sequence", "state_sizes",
+                                     "dtype", "_parameters") if not hasattr(cell, name)]
+        if missing:
+            raise CompileError(f"cannot compile {type(cell).__name__}.step: the cell has no "
+                               f"{', '.join(missing)} (subclass RecurrentCell)")
+        signature = _signature(cell)
         key = (signature, _constants(cell))
         if key not in _PROGRAMS:
             _PROGRAMS[key] = _build(cell)

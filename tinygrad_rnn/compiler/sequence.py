@@ -17,6 +17,8 @@ generated loops, and those come from the per-op rules.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._kernels.chunks import batch_chunks, joined, summed
@@ -28,33 +30,48 @@ from .program import Program, compile_cell
 
 # ---------------------------------------------------------------- the prelude and its tape
 
-def _prelude(program: Program, x_rows, parameters: dict, wanted: tuple):
+def _prelude(program: Program, x_rows, parameters: tuple, wanted: tuple):
     """The traced values that the loop reads (``frontiers``, ``units``, ``scalars``,
     ``matrices``), computed before it; returns (arrays by value index, tape). ``wanted``:
     which of x and the parameters need a gradient."""
-    arrays, tape = {0: x_rows}, []
-    for v in program.plan.leaves:
-        arrays[v.index] = parameters[v.name] if v.kind == "parameter" else v.data
-    for v, needs in program.prelude_needs(wanted):
+    arrays = dict(program.constants)
+    arrays[0] = x_rows
+    arrays.update(zip(program.parameter_indices, parameters))
+    tape = []
+    for step in program.prelude(wanted):
+        index, function, inputs, options, needs, _ = step
         ctx = Context(needs)
-        arrays[v.index] = np.asarray(v.function.forward(ctx, *[arrays[i.index] for i in v.inputs],
-                                                        **v.options))
-        tape.append((v, ctx))
+        arrays[index] = np.asarray(function.forward(ctx, *[arrays[i] for i in inputs],
+                                                    **options))
+        tape.append((step, ctx))
     return arrays, tape
 
 
-def _prelude_backward(tape, grads: dict) -> dict:
+def _prelude_backward(program: Program, tape, grads: dict, parameters: tuple) -> dict:
     """Gradients by value index, walked back through the tape (each Function's own
-    ``backward``); ``grads`` holds those of the values the loop read."""
-    for v, ctx in reversed(tape):
-        g = grads.pop(v.index, None)
-        if g is None or True not in ctx.needs_input_grad:
+    ``backward``); ``grads`` holds those of the values the loop read. A view of a parameter
+    adds its gradient into the same view of the parameter's, through the view's own
+    ``forward``: no array of the parameter's shape per view."""
+    into = {}   # a parameter's position -> its gradient, that views add into
+    for (index, function, inputs, _, needs, view), ctx in reversed(tape):
+        g = grads.pop(index, None)
+        if g is None or True not in needs:
             continue
-        gxs = v.function.backward(ctx, g)
-        for i, gx, needed in zip(v.inputs, gxs if type(gxs) is tuple else (gxs,),
-                                 ctx.needs_input_grad):
+        if view is not None:
+            root, chain = view
+            if root not in into:
+                into[root] = np.zeros(parameters[root].shape, parameters[root].dtype)
+            target = into[root]
+            for link, options in chain:
+                target = link.forward(Context((False,)), target, **options)
+            target += g
+            continue
+        gxs = function.backward(ctx, g)
+        for i, gx, needed in zip(inputs, gxs if type(gxs) is tuple else (gxs,), needs):
             if gx is not None and needed:
-                _add(grads, i.index, gx)
+                _add(grads, i, gx)
+    for root, g in into.items():
+        _add(grads, program.parameter_indices[root], g)
     return grads
 
 
@@ -74,18 +91,16 @@ class GeneratedSequence(Function):
 
     @staticmethod
     def forward(ctx, x, *arrays, program, lengths, reverse):
-        plan = program.plan
         T, N, I = x.shape
-        parameters = dict(zip(program.parameters, arrays))
+        parameters, states = arrays[:program.count], arrays[program.count:]
         values, tape = _prelude(program, x.reshape(T * N, I), parameters,
-                                ctx.needs_input_grad[:1 + len(parameters)])
+                                ctx.needs_input_grad[:1 + program.count])
         buffers = program.buffers
         shared = {"reverse": reverse}
-        for (name, _, _), v in zip(buffers.per_unit, plan.units + plan.scalars):
-            shared[name] = np.ascontiguousarray(values[v.index]).reshape(-1)
-        matrices = [values[v.index] for v in plan.matrices]
-        frontiers = [values.pop(v.index).reshape(T, N, -1) for v in plan.frontiers]
-        states = arrays[len(parameters):]
+        for name, _, _, index in buffers.per_unit:
+            shared[name] = np.ravel(values[index])
+        matrices = [values[entry[-1]] for entry in buffers.matrices]
+        frontiers = [values.pop(index).reshape(T, N, -1) for *_, index in buffers.frontiers]
         chunks = batch_chunks(N)
         # NOTE: each chunk's rows of the hoisted values are copied before the loops start,
         # so that the whole-batch arrays are freed first (one chunk: the arrays themselves).
@@ -100,8 +115,9 @@ class GeneratedSequence(Function):
             chunk_frontiers[k] = None
 
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
+        end = 0 if reverse else T
         output = joined([named["out"] for named in loops], axis=1)
-        finals = [np.concatenate([named[history][0 if reverse else T] for named in loops])
+        finals = [joined([named[history][end] for named in loops], axis=0).copy()
                   for history, _, _ in buffers.states]   # copies: the histories are kept
         # NOTE: keep only what the backward reads, so the rest is freed now
         loops = [{name: named[name] for name in buffers.for_backward} for named in loops]
@@ -117,7 +133,6 @@ class GeneratedSequence(Function):
         x_shape, program, chunks = ctx.x_shape, ctx.program, ctx.chunks
         if not ctx.retain_graph:
             del ctx.loops, ctx.matrices, ctx.tape, ctx.parameters
-        plan = program.plan
         T, N, _ = x_shape
         dtype = loops[0]["s0"].dtype
         parts = [None] * len(chunks)
@@ -130,23 +145,22 @@ class GeneratedSequence(Function):
         if not ctx.retain_graph:
             loops.clear()   # the forward's arrays, freed before the prelude's backward
         buffers, grads = program.buffers, {}
-        for (_, name, _), v in zip(buffers.frontiers, plan.frontiers):
-            _add(grads, v.index, joined([p[name] for p in parts], axis=1).reshape(T * N, -1))
-        for (_, name, _), v in zip(buffers.per_unit, plan.units + plan.scalars):
-            _add(grads, v.index, summed(p[name] for p in parts).reshape(v.shape))
-        for name, _, _, _, index in buffers.weight_grads:
-            _add(grads, plan.matrices[index].index, summed(p[name] for p in parts))
-        grads = _prelude_backward(tape, grads)
-        by_name = {v.name: grads.get(v.index) for v in plan.leaves if v.kind == "parameter"}
+        for _, name, _, index in buffers.frontiers:
+            _add(grads, index, joined([p[name] for p in parts], axis=1).reshape(T * N, -1))
+        for _, name, shape, index in buffers.per_unit:
+            _add(grads, index, summed(p[name] for p in parts).reshape(shape))
+        for name, *_, index in buffers.weight_grads:
+            _add(grads, index, summed(p[name] for p in parts))
+        grads = _prelude_backward(program, tape, grads, parameters)
         x_grad = grads.get(0)
         needs = ctx.needs_input_grad
         # NOTE: zeros, not None, for an input that needs a gradient but that the step never
         # used: a Function gives every input that needs a gradient one.
         return (None if not needs[0] else np.zeros(x_shape, dtype) if x_grad is None
                 else x_grad.reshape(x_shape),
-                *(None if not need else np.zeros_like(array) if by_name[name] is None
-                  else by_name[name]
-                  for (name, array), need in zip(parameters.items(), needs[1:])),
+                *(None if not need else grads[index] if index in grads else np.zeros_like(array)
+                  for index, array, need in zip(program.parameter_indices, parameters,
+                                                needs[1:])),
                 *(joined([p[carry] for p in parts], axis=0) for _, carry, _ in buffers.states))
 
 
@@ -157,9 +171,9 @@ def _forward_loop(program, shared: dict, matrices: list, lengths, frontiers: lis
     buffers = program.buffers
     n = len(lengths)
     named = dict(shared, lengths=lengths, out=np.zeros((T, n, program.plan.output.width), dtype))
-    for (name, _, _), f in zip(buffers.frontiers, frontiers):
+    for (name, *_), f in zip(buffers.frontiers, frontiers):
         named[name] = f
-    for (name, flag, _, _), w in zip(buffers.matrices, matrices):
+    for (name, flag, *_), w in zip(buffers.matrices, matrices):
         named[name], named[flag] = prepared(w, n)
     for (name, _, _), s in zip(buffers.states, states):
         named[name] = history = np.empty((T + 1, n, s.shape[1]), dtype)
@@ -185,19 +199,19 @@ def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, 
     for (_, carry, d), g in zip(buffers.states, g_finals):
         named[carry] = np.array(g, dtype, copy=True)
         named[d] = np.zeros(named[carry].shape, dtype)
-    for (_, _, name, flag), w in zip(buffers.matrices, matrices):
+    for (_, _, name, flag, _), w in zip(buffers.matrices, matrices):
         named[name], named[flag] = prepared(w.T, n)
-    for _, name, width in buffers.frontiers:
+    for _, name, width, _ in buffers.frontiers:
         named[name] = np.zeros((T, n, width), dtype)
-    for _, name, size in buffers.per_unit:
-        named[name] = np.zeros(size, dtype)
+    for _, name, shape, _ in buffers.per_unit:
+        named[name] = np.zeros(math.prod(shape), dtype)
     for name, width, twin in buffers.product_grads:
         named[name] = named[twin] if twin else np.zeros((T, n, width), dtype)
     for name, width in buffers.sent_back:
         named[name] = np.zeros((T, n, width), dtype)
     program.module.backward(*[named[a] for a in program.backward_args])
     grads = {name: named[name] for name in buffers.gradients}
-    for name, dm, history, entering, index in buffers.weight_grads:
+    for name, dm, history, entering, index, _ in buffers.weight_grads:
         left = named[history]
         if entering is not None:   # a state's history: the T steps that the product read
             left = left[1:] if entering == bool(named["reverse"]) else left[:-1]

@@ -65,7 +65,7 @@ class Flip(Function):
         return np.flip(gy, ctx.axes)
 
 
-def _is_basic(index) -> bool:
+def is_basic(index) -> bool:
     """Whether ``index`` uses only ints, slices, None and Ellipsis (so selects no element twice)."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
@@ -84,7 +84,7 @@ class GetItem(Function):
             # NOTE: a row repeated in the index receives the sum of its gradients.
             return scatter_add_rows(index % shape[0], gy, shape)
         gx = np.zeros(shape, dtype)
-        if _is_basic(index):
+        if is_basic(index):
             gx[index] = gy
         else:
             np.add.at(gx, index, gy)
