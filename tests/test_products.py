@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tg
-from tinygrad_rnn._kernels.products import matmul, tile_edges
+from tinygrad_rnn._kernels.products import depth_edges, matmul, tile_edges
 from tinygrad_rnn._kernels.threads import run_tiles
 
 SHAPES = [(1, 300, 2000), (7, 513, 3), (700, 32, 200), (200, 700, 3000), (3200, 128, 512),
-          (40, 2000, 300)]
+          (40, 2000, 300), (128, 3200, 128), (20, 60000, 30)]   # the last two: cut along k
 
 
 @pytest.fixture
@@ -50,14 +50,21 @@ def test_matmul_follows_numpys_rules_for_vectors_and_stacks():
 
 
 def test_tiles_cover_the_output_once_and_depend_on_the_shape_alone(threads):
+    cut_deep = []
     for m, k, n in SHAPES:
         rows, columns = tile_edges(m, n, k)
-        assert rows[0] == columns[0] == 0 and rows[-1] == m and columns[-1] == n
-        assert all(b > a for edges in (rows, columns) for a, b in zip(edges, edges[1:]))
+        depth = depth_edges(m, n, k)
+        assert rows[0] == columns[0] == depth[0] == 0
+        assert rows[-1] == m and columns[-1] == n and depth[-1] == k
+        assert all(b > a for edges in (rows, columns, depth) for a, b in zip(edges, edges[1:]))
+        if len(depth) > 2:
+            cut_deep.append((m, k, n))
+            assert len(rows) == len(columns) == 2   # only an output that is one tile
         threads(1)
-        first = tile_edges(m, n, k)
+        first = tile_edges(m, n, k), depth_edges(m, n, k)
         threads(4)
-        assert tile_edges(m, n, k) == first
+        assert (tile_edges(m, n, k), depth_edges(m, n, k)) == first
+    assert cut_deep == [(128, 3200, 128), (20, 60000, 30)]
 
 
 def test_run_tiles_calls_each_tile_once_on_several_threads(threads):

@@ -66,8 +66,9 @@ def matmul(a, b):
 
     A product of 2-D operands (or of a stack of matrices by one matrix, whose rows are
     stacked into one) is cut into tiles of its output by a rule of its shape alone
-    (:func:`tile_edges`), each tile one call of NumPy's BLAS on one thread. Products of a
-    vector, and of two stacks of matrices, are one call."""
+    (:func:`tile_edges`), each tile one call of NumPy's BLAS on one thread; an output too
+    small to cut is summed over pieces of the depth instead (:func:`depth_edges`). Products
+    of a vector, and of two stacks of matrices, are one call."""
     blas_on_one_thread()
     if a.ndim > 2 and b.ndim == 2:
         rows = a.reshape(-1, a.shape[-1])
@@ -75,9 +76,11 @@ def matmul(a, b):
     if a.ndim != 2 or b.ndim != 2 or a.dtype.kind != "f" or b.dtype.kind != "f":
         return a @ b
     (m, k), n = a.shape, b.shape[1]
+    if m * n * k < 2 * TILE_WORK:   # one tile, whatever the rest of the rule says
+        return a @ b
     row_edges, column_edges = tile_edges(m, n, k)
     if len(row_edges) == len(column_edges) == 2:   # one tile
-        return a @ b
+        return _summed_over_depth(a, b, depth_edges(m, n, k))
     out = np.empty((m, n), np.result_type(a, b))
     tiles = []
     for r0, r1 in zip(row_edges, row_edges[1:]):
@@ -86,6 +89,41 @@ def matmul(a, b):
                          np.matmul(a[r0:r1], b[:, c0:c1], out=out[r0:r1, c0:c1]))
     run_tiles(tiles)
     return out
+
+
+def _summed_over_depth(a, b, edges: list[int]):
+    """``a @ b`` as the sum of the products of its pieces along k (``edges``), each on a
+    thread, added in order."""
+    if len(edges) == 2:
+        return a @ b
+    parts = [None] * (len(edges) - 1)
+
+    def part(i, k0, k1):
+        parts[i] = a[:, k0:k1] @ b[k0:k1]
+
+    run_tiles([lambda i=i, k0=k0, k1=k1: part(i, k0, k1)
+               for i, (k0, k1) in enumerate(zip(edges, edges[1:]))])
+    total = parts[0]
+    for piece in parts[1:]:
+        total += piece
+    return total
+
+
+def depth_edges(m: int, n: int, k: int) -> list[int]:
+    """Where :func:`matmul` cuts the depth k of a product whose (m, n) output is one tile:
+    a small output summed over many rows, such as a weight's gradient Gᵀ x over all T·N
+    rows. The same rule as :func:`tile_edges`, along k."""
+    if max(m, n) >= 2 * TILE_EDGE:   # the output is cut instead
+        return [0, k]
+    pieces = int(max(1, min(MAX_TILES, m * n * k // TILE_WORK, k // TILE_EDGE)))
+    return _edges(k, pieces)
+
+
+def _edges(length: int, pieces: int) -> list[int]:
+    """``pieces`` nearly equal cuts of ``range(length)``, at multiples of :data:`TILE_ALIGN`."""
+    step = -(-length // pieces)
+    step = -(-step // TILE_ALIGN) * TILE_ALIGN
+    return list(range(0, length, step)) + [length]
 
 
 def tile_edges(m: int, n: int, k: int) -> tuple[list[int], list[int]]:
@@ -97,7 +135,5 @@ def tile_edges(m: int, n: int, k: int) -> tuple[list[int], list[int]]:
         return [0, m], [0, n]
     longer = max(m, n)
     tiles = int(max(1, min(MAX_TILES, m * n * k // TILE_WORK, longer // TILE_EDGE)))
-    step = -(-longer // tiles)
-    step = -(-step // TILE_ALIGN) * TILE_ALIGN
-    edges = list(range(0, longer, step)) + [longer]
+    edges = _edges(longer, tiles)
     return (edges, [0, n]) if m >= n else ([0, m], edges)
