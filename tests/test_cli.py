@@ -105,6 +105,20 @@ def test_compile_reports_the_products_and_shows_the_source(capsys):
     assert "def forward(" in output and "def backward(" in output and "# Sigmoid" in output
 
 
+def test_compile_reads_option_values_as_check_does(capsys):
+    assert cli.main(["compile", "lstm", "--option", "proj_size=2"]) == 0
+    assert "per-step products: 2" in capsys.readouterr().out   # h W_hhᵀ and c W_hrᵀ
+
+
+@pytest.mark.parametrize("command", ["compile", "check"])
+@pytest.mark.parametrize("key", ["hidden_size", "input_size", "dtype"])
+def test_a_size_given_as_an_option_is_refused_with_the_way_to_set_it(command, key, capsys):
+    assert cli.main([command, "mgu", "--option", f"{key}=4"]) == 2
+    error = capsys.readouterr().err
+    assert f"--option {key}=4: {key} is not a cell option here" in error
+    assert ("--hidden-size" if command == "compile" else "draws the sizes") in error
+
+
 def test_compile_names_what_stops_a_step(registered, capsys):
     name = registered(SoftmaxElman)
     assert cli.main(["compile", name]) == 1

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import compiler
 from ..tensor import Tensor
-from .plugin_commands import _option
+from .plugin_commands import _option, cell_options
 
 
 def _compile(args) -> int:
@@ -16,8 +16,10 @@ def _compile(args) -> int:
 
     try:
         cell_class = load_plugin(args.cell, "cell")
+        options = cell_options(cell_class, args.option,
+                               "use --input-size, --hidden-size or --dtype")
         cell = cell_class(args.input_size, args.hidden_size, dtype=np.dtype(args.dtype),
-                          **dict(args.option))
+                          **options)
     except Exception as error:  # noqa: BLE001  (the name, the options: the cell's own error)
         print(f"tinygrad-rnn compile: {type(error).__name__}: {error}", file=sys.stderr)
         return 2

@@ -163,6 +163,19 @@ def _option_value(cell_class, key: str, text: str):
         return text
 
 
+def cell_options(cell_class, pairs: list, sizes: str) -> dict:
+    """The ``--option key=value`` pairs as keyword arguments of ``cell_class``
+    (:func:`_option_value` reads each value); a ValueError for a size or dtype, which the
+    command sets itself (``sizes`` says how)."""
+    options = {}
+    for key, text in pairs:
+        if key in _STANDARD_ARGUMENTS - {"self", "bias"}:
+            raise ValueError(f"--option {key}={text}: {key} is not a cell option here: "
+                             f"{sizes}")
+        options[key] = _option_value(cell_class, key, text)
+    return options
+
+
 def _check(args) -> int:
     try:
         import hypothesis  # noqa: F401
@@ -180,7 +193,8 @@ def _check(args) -> int:
             return 2
     try:   # a cell that cannot be built is a failed check, in the report
         cell_class = resolve_cell(args.name)
-        options = {key: _option_value(cell_class, key, text) for key, text in args.option}
+        options = cell_options(cell_class, args.option,
+                               "the check draws the sizes and picks the dtype itself")
         report = check_cell(args.name, options=options, max_examples=args.max_examples,
                             seed=args.seed, checks=args.only, raise_on_failure=False,
                             shrink=args.shrink)
