@@ -3,15 +3,12 @@
 :func:`compile_cell` traces a cell's step (``trace``), plans its time loop (``lower``),
 writes the two kernels (``codegen``) and loads them (``cache``), once per signature: the
 cell's class, dtype, options, sizes and constant arrays. :func:`why_not` says why a step
-cannot be compiled. A :class:`Program` also works out, once, the names and widths of the
-arrays that each run of its kernels allocates (:class:`Buffers`), for
-:mod:`~tinygrad_rnn.compiler.sequence`, which runs it.
+cannot be compiled. :mod:`~tinygrad_rnn.compiler.sequence` runs a :class:`Program`.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -26,15 +23,13 @@ from .trace import CompileError, trace
 
 @dataclass
 class Program:
-    """A compiled step: its plan, generated source, loaded kernels and compile time (s)."""
+    """A compiled step: its plan, generated source, loaded module (the kernels and the
+    ``run_forward`` and ``run_backward`` that call them) and compile time (s)."""
 
     plan: Plan
     source: str
     module: object
     seconds: float
-    forward_args: list
-    backward_args: list
-    aliases: dict
     _prelude: dict = field(default_factory=dict, repr=False)
 
     @functools.cached_property
@@ -89,80 +84,28 @@ class Program:
         return self._prelude[wanted]
 
     @functools.cached_property
-    def buffers(self) -> "Buffers":
-        """The arrays each run of the kernels allocates, worked out once."""
-        return Buffers.of(self)
-
-
-@dataclass(frozen=True)
-class Buffers:
-    """The names (and widths) of the arrays a run of a program's kernels allocates, by
-    what they hold, with the index of the prelude's value that each input holds; a run over
-    n sequences and T steps only sizes them."""
-
-    frontiers: tuple      # (f<i>, df<i>, width, value index)
-    per_unit: tuple       # (u<i>, du<i>, shape, value index) of the per-unit vectors, then
-                          #  (c<i>, dc<i>, (1,), value index) of the scalars
-    matrices: tuple       # (w<i>, w<i>_t, wt<i>, wt<i>_t, value index)
-    states: tuple         # (s<k>, carry<k>, d<k>)
-    products: tuple       # (m<id>, width, whether every step's is kept)
-    kept: tuple           # (k<id>, width)
-    product_grads: tuple  # (dm<id>, width, the gradient array it shares, or None)
-    sent_back: tuple      # (gb<id>, width)
-    weight_grads: tuple   # (dW<id>, dm<id>, left operand's history, entering state or None,
-                          #  the position of the product's matrix, its value index)
-    for_backward: tuple   # the forward's arrays that the backward reads
+    def loop_inputs(self) -> tuple:
+        """The index of each prelude value that ``run_forward`` takes, in its order: the
+        hoisted values, the per-unit vectors and scalars, the matrices (three tuples)."""
+        plan = self.plan
+        return (tuple(v.index for v in plan.frontiers),
+                tuple(v.index for v in plan.units + plan.scalars),
+                tuple(v.index for v in plan.matrices))
 
     @functools.cached_property
-    def gradients(self) -> tuple:
-        """The backward's results: ``df<i>``, ``du<i>``, ``dc<i>``, ``carry<k>``."""
-        return tuple(entry[1] for entry in self.frontiers + self.per_unit + self.states)
-
-    @classmethod
-    def of(cls, program: "Program") -> "Buffers":
-        plan = program.plan
-        states = tuple((f"s{k}", f"carry{k}", f"d{k}") for k in range(len(plan.new_state)))
-        forward = set(program.forward_args)
-        histories = [_history_name(p.args[0]) for p in plan.products]
-        return cls(
-            frontiers=tuple((f"f{i}", f"df{i}", v.shape[1], v.index)
-                            for i, v in enumerate(plan.frontiers)),
-            per_unit=(tuple((f"u{i}", f"du{i}", v.shape, v.index)
-                            for i, v in enumerate(plan.units))
-                      + tuple((f"c{i}", f"dc{i}", (1,), v.index)
-                              for i, v in enumerate(plan.scalars))),
-            matrices=tuple((f"w{i}", f"w{i}_t", f"wt{i}", f"wt{i}_t", v.index)
-                           for i, v in enumerate(plan.matrices)),
-            states=states,
-            products=tuple((f"m{p.id}", p.width, p.saved) for p in plan.products),
-            kept=tuple((f"k{n.id}", n.width) for n in plan.nodes if n.home == ("k", n.id)),
-            product_grads=tuple((f"dm{p.id}", p.width, program.aliases.get(f"dm{p.id}"))
-                                for p in plan.products),
-            sent_back=tuple((f"gb{n.id}", n.width) for n in plan.nodes if n.gbuf),
-            weight_grads=tuple((f"dW{p.id}", f"dm{p.id}", history,
-                                p.args[0].kind == "state" if history.startswith("s") else None,
-                                p.index, plan.matrices[p.index].index)
-                               for p, history in zip(plan.products, histories)),
-            for_backward=tuple(dict.fromkeys(
-                [a for a in program.backward_args if a in forward]
-                + [name for name, *_ in states] + histories)))
+    def gradient_targets(self) -> tuple:
+        """``(frontiers, per-unit values, product matrices)``: the value index (and for the
+        per-unit ones the shape) that each gradient ``run_backward`` returns belongs to."""
+        plan = self.plan
+        return (tuple(v.index for v in plan.frontiers),
+                tuple((v.index, v.shape) for v in plan.units + plan.scalars),
+                tuple(plan.matrices[p.index].index for p in plan.products))
 
 
 def _is_view(function, options: dict) -> bool:
     """Whether ``function`` with ``options`` always returns a view of its one input that
     selects no element twice, so that its gradient is added in place through the same view."""
     return function is Permute or (function is GetItem and is_basic(options["index"]))
-
-
-def _history_name(node) -> str:
-    """The name of the array that holds a product's left operand at every step."""
-    if node.kind == "state":
-        return f"s{node.index}"
-    if node.kind == "product":
-        return f"m{node.id}"
-    if node.kind == "loop" and node.home[0] == "state":
-        return f"s{node.home[1]}"
-    return "out" if node.kind == "loop" and node.home[0] == "out" else f"k{node.id}"
 
 
 # ---------------------------------------------------------------- compiling, once per kind of cell
@@ -236,7 +179,6 @@ def _build(cell):
     # products): the layers of a stack share one module, compiled once.
     title = (f"{type(cell).__name__}.step ({np.dtype(cell.dtype).name}, state sizes "
              f"{tuple(cell.state_sizes)})")
-    source, forward_args, backward_args, aliases = codegen.generate(plan, cell.dtype, title)
+    source = codegen.generate(plan, cell.dtype, title)
     module = cache.load(source)
-    return Program(plan, source, module, time.perf_counter() - start, forward_args,
-                   backward_args, aliases)
+    return Program(plan, source, module, time.perf_counter() - start)

@@ -28,9 +28,10 @@ IMPORTS = ("import numpy as np\n"
 FLOAT64_CONSTANTS = "HALF, ONE, ZERO = np.float64(0.5), np.float64(1.0), np.float64(0.0)\n"
 
 
-def imports(dtype) -> str:
-    """The generated module's imports (and constants) for kernels over ``dtype``."""
-    return IMPORTS + (FLOAT64_CONSTANTS if np.dtype(dtype) == np.float64 else "")
+def imports(dtype, more: str = "") -> str:
+    """The generated module's imports (``more`` of them after the kernels'), and its
+    constants, for kernels over ``dtype``."""
+    return IMPORTS + more + (FLOAT64_CONSTANTS if np.dtype(dtype) == np.float64 else "")
 
 
 def rule_for(function):

@@ -17,12 +17,9 @@ generated loops, and those come from the per-op rules.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._kernels.chunks import batch_chunks, joined, summed
-from .._kernels.products import matmul, prepared
 from .._kernels.threads import run_tiles
 from ..function import Context, Function
 from .program import Program, compile_cell
@@ -83,7 +80,8 @@ def _add(grads: dict, index: int, g) -> None:
 class GeneratedSequence(Function):
     """All T steps of a compiled cell: inputs ``x, *parameters, *initial_states``, outputs
     ``(output, *final_states)``; options ``program``, ``lengths`` and ``reverse``. The
-    arrays the kernels share go by the names of ``codegen``'s module docstring.
+    generated ``run_forward`` and ``run_backward`` run the kernels on a chunk of the batch
+    (:mod:`~tinygrad_rnn.compiler.driver`).
 
     From ``2 · CHUNK_MIN`` sequences the time loops run on two halves of the batch, side by
     side, as the hand-written layers' do (:func:`~tinygrad_rnn._kernels.chunks.batch_chunks`):
@@ -95,132 +93,71 @@ class GeneratedSequence(Function):
         parameters, states = arrays[:program.count], arrays[program.count:]
         values, tape = _prelude(program, x.reshape(T * N, I), parameters,
                                 ctx.needs_input_grad[:1 + program.count])
-        buffers = program.buffers
-        shared = {"reverse": reverse}
-        for name, _, _, index in buffers.per_unit:
-            shared[name] = np.ravel(values[index])
-        matrices = [values[entry[-1]] for entry in buffers.matrices]
-        frontiers = [values.pop(index).reshape(T, N, -1) for *_, index in buffers.frontiers]
+        hoisted, shared, matrices = program.loop_inputs
+        frontiers = [values.pop(i).reshape(T, N, -1) for i in hoisted]
+        shared = [np.ascontiguousarray(values[i]).reshape(-1) for i in shared]
+        matrices = [values[i] for i in matrices]
         chunks = batch_chunks(N)
         # NOTE: each chunk's rows of the hoisted values are copied before the loops start,
         # so that the whole-batch arrays are freed first (one chunk: the arrays themselves).
         chunk_frontiers = [[np.ascontiguousarray(f[:, rows]) for f in frontiers]
                            for rows in chunks]
         del values, frontiers
-        loops = [None] * len(chunks)
+        runs = [None] * len(chunks)
 
         def loop(k, rows):
-            loops[k] = _forward_loop(program, shared, matrices, lengths[rows],
-                                     chunk_frontiers[k], [s[rows] for s in states], T, x.dtype)
+            runs[k] = program.module.run_forward(lengths[rows], reverse, T, *chunk_frontiers[k],
+                                                 *shared, *matrices, *[s[rows] for s in states])
             chunk_frontiers[k] = None
 
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
-        end = 0 if reverse else T
-        output = joined([named["out"] for named in loops], axis=1)
-        finals = [joined([named[history][end] for named in loops], axis=0).copy()
-                  for history, _, _ in buffers.states]   # copies: the histories are kept
-        # NOTE: keep only what the backward reads, so the rest is freed now
-        loops = [{name: named[name] for name in buffers.for_backward} for named in loops]
-        # NOTE: dicts and lists of arrays, so context attributes rather than saved tensors;
-        # backward drops them when the graph is not retained, as autograd frees those.
-        ctx.loops, ctx.matrices, ctx.tape, ctx.parameters = loops, matrices, tape, parameters
-        ctx.x_shape, ctx.program, ctx.chunks = x.shape, program, chunks
+        output = joined([run[0] for run in runs], axis=1)
+        finals = [joined(parts, axis=0) for parts in zip(*(run[1] for run in runs))]
+        # NOTE: tuples and lists of arrays, so context attributes rather than saved
+        # tensors; backward drops them when the graph is not retained, as autograd frees those.
+        ctx.saved = [run[2] for run in runs]
+        ctx.matrices, ctx.tape, ctx.parameters = matrices, tape, parameters
+        ctx.x_shape, ctx.program, ctx.chunks, ctx.lengths = x.shape, program, chunks, lengths
+        ctx.reverse = reverse
         return (output, *finals)
 
     @staticmethod
     def backward(ctx, g_out, *g_finals):
-        loops, matrices, tape, parameters = ctx.loops, ctx.matrices, ctx.tape, ctx.parameters
-        x_shape, program, chunks = ctx.x_shape, ctx.program, ctx.chunks
+        saved, matrices, tape, parameters = ctx.saved, ctx.matrices, ctx.tape, ctx.parameters
+        x_shape, program, chunks, lengths = ctx.x_shape, ctx.program, ctx.chunks, ctx.lengths
         if not ctx.retain_graph:
-            del ctx.loops, ctx.matrices, ctx.tape, ctx.parameters
+            del ctx.saved, ctx.matrices, ctx.tape, ctx.parameters
         T, N, _ = x_shape
-        dtype = loops[0]["s0"].dtype
         parts = [None] * len(chunks)
 
         def loop(k, rows):
-            parts[k] = _backward_loop(program, loops[k], matrices, g_out[:, rows],
-                                      [g[rows] for g in g_finals], T, dtype)
+            parts[k] = program.module.run_backward(lengths[rows], ctx.reverse, T, g_out[:, rows],
+                                                   *[g[rows] for g in g_finals], *matrices,
+                                                   saved[k])
 
         run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
         if not ctx.retain_graph:
-            loops.clear()   # the forward's arrays, freed before the prelude's backward
-        buffers, grads = program.buffers, {}
-        for _, name, _, index in buffers.frontiers:
-            _add(grads, index, joined([p[name] for p in parts], axis=1).reshape(T * N, -1))
-        for _, name, shape, index in buffers.per_unit:
-            _add(grads, index, summed(p[name] for p in parts).reshape(shape))
-        for name, *_, index in buffers.weight_grads:
-            _add(grads, index, summed(p[name] for p in parts))
+            saved.clear()   # the forward's arrays, freed before the prelude's backward
+        frontiers, units, products = program.gradient_targets
+        grads = {}
+        for i, index in enumerate(frontiers):
+            _add(grads, index, joined([p[0][i] for p in parts], axis=1).reshape(T * N, -1))
+        for i, (index, shape) in enumerate(units):
+            _add(grads, index, summed(p[1][i] for p in parts).reshape(shape))
+        for i, index in enumerate(products):
+            _add(grads, index, summed(p[2][i] for p in parts))
         grads = _prelude_backward(program, tape, grads, parameters)
         x_grad = grads.get(0)
         needs = ctx.needs_input_grad
         # NOTE: zeros, not None, for an input that needs a gradient but that the step never
         # used: a Function gives every input that needs a gradient one.
-        return (None if not needs[0] else np.zeros(x_shape, dtype) if x_grad is None
+        return (None if not needs[0] else np.zeros(x_shape, g_out.dtype) if x_grad is None
                 else x_grad.reshape(x_shape),
-                *(None if not need else grads[index] if index in grads else np.zeros_like(array)
+                *(None if not need else grads[index] if index in grads
+                  else np.zeros(array.shape, array.dtype)
                   for index, array, need in zip(program.parameter_indices, parameters,
                                                 needs[1:])),
-                *(joined([p[carry] for p in parts], axis=0) for _, carry, _ in buffers.states))
-
-
-def _forward_loop(program, shared: dict, matrices: list, lengths, frontiers: list,
-                  states: list, T: int, dtype) -> dict:
-    """Run the generated ``forward`` over one chunk of the batch (``lengths``, the hoisted
-    ``frontiers`` and the initial ``states`` are its rows); return its arrays by name."""
-    buffers = program.buffers
-    n = len(lengths)
-    named = dict(shared, lengths=lengths, out=np.zeros((T, n, program.plan.output.width), dtype))
-    for (name, *_), f in zip(buffers.frontiers, frontiers):
-        named[name] = f
-    for (name, flag, *_), w in zip(buffers.matrices, matrices):
-        named[name], named[flag] = prepared(w, n)
-    for (name, _, _), s in zip(buffers.states, states):
-        named[name] = history = np.empty((T + 1, n, s.shape[1]), dtype)
-        history[T if shared["reverse"] else 0] = s
-    for name, width, every_step in buffers.products:
-        named[name] = np.empty((T, n, width) if every_step else (n, width), dtype)
-    for name, width in buffers.kept:
-        named[name] = np.zeros((T, n, width), dtype)
-    program.module.forward(*[named[a] for a in program.forward_args])
-    return named
-
-
-def _backward_loop(program, named: dict, matrices: list, g_out, g_finals: list, T: int,
-                   dtype) -> dict:
-    """Run the generated ``backward`` over one chunk of the batch (``named``: its forward's
-    arrays); return the gradients by name: of the hoisted values (``df<i>``), per-unit
-    vectors and scalars (``du<i>``, ``dc<i>``), initial states (``carry<k>``) and, as
-    ``dW<id>``, the chunk's share of each per-step product's weight gradient
-    (Σ_t v_tᵀ dm_t)."""
-    buffers = program.buffers
-    n = g_out.shape[1]
-    named = dict(named, g_out=np.ascontiguousarray(g_out, dtype))
-    for (_, carry, d), g in zip(buffers.states, g_finals):
-        named[carry] = np.array(g, dtype, copy=True)
-        named[d] = np.zeros(named[carry].shape, dtype)
-    for (_, _, name, flag, _), w in zip(buffers.matrices, matrices):
-        named[name], named[flag] = prepared(w.T, n)
-    for _, name, width, _ in buffers.frontiers:
-        named[name] = np.zeros((T, n, width), dtype)
-    for _, name, shape, _ in buffers.per_unit:
-        named[name] = np.zeros(math.prod(shape), dtype)
-    for name, width, twin in buffers.product_grads:
-        named[name] = named[twin] if twin else np.zeros((T, n, width), dtype)
-    for name, width in buffers.sent_back:
-        named[name] = np.zeros((T, n, width), dtype)
-    program.module.backward(*[named[a] for a in program.backward_args])
-    grads = {name: named[name] for name in buffers.gradients}
-    for name, dm, history, entering, index, _ in buffers.weight_grads:
-        left = named[history]
-        if entering is not None:   # a state's history: the T steps that the product read
-            left = left[1:] if entering == bool(named["reverse"]) else left[:-1]
-        left, dm = left.reshape(T * n, -1), named[dm].reshape(T * n, -1)
-        # NOTE: a matrix that is a view such as W.T gets its gradient as (dmᵀ v)ᵀ, in its
-        # own layout, so that W's comes back contiguous (as MatMul's backward does).
-        grads[name] = (matmul(dm.T, left).T if matrices[index].flags.f_contiguous
-                       else matmul(left.T, dm))
-    return grads
+                *(joined(carries, axis=0) for carries in zip(*(p[3] for p in parts))))
 
 
 def run(cell, x, state, lengths=None, reverse=False):
