@@ -73,9 +73,9 @@ class LinearGatedCell(RecurrentCell):
 
         r = σ(a_r + h W_{hr}^T), \quad h' = \tanh(a_h + (r ⊙ h) W_{hh}^T + b_{hh})
 
-    where (a_r, a_h) = x W_xᵀ + b_x split in two. ``input_gates`` (W_x (2H, I), b_x (2H,)) reads
-    the input, ``reset_gate`` (W_hr (H, H), no bias) the state, ``candidate`` (W_hh (H, H), b_hh
-    (H,)) the gated state; with ``bias=False`` no layer has a bias.
+    where (a_r, a_h) = x W_xᵀ + b_x split in two. ``input_gates`` (W_x (2H, I), b_x (2H,))
+    reads the input, ``reset_gate`` (W_hr (H, H), no bias) the state, ``candidate``
+    (W_hh (H, H), b_hh (H,)) the gated state; with ``bias=False`` no layer has a bias.
     """
 
     def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):

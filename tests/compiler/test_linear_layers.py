@@ -8,7 +8,7 @@ import pytest
 from step_only_cells import LinearGatedCell
 from test_generated import assert_paths_agree, drawn_layer, tensors_for
 
-from tinygrad_rnn import Tensor, compiler, nn, ops
+from tinygrad_rnn import Tensor, cli, compiler, nn, ops, plugins
 from tinygrad_rnn.compiler import CompileError
 from tinygrad_rnn.nn import functional as F
 from tinygrad_rnn.nn.cell import RecurrentCell
@@ -44,6 +44,18 @@ def test_linear_layers_compile_with_the_input_layer_hoisted_and_the_others_per_s
     assert [p.split("  ")[1] for p in program.products] == [
         "r = ops.sigmoid(a_r + self.reset_gate(h))",
         "h = ops.tanh(a_h + self.candidate(r * h))"]
+
+
+def test_tinygrad_rnn_compile_reports_the_linear_layers_and_shows_their_source(capsys):
+    plugins.register("linear_gated_cli", LinearGatedCell)
+    try:
+        assert cli.main(["compile", "linear_gated_cli", "--dtype", "float64", "--show"]) == 0
+    finally:
+        plugins.unregister("linear_gated_cli")
+    output = capsys.readouterr().out
+    assert "hoisted before the loop (over all T·N rows): 1 value(s)" in output
+    assert "MatMul of Linear  step_only_cells.py" in output and "per-step products: 2" in output
+    assert "self.candidate(r * h)" in output and "# Add of Linear back" in output
 
 
 @pytest.mark.parametrize("bias", [True, False])

@@ -183,19 +183,19 @@ _BY_CELL: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def _signature(cell) -> tuple:
     """What a step's graph may depend on: the class, the dtype, the cell's plain
     attributes (sizes and options) and its parameters' shapes; and those of its submodules
-    (an ``nn.Linear``'s sizes), by their names."""
-    shapes = tuple([p.shape for p in cell._parameters.values() if p is not None])
-    signature = type(cell), cell.dtype, _plain(cell), shapes
-    if cell._modules:
-        signature += tuple([(name, type(m), _plain(m), tuple([
-            (k, p.shape) for k, p in m._parameters.items() if p is not None]))
-            for name, m in cell.named_modules() if name])
-    return signature
+    (an ``nn.Linear``'s), by their names."""
+    return cell.dtype, _layout(cell)
 
 
-def _plain(module) -> tuple:
-    """``module``'s plain attributes (sizes and options)."""
-    return tuple([(k, v) for k, v in vars(module).items() if type(v) in _PLAIN])
+def _layout(module) -> tuple:
+    """``module``'s class, plain attributes and parameters' shapes, and its submodules'."""
+    plain = tuple([(k, v) for k, v in vars(module).items() if type(v) in _PLAIN])
+    shapes = tuple([p.shape for p in module._parameters.values() if p is not None])
+    layout = type(module), plain, shapes
+    if module._modules:
+        layout += tuple([(name, _layout(m)) for name, m in module._modules.items()
+                         if m is not None])
+    return layout
 
 
 def _constants(cell) -> tuple:
