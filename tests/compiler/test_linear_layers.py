@@ -39,7 +39,8 @@ def test_linear_layers_compile_with_the_input_layer_hoisted_and_the_others_per_s
     names = ["input_gates.weight", "input_gates.bias", "reset_gate.weight",
              "candidate.weight", "candidate.bias"]
     assert program.parameters == [n for n in names if bias or not n.endswith("bias")]
-    assert len(program.plan.frontiers) == 1            # x W_xᵀ, for all T·N rows at once
+    # x W_xᵀ, for all T·N rows at once before the loop, which reads it
+    assert [v.label for v in program.plan.frontiers] == ["MatMul of Linear"]
     assert [p.split("  ")[1] for p in program.products] == [
         "r = ops.sigmoid(a_r + self.reset_gate(h))",
         "h = ops.tanh(a_h + self.candidate(r * h))"]
@@ -95,8 +96,29 @@ class NestedCell(RecurrentCell):
         return h, (h,)
 
 
+class TwoLayersOnXCell(RecurrentCell):
+    """Two layers on x with a tanh between: all x-only, so all hoisted out of the loop."""
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        self.first = nn.Linear(input_size, hidden_size, dtype=dtype)
+        self.second = nn.Linear(hidden_size, hidden_size, dtype=dtype)
+        self.recurrent = nn.Linear(hidden_size, hidden_size, bias=False, dtype=dtype)
+
+    def step(self, x, state):
+        h = ops.tanh(self.second(ops.tanh(self.first(x))) + self.recurrent(state[0]))
+        return h, (h,)
+
+
+def test_x_only_work_between_two_layers_is_hoisted_too():
+    program = compiler.compile_cell(TwoLayersOnXCell(3, 4, dtype=np.float64))
+    assert [v.label for v in program.plan.prelude if v.function.__name__ != "Permute"] == [
+        "MatMul of Linear", "Add of Linear", "Tanh", "MatMul of Linear"]
+    assert len(program.plan.products) == 1 and len(program.plan.frontiers) == 1
+
+
 CASES = [(LinearGatedCell, {}), (LinearGatedCell, {"bias": False}), (ConcatenatedCell, {}),
-         (TwiceAppliedCell, {"bias": False}), (NestedCell, {})]
+         (TwiceAppliedCell, {"bias": False}), (NestedCell, {}), (TwoLayersOnXCell, {})]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case[0].__name__}-{case[1]}")
