@@ -209,11 +209,10 @@ def _constants(cell) -> tuple:
 
 def compile_cell(cell) -> Program:
     """The :class:`Program` of ``cell``'s step, traced and generated once per signature
-    (class, options, dtype, sizes, and the arrays and tensors it holds besides its
-    parameters) and
-    loaded from the disk cache when it is there; :class:`CompileError` when the step cannot
-    be compiled. NOTE: an array attribute changed in place after the first call is not
-    seen; build a new cell."""
+    (class, options, dtype, sizes, submodules, and the arrays and tensors it holds besides
+    its parameters) and loaded from the disk cache when it is there; :class:`CompileError`
+    when the step cannot be compiled. NOTE: an array attribute changed in place after the
+    first call is not seen; build a new cell."""
     known = _BY_CELL.get(cell)
     if known is not None and known[0] == _signature(cell):
         result = known[1]
