@@ -1,13 +1,15 @@
 """A Hypothesis strategy of random cells: each ``step`` a random program of the ops the
 compiler supports (elementwise arithmetic and activations, per-unit vectors and scalars,
 constants, splits and concatenations along the features), with one to three products of
-per-step values with parameters. Every cell it draws must compile, and its generated path
-must equal its own step path."""
+per-step values with parameters, each written ``v @ W.T`` or as a linear layer
+(``F.linear``, with or without a bias). Every cell it draws must compile, and its generated
+path must equal its own step path."""
 
 import numpy as np
 from hypothesis import strategies as st
 
 from tinygrad_rnn import ops
+from tinygrad_rnn.nn import functional as F
 from tinygrad_rnn.nn.cell import RecurrentCell
 
 UNARY = {
@@ -23,7 +25,9 @@ BINARY = {"add": ops.add, "sub": ops.sub, "mul": ops.mul, "maximum": ops.maximum
 @st.composite
 def _program(draw):
     """``(num_states, instructions)``. Values are numbered: 0 is x W_ihᵀ + b_ih (2H wide),
-    1..S the states (H wide), then one per instruction's result; widths in units of H."""
+    1..S the states (H wide), then one per instruction's result; widths in units of H. A
+    product is ``("product", source, width)``, or with a fourth item ``"linear"`` or
+    ``"linear_bias"`` when it is written as a linear layer."""
     num_states = draw(st.integers(1, 2))
     widths = [2] + [1] * num_states
     # the first product reads a state, through weight_hh: (N, H) @ (H, 2H)
@@ -37,7 +41,9 @@ def _program(draw):
         width = widths[source]
         if kind == "product":
             out = draw(st.integers(1, 2))
-            instructions.append(("product", source, out))
+            written = draw(st.sampled_from(["matmul", "linear", "linear_bias"]))
+            instructions.append(("product", source, out)
+                                + (() if written == "matmul" else (written,)))
             widths.append(out)
         elif kind == "unary":
             instructions.append(("unary", draw(st.sampled_from(sorted(UNARY))), source))
@@ -74,6 +80,8 @@ def make_cell(num_states, instructions, new_states):
             for i, (kind, *args) in enumerate(instructions):
                 if kind == "product" and i > 0:
                     extra[f"w{i}"] = (args[1] * H, widths[args[0]] * H)
+                    if "linear_bias" in args:
+                        extra[f"b{i}"] = (args[1] * H,)
                 elif kind == "unit":
                     extra[f"u{i}"] = (widths[args[1]] * H,)
                 elif kind == "scalar":
@@ -87,7 +95,11 @@ def make_cell(num_states, instructions, new_states):
             for i, (kind, *args) in enumerate(instructions):
                 if kind == "product":
                     weight = self.weight_hh if i == 0 else getattr(self, f"w{i}")
-                    values.append(values[args[0]] @ weight.T)
+                    if args[2:]:   # a linear layer
+                        bias = getattr(self, f"b{i}") if "linear_bias" in args else None
+                        values.append(F.linear(values[args[0]], weight, bias))
+                    else:
+                        values.append(values[args[0]] @ weight.T)
                 elif kind == "unary":
                     values.append(UNARY[args[0]](values[args[1]]))
                 elif kind == "binary":

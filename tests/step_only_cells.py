@@ -4,7 +4,7 @@ use them; each has a docstring with its equations and a NumPy reference in the t
 
 import numpy as np
 
-from tinygrad_rnn import ops
+from tinygrad_rnn import nn, ops
 from tinygrad_rnn.nn.cell import RecurrentCell
 from tinygrad_rnn.nn import init
 
@@ -63,6 +63,33 @@ class IndRNNCell(RecurrentCell):
         if self.bias:
             a = a + self.bias_ih + self.bias_hh
         h = ops.relu(a)
+        return h, (h,)
+
+
+class LinearGatedCell(RecurrentCell):
+    r"""A gated unit written with ``nn.Linear`` submodules, as a PyTorch user writes one:
+
+    .. math::
+
+        r = σ(a_r + h W_{hr}^T), \quad h' = \tanh(a_h + (r ⊙ h) W_{hh}^T + b_{hh})
+
+    where (a_r, a_h) = x W_xᵀ + b_x split in two. ``input_gates`` (W_x (2H, I), b_x (2H,))
+    reads the input, ``reset_gate`` (W_hr (H, H), no bias) the state, ``candidate``
+    (W_hh (H, H), b_hh (H,)) the gated state; with ``bias=False`` no layer has a bias.
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=np.float32):
+        super().__init__(input_size, hidden_size, bias, dtype)
+        H = hidden_size
+        self.input_gates = nn.Linear(input_size, 2 * H, bias=bias, dtype=dtype)
+        self.reset_gate = nn.Linear(H, H, bias=False, dtype=dtype)
+        self.candidate = nn.Linear(H, H, bias=bias, dtype=dtype)
+
+    def step(self, x, state):
+        (h,) = state
+        a_r, a_h = ops.split(self.input_gates(x), self.hidden_size, axis=-1)
+        r = ops.sigmoid(a_r + self.reset_gate(h))
+        h = ops.tanh(a_h + self.candidate(r * h))
         return h, (h,)
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from random_cells import make_cell, random_cells
-from step_only_cells import IndRNNCell, PeepholeLSTMCell
+from step_only_cells import IndRNNCell, LinearGatedCell, PeepholeLSTMCell
 
 from tinygrad_rnn import Tensor, get_num_threads, manual_seed, plugins, set_num_threads
 from tinygrad_rnn._kernels.chunks import CHUNK_MIN, batch_chunks
@@ -24,7 +24,7 @@ from tinygrad_rnn.testing.strategies import padded_sequences
 STEP_CASES = [("mgu", {}), ("mgu", {"bias": False}), ("lstm", {}), ("lstm", {"proj_size": 2}),
               ("gru", {}), ("gru", {"reset": "before"}), ("rnn", {}),
               ("rnn", {"nonlinearity": "relu", "bias": False}), (PeepholeLSTMCell, {}),
-              (IndRNNCell, {})]
+              (IndRNNCell, {}), (LinearGatedCell, {}), (LinearGatedCell, {"bias": False})]
 KERNEL_CASES = [("lstm", {}), ("lstm", {"bias": False}), ("gru", {}),
                 ("gru", {"reset": "before"}), ("rnn", {}), ("rnn", {"nonlinearity": "relu"})]
 
@@ -202,10 +202,12 @@ def test_random_cells_compile_and_equal_their_step_path(cell, batch, bidirection
     assert_paths_agree(layer, x, states, lengths, upstream, seed, 1e-10)
 
 
+@pytest.mark.parametrize("cell_class", ["mgu", LinearGatedCell])
 @pytest.mark.parametrize("reverse", [False, True])
-def test_generated_path_passes_gradcheck(reverse):
+def test_generated_path_passes_gradcheck(cell_class, reverse):
     manual_seed(0)
-    cell = plugins.get("mgu")(2, 3, dtype=np.float64)
+    cell_class = plugins.get(cell_class) if isinstance(cell_class, str) else cell_class
+    cell = cell_class(2, 3, dtype=np.float64)
     rng = np.random.default_rng(1)
     x = Tensor(rng.standard_normal((4, 2, 2)), requires_grad=True)
     h = Tensor(rng.standard_normal((2, 3)), requires_grad=True)

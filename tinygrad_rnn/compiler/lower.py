@@ -34,7 +34,7 @@ COPY = ScalarRule("x", gx="gy")
 SUPPORTED = ("elementwise ops with a scalar rule (add, sub, mul, div, neg, pow, exp, log, abs, "
              "tanh, sigmoid, relu, maximum, minimum, clone), slices and splits along the "
              "features, concatenation along the features, and products of per-step values "
-             "with parameters (v @ W.T)")
+             "with parameters (v @ W.T, or a Linear layer)")
 
 
 @dataclass(eq=False)
@@ -175,13 +175,13 @@ class _Lowering:
 
     def _op(self, value: Value, width: int) -> Node:
         function, inputs, options = value.function, value.inputs, value.options
-        where = f"{function.__name__} (at {value.source})"
+        where = f"{value.label} (at {value.source})"
         rule = rule_for(function)
         if function is elementwise.Cast and options["dtype"] != self.dtype:
             raise CompileError(f"{where}: a cast to {options['dtype']} is not supported")
         if rule is not None:
             args = tuple(self._operand(i, width, value) for i in inputs)
-            return Node("loop", width, args, rule, function.__name__, value.source)
+            return Node("loop", width, args, rule, value.label, value.source)
         if function is shape.GetItem:
             return self._slice(value, options["index"], where)
         if function is shape.Concatenate and options["axis"] == 1:
@@ -192,11 +192,14 @@ class _Lowering:
         if function is linalg.MatMul:
             left, right = inputs
             if self.kind[right.index] != "parameter" or len(right.shape) != 2:
+                what = ("a matrix computed from x or the state"
+                        if self.kind[right.index] != "parameter" else f"shape {right.shape}")
                 raise CompileError(f"{where}: a compiled step multiplies per-step values by "
-                                   f"parameter matrices only (v @ W.T), not {right.label}")
+                                   f"parameter matrices only (v @ W.T, or a Linear layer's "
+                                   f"weight), not {right.label} ({what})")
             matrix = self._argument("matrix", right, right.shape[1])
-            node = Node("product", width, (self._node(left),), label="MatMul", source=value.source,
-                        index=matrix.index)
+            node = Node("product", width, (self._node(left),), label=value.label,
+                        source=value.source, index=matrix.index)
             self.products.append(node)
             return node
         raise CompileError(f"{where} is not supported in a compiled step; supported: {SUPPORTED}")

@@ -9,6 +9,7 @@ cannot be compiled. :mod:`~tinygrad_rnn.compiler.sequence` runs a :class:`Progra
 from __future__ import annotations
 
 import functools
+import operator
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..ops.shape import GetItem, Permute, is_basic
+from ..tensor import Tensor
 from . import cache, codegen
 from .lower import Plan, lower
 from .trace import CompileError, trace
@@ -36,6 +38,12 @@ class Program:
     def parameters(self) -> list[str]:
         """The names of the cell's parameters that the step uses, in the order it met them."""
         return [v.name for v in self.plan.graph.values if v.kind == "parameter"]
+
+    @functools.cached_property
+    def parameter_getters(self) -> tuple:
+        """One ``operator.attrgetter`` per name of :attr:`parameters`: a dotted name
+        (``inp.weight``, of a submodule) is resolved attribute by attribute."""
+        return tuple(map(operator.attrgetter, self.parameters))
 
     @property
     def products(self) -> list[str]:
@@ -117,25 +125,37 @@ _BY_CELL: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _signature(cell) -> tuple:
     """What a step's graph may depend on: the class, the dtype, the cell's plain
-    attributes (sizes and options) and its parameters' shapes."""
-    plain = tuple([(k, v) for k, v in vars(cell).items() if type(v) in _PLAIN])
-    shapes = tuple([p.shape for p in cell._parameters.values() if p is not None])
-    return type(cell), cell.dtype, plain, shapes
+    attributes (sizes and options) and its parameters' shapes; and those of its submodules
+    (an ``nn.Linear``'s), by their names."""
+    return cell.dtype, _layout(cell)
+
+
+def _layout(module) -> tuple:
+    """``module``'s class, plain attributes and parameters' shapes, and its submodules'."""
+    plain = tuple([(k, v) for k, v in vars(module).items() if type(v) in _PLAIN])
+    shapes = tuple([p.shape for p in module._parameters.values() if p is not None])
+    layout = type(module), plain, shapes
+    if module._modules:
+        layout += tuple([(name, _layout(m)) for name, m in module._modules.items()
+                         if m is not None])
+    return layout
 
 
 def _constants(cell) -> tuple:
-    """The arrays the cell holds besides its parameters (a step may use them as constants),
-    by value."""
-    return tuple((k, v.shape, v.tobytes()) for k, v in vars(cell).items()
-                 if isinstance(v, np.ndarray))
+    """The arrays and tensors the cell and its submodules hold besides their parameters (a
+    step may use them as constants), by value."""
+    held = [(f"{name}.{k}", v.array if isinstance(v, Tensor) else v)
+            for name, module in cell.named_modules() for k, v in vars(module).items()
+            if isinstance(v, (np.ndarray, Tensor))]
+    return tuple((k, v.shape, v.tobytes()) for k, v in held)
 
 
 def compile_cell(cell) -> Program:
     """The :class:`Program` of ``cell``'s step, traced and generated once per signature
-    (class, options, dtype, sizes, and the arrays it holds besides its parameters) and
-    loaded from the disk cache when it is there; :class:`CompileError` when the step cannot
-    be compiled. NOTE: an array attribute changed in place after the first call is not
-    seen; build a new cell."""
+    (class, options, dtype, sizes, submodules, and the arrays and tensors it holds besides
+    its parameters) and loaded from the disk cache when it is there; :class:`CompileError`
+    when the step cannot be compiled. NOTE: an array attribute changed in place after the
+    first call is not seen; build a new cell."""
     known = _BY_CELL.get(cell)
     if known is not None and known[0] == _signature(cell):
         result = known[1]

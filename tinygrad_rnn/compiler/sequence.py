@@ -167,8 +167,8 @@ def run(cell, x, state, lengths=None, reverse=False):
     cell.check_sequence(x, state, lengths)   # the kernels check no bounds
     T, N, _ = x.shape
     lengths = np.full(N, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
-    names = program.parameters
-    output, *finals = GeneratedSequence.apply(x, *(getattr(cell, n) for n in names), *state,
+    parameters = [get(cell) for get in program.parameter_getters]
+    output, *finals = GeneratedSequence.apply(x, *parameters, *state,
                                               program=program, lengths=lengths,
                                               reverse=bool(reverse))
     return output, tuple(finals)

@@ -3,9 +3,12 @@
 The step runs once on probe tensors while every ``Function.apply`` is recorded: which
 Function, on which tensors, with which options, giving which tensor. A tensor that no
 recorded call made is a leaf: the input ``x``, a state tensor, a parameter of the cell
-(found by identity), or else a constant (a Python number the step used, or an array it
-made outside the engine's ops). The result is a :class:`Graph` of :class:`Value` s in the
-order the step computed them.
+(found by identity, its submodules' too), or else a constant (a Python number the step
+used, or an array or tensor it made outside the engine's ops; one that requires a gradient
+is refused, since its gradient would be lost). The result is a :class:`Graph` of
+:class:`Value` s in the order the step computed them. A call of a Function that equals a
+few of the others (:data:`COMPOSED`: ``Linear`` is ``x Wᵀ + b``) is recorded as those, so
+that the compiler plans its product as it plans any other.
 
 A graph is only worth compiling if it is the same whatever the values: a step that takes
 a Python ``if`` on a tensor's value, or computes a constant from the input, would give a
@@ -28,6 +31,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..function import Function
+from ..ops import elementwise, linalg, shape
 from ..tensor import Tensor
 
 PROBE_BATCHES = (2, 3)          # two batch sizes, so that a shape tied to the batch shows
@@ -49,7 +53,8 @@ class Value:
     ``kind`` is ``"x"``, ``"state"``, ``"parameter"``, ``"constant"`` (leaves) or ``"op"``
     (the output of ``function`` applied to ``inputs`` with ``options``). ``name`` is a
     leaf's name (``"x"``, the state's or parameter's name); ``source`` the line of the
-    cell's code that made an op, for the comments of the generated code.
+    cell's code that made an op, for the comments of the generated code; ``part_of`` the
+    Function that an op is a part of, when the step called one of :data:`COMPOSED`.
     """
 
     index: int
@@ -61,10 +66,13 @@ class Value:
     options: dict = field(default_factory=dict)
     data: np.ndarray | None = None
     source: str = ""
+    part_of: str = ""
 
     @property
     def label(self) -> str:
-        return self.function.__name__ if self.kind == "op" else f"{self.kind} {self.name}"
+        if self.kind != "op":
+            return f"{self.kind} {self.name}"
+        return self.function.__name__ + (f" of {self.part_of}" if self.part_of else "")
 
 
 @dataclass
@@ -119,6 +127,19 @@ def _caller_line() -> str:
     if frame.f_code.co_name != "step" and caller is not None:
         line += f"  (called at line {caller.f_lineno})"
     return line
+
+
+def _linear_parts(x: Value, weight: Value, bias: Value | None = None) -> list:
+    """``Linear``'s y = x Wᵀ + b as the Functions it equals: ``(Function, inputs, options,
+    shape)`` each, an input given as an int being the result of that earlier part."""
+    y = x.shape[:-1] + weight.shape[:1]
+    parts = [(shape.Permute, (weight,), {"axes": (1, 0)}, weight.shape[::-1]),
+             (linalg.MatMul, (x, 0), {}, y)]
+    return parts + [(elementwise.Add, (1, bias), {}, y)] if bias is not None else parts
+
+
+# The Functions recorded as the parts they equal (a function of their inputs giving those).
+COMPOSED = {linalg.Linear: _linear_parts}
 
 
 @contextlib.contextmanager
@@ -178,6 +199,11 @@ def _record(cell, batch: int, sign: float) -> Graph:
             if known is None:
                 if id(tensor) in parameters:
                     known = leaf(tensor, "parameter", parameters[id(tensor)])
+                elif tensor.requires_grad:
+                    raise CompileError(f"{function.__name__} (at {source}) reads a tensor of "
+                                       f"shape {tensor.shape} that requires a gradient but is "
+                                       f"not a parameter of the cell: a compiled step takes "
+                                       f"it as a constant, so register it as a Parameter")
                 else:
                     known = leaf(tensor, "constant", "", data=np.array(tensor.array))
                 keep.append(tensor)
@@ -185,9 +211,17 @@ def _record(cell, batch: int, sign: float) -> Graph:
         if isinstance(result, tuple):
             raise CompileError(f"{function.__name__} (at {source}) returns several tensors; "
                                f"a compiled step takes ops of one result")
-        value = Value(len(values), "op", result.shape, function=function,
-                      inputs=tuple(arguments), options=options, source=source)
-        values.append(value)
+        composed = function in COMPOSED
+        parts = (COMPOSED[function](*arguments, **options) if composed
+                 else [(function, tuple(arguments), options, result.shape)])
+        made = []
+        for part, inputs, part_options, part_shape in parts:
+            inputs = tuple(made[i] if isinstance(i, int) else i for i in inputs)
+            made.append(Value(len(values), "op", part_shape, function=part, inputs=inputs,
+                              options=part_options, source=source,
+                              part_of=function.__name__ if composed else ""))
+            values.append(made[-1])
+        value = made[-1]
         by_tensor[id(result)] = value
     returned = [h, *new_state]
     for tensor in returned:
