@@ -54,9 +54,10 @@ PARAMETERS = numpy_baseline.PARAMETERS
 FULL = {"budget": 1.5, "min": 3, "max": 30}
 QUICK = {"budget": 0.2, "min": 2, "max": 5}
 FAULT_STEPS = 5      # steps over which the memory child counts page faults
-IDLE_SECONDS = 0.3   # pause before each implementation, so other libraries' threads sleep
+IDLE_SECONDS = 0.3   # untimed calls before each turn, so other libraries' threads sleep
 SAMPLE_SECONDS = 0.01  # a faster step is timed over several calls in a row per sample
 ROUNDS = 3           # the implementations take turns this many times at each size
+FAST_ROUNDS = 10     # ... or this many, when a step is faster than SAMPLE_SECONDS
 THREAD_SETTINGS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                    "NUMBA_NUM_THREADS", "XLA_FLAGS")
 
@@ -207,6 +208,18 @@ def implementations(report=True) -> dict:
 
 # ---------------------------------------------------------------- measurements
 
+def warm_up(step) -> None:
+    """Call ``step`` untimed for :data:`IDLE_SECONDS` (once at least), so that the
+    previous implementation's spinning threads have gone to sleep before any call is timed.
+    Calls rather than a pause: after a pause, a core of this virtual machine runs slowly for
+    a while, and a step of a fraction of a millisecond timed right after it measured up to
+    twice its time (the tiny GRU step's samples spread from 0.15 to 0.39 ms)."""
+    end = time.perf_counter() + IDLE_SECONDS
+    step()
+    while time.perf_counter() < end:
+        step()
+
+
 def timed(fn, calls: int = 1) -> float:
     """Seconds per call of ``fn``, over ``calls`` calls in a row."""
     start = time.perf_counter()
@@ -216,34 +229,35 @@ def timed(fn, calls: int = 1) -> float:
 
 
 def time_in_turns(steps: dict, policy, rounds: int = ROUNDS) -> dict:
-    """{name: seconds per call} of every step of ``steps``, timed side by side: after one
-    warm-up call each, ``rounds`` rounds in which each step in turn runs its share of its
+    """{name: seconds per call} of every step of ``steps``, timed side by side: after a
+    first timed call each, ``rounds`` rounds in which each step in turn runs its share of its
     repeats. On a machine whose speed drifts (other virtual machines on the same host), the
     drift then reaches every implementation alike instead of whichever ran in the slow
-    second. Each turn starts with one untimed call: the first call after another
-    implementation's turn pays for what that turn left behind (the word-level model's first
-    tinygrad_rnn step after a PyTorch turn took 0.7 s against 0.45 s, its extra time spent in
-    the kernel compacting memory for huge pages), which a program that uses one library
-    never meets. A step faster than :data:`SAMPLE_SECONDS` is timed over enough calls in a
-    row to fill that long per sample: a single call of a fraction of a millisecond, timed
-    right after the pause, mostly measures the pause's cold caches."""
-    repeats, calls = {}, {}
+    second. Each turn starts with untimed calls (:func:`warm_up`): the first call after
+    another implementation's turn pays for what that turn left behind (the word-level model's
+    first tinygrad_rnn step after a PyTorch turn took 0.7 s against 0.45 s, its extra time
+    spent in the kernel compacting memory for huge pages), which a program that uses one
+    library never meets. A step faster than :data:`SAMPLE_SECONDS` is timed over enough
+    calls in a row to fill that long per sample, and the turns are :data:`FAST_ROUNDS`: three
+    turns let one slow moment of the machine move a median."""
+    single = {}
     # NOTE: BLAS and OpenMP worker threads spin for up to ~0.2 s after their last task; on
     # few cores the previous implementation's spinning threads would slow this one down
     # (PyTorch's tiny RNN step took 40 ms instead of 1 ms right after tinygrad_rnn's).
     for name, step in steps.items():
-        time.sleep(IDLE_SECONDS)
-        step()
+        warm_up(step)
         gc.collect()
-        first = timed(step)
-        calls[name] = max(1, int(SAMPLE_SECONDS / first))
-        repeats[name] = -(-int(np.clip(policy["budget"] / (first * calls[name]), policy["min"],
-                                       policy["max"])) // rounds)   # per round, rounded up
+        single[name] = timed(step)
+    calls = {name: max(1, int(SAMPLE_SECONDS / first)) for name, first in single.items()}
+    if max(calls.values()) > 1:
+        rounds = max(rounds, FAST_ROUNDS)
+    repeats = {name: -(-int(np.clip(policy["budget"] / (single[name] * calls[name]),
+                                    policy["min"], policy["max"])) // rounds)   # per round
+               for name in steps}
     times = {name: [] for name in steps}
     for _ in range(rounds):
         for name, step in steps.items():
-            time.sleep(IDLE_SECONDS)
-            step()
+            warm_up(step)
             times[name] += [timed(step, calls[name]) for _ in range(repeats[name])]
     return {name: np.array(t) for name, t in times.items()}
 
