@@ -41,8 +41,9 @@ class GeneratedSource(Directive):
             if not found:
                 raise ExtensionError(f"generated-source: no function {wanted!r} in the source "
                                      f"generated for {self.arguments[0]!r}")
-            lines = source.splitlines()
-            source = "\n".join(lines[found[0].lineno - 2:found[0].end_lineno])   # with @kernel
+            node = found[0]
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            source = "\n".join(source.splitlines()[first - 1:node.end_lineno])
         block = nodes.literal_block(source, source)
         block["language"] = "python"
         return [block]
