@@ -1,8 +1,9 @@
 """The whole-sequence path generated from a cell's ``step`` (``fused="generated"``) against what
 it replaces, each ratio measured in one run, at each thread count of ``--threads``:
 
-1. step-only cells (the MGU, and the peephole LSTM and IndRNN of ``tests/step_only_cells.py``):
-   their step path ÷ their generated path (goals: ≥ 15 at tiny, ≥ 3 at medium);
+1. step-only cells (the MGU, and the peephole LSTM, IndRNN and a gated cell of ``nn.Linear``
+   layers of ``tests/step_only_cells.py``): their step path ÷ their generated path (goals,
+   for the first three: ≥ 15 at tiny, ≥ 3 at medium);
 2. the built-ins: generated LSTM and GRU (both resets) ÷ their hand-written kernels, at every
    size of ``recurrent_step.py`` (goal: ≤ 1.25);
 3. the MGU generated ÷ the same cell as a Python loop of PyTorch ops, eager and under
@@ -40,18 +41,20 @@ from recurrent_step import FULL, QUICK, SIZES, print_table, run_python, set_thre
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))   # the step-only cells written in the tests
 
-STEP_ONLY = ("mgu", "peephole", "indrnn")
+STEP_ONLY = ("mgu", "peephole", "indrnn", "linear-gated")
+WITH_GOALS = ("mgu", "peephole", "indrnn")   # the step-only cells the goals name
 BUILTINS = (("lstm", {}), ("gru", {}), ("gru", {"reset": "before"}))
 GOALS = {"step-only tiny": 15.0, "step-only medium": 3.0, "builtin": 1.25, "torch tiny": 0.2,
          "torch medium": 0.5, "compile": 10.0, "cached": 0.5, "memory": 1.3}
 
 
 def register_test_cells() -> None:
-    from step_only_cells import IndRNNCell, PeepholeLSTMCell
+    from step_only_cells import IndRNNCell, LinearGatedCell, PeepholeLSTMCell
 
     from tinygrad_rnn import plugins
     plugins.register("peephole", PeepholeLSTMCell)
     plugins.register("indrnn", IndRNNCell)
+    plugins.register("linear-gated", LinearGatedCell)
 
 
 def tinygrad_step(cell: str, size: tuple, fused, options=None, seed: int = 0):
@@ -127,7 +130,7 @@ def part_step_only(sizes, policy) -> list:
             steps = {"step": tinygrad_step(cell, SIZES[size], False),
                      "generated": tinygrad_step(cell, SIZES[size], "generated")}
             times = time_in_turns(steps, policy)
-            goal = GOALS.get(f"step-only {size}")
+            goal = GOALS.get(f"step-only {size}") if cell in WITH_GOALS else None
             rows.append([cell, size, f"{np.median(times['step']) * 1e3:.2f}",
                          f"{np.median(times['generated']) * 1e3:.2f}",
                          f"{ratios(times, 'step', 'generated'):.1f}x",
