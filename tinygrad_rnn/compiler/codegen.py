@@ -10,17 +10,21 @@ The arrays the kernels share (the names in the generated code):
             (``w<i>_t``: whether transposed); the backward gets the transposes
 ``s<k>``    the history of state k: (T + 1, N, S); step t reads ``s[e]`` and writes
             ``s[l]``, e and l being t and t + 1 (t + 1 and t in reverse)
-``m<id>``   the result of a per-step product at every step, (T, N, P)
+``m<id>``   the result of a per-step product at every step, (T, N, P), or at this
+            step only, (N, P), when nothing needs it later
 ``k<id>``   a value kept for later loops or for the backward, (T, N, W)
 ``out``     the output, (T, N, H'), zero past each sequence's length
 =========== =================================================================
 
-and in the backward, each one's gradient: ``g_out`` (the output's), ``carry<k>`` (the
-state's, from the later steps; the initial state's when the loop is done), ``d<k>`` (state
-k's at this step), ``df<i>``, ``du<i>``, ``dc<i>``, ``dm<id>``, and ``gb<id>`` (gradients
-that later loops send back to a value). Inside a loop, ``v<id>`` is a value and ``g<id>``
-its gradient. Each line of a loop says the op it comes from; each group, the line of the
-cell's ``step`` that made it, so the backward reads as the forward upside down.
+Every array spans the whole batch; one call of a kernel runs the sequences ``first`` to
+``last`` (a chunk of the batch) and touches only their rows, so chunks run side by side on
+threads without copies. In the backward, each array's gradient: ``g_out`` (the output's),
+``carry<k>`` (the state's, from the later steps; the initial state's when the loop is
+done), ``d<k>`` (state k's at this step), ``df<i>``, ``du<i>``, ``dc<i>`` (the chunk's
+share), ``dm<id>``, and ``gb<id>`` (gradients that later loops send back to a value).
+Inside a loop, ``v<id>`` is a value and ``g<id>`` its gradient. Each line of a loop says
+the op it comes from; each group, the line of the cell's ``step`` that made it, so the
+backward reads as the forward upside down.
 """
 
 from __future__ import annotations
@@ -109,6 +113,11 @@ def _row_array(node: Node, gradient: bool) -> str:
                 node.kind, f"k{node.id}[t]")
 
 
+def _rows(array: str) -> str:
+    """``array`` (a whole batch's (N, width) array at this step) cut to this chunk's rows."""
+    return f"{array[:-1]}, first:last]" if array.endswith("]") else f"{array}[first:last]"
+
+
 def _signature(plan: Plan) -> tuple[list, list]:
     """The forward's and the backward's arguments, in order."""
     shared = ([f"f{i}" for i in range(len(plan.frontiers))]
@@ -118,14 +127,15 @@ def _signature(plan: Plan) -> tuple[list, list]:
     kept = ([f"m{p.id}" for p in plan.products]
             + [f"k{n.id}" for n in plan.nodes if n.home == ("k", n.id)])
     matrices = [name for i in range(len(plan.matrices)) for name in (f"w{i}", f"w{i}_t")]
-    forward = ["lengths", "reverse", *shared, *matrices, *states, "out", *kept]
+    forward = ["lengths", "reverse", "first", "last", *shared, *matrices, *states, "out", *kept]
     gradients = ([f"d{k}" for k in range(len(states))]
                  + [f"df{i}" for i in range(len(plan.frontiers))]
                  + [f"du{i}" for i in range(len(plan.units))]
                  + [f"dc{i}" for i in range(len(plan.scalars))]
                  + [f"dm{p.id}" for p in plan.products]
                  + [f"gb{n.id}" for n in plan.nodes if n.gbuf])
-    backward = ["lengths", "reverse", "g_out", *[f"carry{k}" for k in range(len(states))],
+    backward = ["lengths", "reverse", "first", "last", "g_out",
+                *[f"carry{k}" for k in range(len(states))],
                 *shared, *matrices, *states, "out", *kept, *gradients]
     return forward, backward
 
@@ -140,7 +150,7 @@ def _step_header(code: _Source, backward: bool) -> None:
 
 
 def _open_rows(code: _Source, width: int) -> None:
-    code.add("for n in range(N):")
+    code.add("for n in range(first, last):")
     code.add("    if t < lengths[n]:", "a sequence past its end is left alone")
     code.add(f"        for j in range({width}):")
     code.depth += 3
@@ -191,7 +201,7 @@ def _realign(line: str) -> str:
 
 
 def _call_rows(code: _Source, call: str) -> None:
-    code.add("for n in range(N):")
+    code.add("for n in range(first, last):")
     code.add("    if t < lengths[n]:", "a sequence past its end is left alone")
     code.add(f"        {call}")
 
@@ -202,9 +212,9 @@ def _forward(plan: Plan, arguments: list) -> str:
     code.add(f"def forward({', '.join(arguments)}):")
     code.depth += 1
     code.add('"""The step over time; see the module docstring for the arrays."""')
-    code.add("T, N = out.shape[0], out.shape[1]")
+    code.add("T = out.shape[0]")
     _step_header(code, backward=False)
-    code.add("for n in range(N):")
+    code.add("for n in range(first, last):")
     code.add("    if t >= lengths[n]:", "past its end a sequence keeps its state")
     for k in range(len(plan.new_state)):
         code.add(f"        s{k}[l, n] = s{k}[e, n]")
@@ -213,8 +223,8 @@ def _forward(plan: Plan, arguments: list) -> str:
             node = block[1]
             code.last_source = None
             code.source(node.source)
-            code.add(f"step_product({_row_array(node.args[0], False)}, w{node.index}, "
-                     f"w{node.index}_t, {_row_array(node, False)})",
+            code.add(f"step_product({_rows(_row_array(node.args[0], False))}, w{node.index}, "
+                     f"w{node.index}_t, {_rows(_row_array(node, False))})",
                      f"MatMul: m{node.id} = v @ W")
             continue
         _, width, nodes = block
@@ -313,15 +323,15 @@ def _backward(plan: Plan, arguments: list, dtype, aliases: dict) -> str:
                 continue
             if array not in touched:
                 touched.add(array)
-                body.add(f"step_product({dm}[t], wt{node.index}, wt{node.index}_t, "
-                         f"{target})", f"MatMul back: dv = dm{node.id} Wᵀ")
+                body.add(f"step_product({_rows(f'{dm}[t]')}, wt{node.index}, "
+                         f"wt{node.index}_t, {_rows(target)})", f"MatMul back: dv = dm{node.id} Wᵀ")
                 continue
-            body.add(f"step_product({dm}[t], wt{node.index}, wt{node.index}_t, "
+            body.add(f"step_product({_rows(f'{dm}[t]')}, wt{node.index}, wt{node.index}_t, "
                      f"tmp{node.id})", f"MatMul back: dv += dm{node.id} Wᵀ")
             _open_rows(body, left.width)
             destination = _target(left)
             touch(destination)
-            body.add(f"{destination} += tmp{node.id}[n, j]")
+            body.add(f"{destination} += tmp{node.id}[n - first, j]")
             body.depth -= 3
             continue
         _, width, nodes = block
@@ -370,21 +380,22 @@ def _backward(plan: Plan, arguments: list, dtype, aliases: dict) -> str:
         body.last_source = None
     used = set(re.findall(r"\w+", "\n".join(map(_code, "\n".join(body.lines + helpers)
                                                    .splitlines()))))
-    arguments[:] = [a for a in arguments if a in used or a in ("g_out", "lengths", "reverse")
+    arguments[:] = [a for a in arguments if a in used
+                    or a in ("g_out", "lengths", "reverse", "first", "last")
                     or a.startswith("carry") or re.fullmatch(r"d\d+", a)]
     code = _Source()
     code.add("@kernel")
     code.add(f"def backward({', '.join(arguments)}):")
     code.depth += 1
     code.add('"""The forward walked back, step by step and loop by loop."""')
-    code.add("T, N = g_out.shape[0], g_out.shape[1]")
+    code.add("T = g_out.shape[0]")
     for p in plan.products:
-        code.add(f"tmp{p.id} = np.empty((N, {p.args[0].width}), g_out.dtype)")
+        code.add(f"tmp{p.id} = np.empty((last - first, {p.args[0].width}), g_out.dtype)")
     _step_header(code, backward=True)
     for array in sorted(zeroed):
-        code.add(f"{array}[:] = 0.0", "this step's state gradients start at zero")
+        code.add(f"{array}[first:last] = 0.0", "this step's state gradients start at zero")
     code.lines.extend(body.lines)
-    code.add("for n in range(N):")
+    code.add("for n in range(first, last):")
     code.add("    if t < lengths[n]:", "past its end, a sequence's gradient passes through")
     for k in range(len(plan.new_state)):
         code.add(f"        carry{k}[n] = d{k}[n]")

@@ -1,16 +1,19 @@
-"""Write the Python that runs a plan's two kernels on one chunk of a batch: ``run_forward``
-and ``run_backward``, generated beside the kernels in the same module.
+"""Write the Python that runs a plan's two kernels over a batch: ``run_forward`` and
+``run_backward``, generated beside the kernels in the same module.
 
-Each allocates the arrays its kernel takes, with the plan's widths written in (the names of
-``codegen``'s module docstring), calls the kernel, and returns plain tuples:
+Each allocates the arrays its kernel takes, for the whole batch, with the plan's widths
+written in (the names of ``codegen``'s module docstring), calls the kernel once per chunk
+of the batch (:func:`~tinygrad_rnn._kernels.chunks.batch_chunks`), side by side on the
+threads, each call on its own rows, and returns plain tuples:
 
-- ``run_forward(lengths, reverse, T, f…, u…, c…, w…, first…)`` takes a chunk's hoisted
-  values, the per-unit vectors and scalars, the matrices and the chunk's initial states;
-  it returns ``(out, final states, saved)``, ``saved`` being just the arrays that
+- ``run_forward(lengths, reverse, T, chunks, f…, u…, c…, matrix…, initial…)`` takes the
+  hoisted values (T, N, K), the per-unit vectors and scalars, the matrices and the initial
+  states; it returns ``(out, final states, saved)``, ``saved`` being just the arrays that
   ``run_backward`` reads (the rest is freed on return);
-- ``run_backward(lengths, reverse, T, g_out, g_final…, w…, saved)`` returns the
-  gradients ``(df…, du… and dc…, dW…, carry…)``: of the hoisted values, of the per-unit
-  vectors and scalars, the chunk's share of each per-step product's weight (Σ_t v_tᵀ dm_t,
+- ``run_backward(lengths, reverse, T, chunks, g_out, g_final…, matrix…, saved)`` returns
+  the gradients ``(df…, du… and dc…, dW…, carry…)``: of the hoisted values, of the
+  per-unit vectors and scalars (each chunk's share, added in chunk order: the same bits at
+  every thread count), of each per-step product's matrix (Σ_t v_tᵀ dm_t over all T·N rows,
   :func:`weight_gradient`), and of the initial states.
 
 Written out rather than interpreted from a table, a run costs a few microseconds of Python,
@@ -26,15 +29,17 @@ import numpy as np
 from .._kernels.products import matmul
 from .lower import Plan
 
-IMPORTS = ("from tinygrad_rnn._kernels.products import prepared\n"
+IMPORTS = ("from tinygrad_rnn._kernels.chunks import summed\n"
+           "from tinygrad_rnn._kernels.products import prepared\n"
+           "from tinygrad_rnn._kernels.threads import run_tiles\n"
            "from tinygrad_rnn.compiler.driver import weight_gradient\n")
 
 
 def weight_gradient(left, dm, matrix):
-    """Σ_t v_tᵀ dm_t over one chunk's T·n rows: the gradient of the ``matrix`` of a per-step
-    product v @ W from its left operand's rows ``left`` (T, n, K) and its gradient ``dm``
-    (T, n, P). NOTE: a matrix that is a view such as W.T gets it as (dmᵀ v)ᵀ, in its own
-    layout, so that W's comes back contiguous (as MatMul's backward does)."""
+    """Σ_t v_tᵀ dm_t over all T·N rows: the gradient of the ``matrix`` of a per-step product
+    v @ W from its left operand's rows ``left`` (T, N, K) and its gradient ``dm`` (T, N, P).
+    NOTE: a matrix that is a view such as W.T gets it as (dmᵀ v)ᵀ, in its own layout, so
+    that W's comes back contiguous (as MatMul's backward does)."""
     left, dm = left.reshape(-1, left.shape[-1]), dm.reshape(-1, dm.shape[-1])
     return matmul(dm.T, left).T if matrix.flags.f_contiguous else matmul(left.T, dm)
 
@@ -72,7 +77,7 @@ class _Lines:
         self.lines = []
 
     def add(self, line: str, comment: str = "") -> None:
-        text = "    " + line
+        text = "    " + line if line else ""
         self.lines.append(f"{text:<60}  # {comment}" if comment else text)
 
     def zeros(self, arrays: list, dtype: str, comment: str = "") -> None:
@@ -103,41 +108,62 @@ def _inputs(plan: Plan) -> list[str]:
     return ([f"f{i}" for i in range(len(plan.frontiers))]
             + [f"u{i}" for i in range(len(plan.units))]
             + [f"c{i}" for i in range(len(plan.scalars))]
-            + [f"w{i}" for i in range(len(plan.matrices))])
+            + [f"matrix{i}" for i in range(len(plan.matrices))])
 
 
 def saved(plan: Plan, forward_args: list, backward_args: list) -> list[str]:
     """The forward's arrays that the backward reads, in the order ``saved`` holds them."""
-    forward = set(forward_args) - {"lengths", "reverse"}
+    forward = set(forward_args) - {"lengths", "reverse", "first", "last"}
     histories = [history(p.args[0]) for p in plan.products]
     return list(dict.fromkeys([a for a in backward_args if a in forward]
                               + [f"s{k}" for k in range(len(plan.new_state))] + histories))
+
+
+def _call(kernel: str, arguments: list, names: dict) -> str:
+    """The call of ``kernel`` with its ``arguments``, each written as ``names`` says (else
+    as itself)."""
+    return f"{kernel}({', '.join(names.get(a, a) for a in arguments)})"
+
+
+def _chunk_runs(code: _Lines, head: str, prepare: list, call: str, chunk_index: bool) -> None:
+    """A nested ``run`` that calls a kernel on one chunk's rows, and the line that runs it
+    on every chunk, side by side on the threads."""
+    code.add("")
+    code.add(f"def run({head}):")
+    code.add("    first, last = rows.start, rows.stop")
+    for line, comment in prepare:
+        code.add("    " + line, comment)
+    code.add("    " + call)
+    code.add("")
+    code.add("run_tiles([lambda k=k, rows=rows: run(k, rows) for k, rows in enumerate(chunks)])"
+             if chunk_index else "run_tiles([lambda rows=rows: run(rows) for rows in chunks])")
 
 
 def _forward(plan: Plan, dtype, forward_args: list, kept: list) -> str:
     d = f"np.{np.dtype(dtype).name}"
     states = range(len(plan.new_state))
     code = _Lines()
-    for i in range(len(plan.matrices)):
-        code.add(f"w{i}, w{i}_t = prepared(w{i}, n)", "the orientation step_product takes")
     for k, node in zip(states, plan.new_state):
-        code.add(f"s{k} = np.empty((T + 1, n, {node.width}), {d})", f"the history of state {k}")
-        code.add(f"s{k}[T if reverse else 0] = first{k}")
-    code.add(f"out = np.zeros((T, n, {plan.output.width}), {d})", "zero past each length")
+        code.add(f"s{k} = np.empty((T + 1, N, {node.width}), {d})", f"the history of state {k}")
+        code.add(f"s{k}[T if reverse else 0] = initial{k}")
+    code.add(f"out = np.zeros((T, N, {plan.output.width}), {d})", "zero past each length")
     for p in plan.products:
-        shape = f"(T, n, {p.width})" if p.saved else f"(n, {p.width})"
+        shape = f"(T, N, {p.width})" if p.saved else f"(N, {p.width})"
         code.add(f"m{p.id} = np.empty({shape}, {d})", "a per-step product")
-    kept_here = [(f"k{node.id}", f"(T, n, {node.width})") for node in plan.nodes
+    kept_here = [(f"k{node.id}", f"(T, N, {node.width})") for node in plan.nodes
                  if node.home == ("k", node.id)]
     code.zeros([a for a in kept_here if a[0] in kept], d, "kept for the backward")
     code.zeros([a for a in kept_here if a[0] not in kept], d, "kept for later loops")
-    code.add(f"forward({', '.join(forward_args)})")
+    prepare = [(f"w{i}, w{i}_t = prepared(matrix{i}, last - first)",
+                "the orientation step_product takes") for i in range(len(plan.matrices))]
+    _chunk_runs(code, "rows", prepare, _call("forward", forward_args, {}), chunk_index=False)
     finals = [f"s{k}[0 if reverse else T].copy()" for k in states]
     code.add(f"return out, {_tuple(finals)}, {_tuple(kept)}")
-    arguments = ["lengths", "reverse", "T", *_inputs(plan), *(f"first{k}" for k in states)]
+    arguments = ["lengths", "reverse", "T", "chunks", *_inputs(plan),
+                 *(f"initial{k}" for k in states)]
     return (f"def run_forward({', '.join(arguments)}):\n"
-            f'    """The forward over one chunk of n sequences: see the module docstring."""\n'
-            f"    n = lengths.shape[0]\n" + "\n".join(code.lines) + "\n")
+            f'    """The forward over the whole batch: see the module docstring."""\n'
+            f"    N = lengths.shape[0]\n" + "\n".join(code.lines) + "\n")
 
 
 def _backward(plan: Plan, dtype, backward_args: list, aliases: dict, kept: list) -> str:
@@ -149,33 +175,35 @@ def _backward(plan: Plan, dtype, backward_args: list, aliases: dict, kept: list)
     for k in states:
         code.add(f"carry{k} = np.array(g_final{k}, {d}, copy=True)",
                  f"state {k}'s gradient from later steps")
-    code.zeros([(f"d{k}", f"(n, {node.width})") for k, node in zip(states, plan.new_state)], d,
+    code.zeros([(f"d{k}", f"(N, {node.width})") for k, node in zip(states, plan.new_state)], d,
                "... and at this step")
-    for i in range(len(plan.matrices)):
-        if f"wt{i}" in backward_args:
-            code.add(f"wt{i}, wt{i}_t = prepared(w{i}.T, n)")
-    code.zeros([(f"df{i}", f"(T, n, {v.shape[1]})") for i, v in enumerate(plan.frontiers)], d)
-    code.zeros([(f"du{i}", f"({math.prod(v.shape)},)") for i, v in enumerate(plan.units)]
-               + [(f"dc{i}", "(1,)") for i in range(len(plan.scalars))], d)
+    code.zeros([(f"df{i}", f"(T, N, {v.shape[1]})") for i, v in enumerate(plan.frontiers)], d)
+    shares = ([(f"du{i}", f"(len(chunks), {math.prod(v.shape)})")
+               for i, v in enumerate(plan.units)]
+              + [(f"dc{i}", "(len(chunks), 1)") for i in range(len(plan.scalars))])
+    code.zeros(shares, d, "each chunk's share")
     for p in plan.products:
         if f"dm{p.id}" in aliases:
             code.add(f"dm{p.id} = {aliases[f'dm{p.id}']}", "the same sums as its twin's")
-    code.zeros([(f"dm{p.id}", f"(T, n, {p.width})") for p in plan.products
+    code.zeros([(f"dm{p.id}", f"(T, N, {p.width})") for p in plan.products
                 if f"dm{p.id}" not in aliases], d)
-    code.zeros([(f"gb{node.id}", f"(T, n, {node.width})") for node in plan.nodes if node.gbuf],
+    code.zeros([(f"gb{node.id}", f"(T, N, {node.width})") for node in plan.nodes if node.gbuf],
                d, "gradients sent back by later loops")
-    code.add(f"backward({', '.join(backward_args)})")
+    prepare = [(f"wt{i}, wt{i}_t = prepared(matrix{i}.T, last - first)", "")
+               for i in range(len(plan.matrices)) if f"wt{i}" in backward_args]
+    call = _call("backward", backward_args, {name: f"{name}[k]" for name, _ in shares})
+    _chunk_runs(code, "k, rows", prepare, call, chunk_index=True)
     for p in plan.products:
-        code.add(f"dW{p.id} = weight_gradient({_steps_read(p.args[0])}, dm{p.id}, w{p.index})",
-                 "Σ_t v_tᵀ dm_t")
+        code.add(f"dW{p.id} = weight_gradient({_steps_read(p.args[0])}, dm{p.id}, "
+                 f"matrix{p.index})", "Σ_t v_tᵀ dm_t")
     groups = [[f"df{i}" for i in range(len(plan.frontiers))],
-              [f"du{i}" for i in range(len(plan.units))]
-              + [f"dc{i}" for i in range(len(plan.scalars))],
+              [f"summed({name})" for name, _ in shares],
               [f"dW{p.id}" for p in plan.products],
               [f"carry{k}" for k in states]]
-    code.add("return " + ", ".join(_tuple(g) if g else "()" for g in groups))
-    arguments = ["lengths", "reverse", "T", "g_out", *(f"g_final{k}" for k in states),
-                 *(f"w{i}" for i in range(len(plan.matrices))), "saved"]
+    code.add("return " + ", ".join(_tuple(g) if g else "()" for g in groups),
+             "the chunks' shares added in order")
+    arguments = ["lengths", "reverse", "T", "chunks", "g_out", *(f"g_final{k}" for k in states),
+                 *(f"matrix{i}" for i in range(len(plan.matrices))), "saved"]
     return (f"def run_backward({', '.join(arguments)}):\n"
-            f'    """The backward over one chunk of n sequences: see the module docstring."""\n'
-            f"    n = lengths.shape[0]\n" + "\n".join(code.lines) + "\n")
+            f'    """The backward over the whole batch: see the module docstring."""\n'
+            f"    N = lengths.shape[0]\n" + "\n".join(code.lines) + "\n")

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._kernels.chunks import batch_chunks, joined, summed
-from .._kernels.threads import run_tiles
+from .._kernels.chunks import batch_chunks
 from ..function import Context, Function
 from .program import Program, compile_cell
 
@@ -94,29 +93,16 @@ class GeneratedSequence(Function):
         values, tape = _prelude(program, x.reshape(T * N, I), parameters,
                                 ctx.needs_input_grad[:1 + program.count])
         hoisted, shared, matrices = program.loop_inputs
-        frontiers = [values.pop(i).reshape(T, N, -1) for i in hoisted]
+        hoisted = [np.ascontiguousarray(values.pop(i).reshape(T, N, -1)) for i in hoisted]
         shared = [np.ascontiguousarray(values[i]).reshape(-1) for i in shared]
         matrices = [values[i] for i in matrices]
+        del values   # NOTE: the prelude's other arrays are freed before the loops allocate
         chunks = batch_chunks(N)
-        # NOTE: each chunk's rows of the hoisted values are copied before the loops start,
-        # so that the whole-batch arrays are freed first (one chunk: the arrays themselves).
-        chunk_frontiers = [[np.ascontiguousarray(f[:, rows]) for f in frontiers]
-                           for rows in chunks]
-        del values, frontiers
-        runs = [None] * len(chunks)
-
-        def loop(k, rows):
-            runs[k] = program.module.run_forward(lengths[rows], reverse, T, *chunk_frontiers[k],
-                                                 *shared, *matrices, *[s[rows] for s in states])
-            chunk_frontiers[k] = None
-
-        run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
-        output = joined([run[0] for run in runs], axis=1)
-        finals = [joined(parts, axis=0) for parts in zip(*(run[1] for run in runs))]
+        output, finals, saved = program.module.run_forward(
+            lengths, reverse, T, chunks, *hoisted, *shared, *matrices, *states)
         # NOTE: tuples and lists of arrays, so context attributes rather than saved
         # tensors; backward drops them when the graph is not retained, as autograd frees those.
-        ctx.saved = [run[2] for run in runs]
-        ctx.matrices, ctx.tape, ctx.parameters = matrices, tape, parameters
+        ctx.saved, ctx.matrices, ctx.tape, ctx.parameters = [saved], matrices, tape, parameters
         ctx.x_shape, ctx.program, ctx.chunks, ctx.lengths = x.shape, program, chunks, lengths
         ctx.reverse = reverse
         return (output, *finals)
@@ -124,28 +110,22 @@ class GeneratedSequence(Function):
     @staticmethod
     def backward(ctx, g_out, *g_finals):
         saved, matrices, tape, parameters = ctx.saved, ctx.matrices, ctx.tape, ctx.parameters
-        x_shape, program, chunks, lengths = ctx.x_shape, ctx.program, ctx.chunks, ctx.lengths
+        x_shape, program = ctx.x_shape, ctx.program
         if not ctx.retain_graph:
             del ctx.saved, ctx.matrices, ctx.tape, ctx.parameters
         T, N, _ = x_shape
-        parts = [None] * len(chunks)
-
-        def loop(k, rows):
-            parts[k] = program.module.run_backward(lengths[rows], ctx.reverse, T, g_out[:, rows],
-                                                   *[g[rows] for g in g_finals], *matrices,
-                                                   saved[k])
-
-        run_tiles([lambda k=k, rows=rows: loop(k, rows) for k, rows in enumerate(chunks)])
+        d_hoisted, d_shared, d_weights, carries = program.module.run_backward(
+            ctx.lengths, ctx.reverse, T, ctx.chunks, g_out, *g_finals, *matrices, saved[0])
         if not ctx.retain_graph:
             saved.clear()   # the forward's arrays, freed before the prelude's backward
         frontiers, units, products = program.gradient_targets
         grads = {}
-        for i, index in enumerate(frontiers):
-            _add(grads, index, joined([p[0][i] for p in parts], axis=1).reshape(T * N, -1))
-        for i, (index, shape) in enumerate(units):
-            _add(grads, index, summed(p[1][i] for p in parts).reshape(shape))
-        for i, index in enumerate(products):
-            _add(grads, index, summed(p[2][i] for p in parts))
+        for index, g in zip(frontiers, d_hoisted):
+            _add(grads, index, g.reshape(T * N, -1))
+        for (index, shape), g in zip(units, d_shared):
+            _add(grads, index, g.reshape(shape))
+        for index, g in zip(products, d_weights):
+            _add(grads, index, g)
         grads = _prelude_backward(program, tape, grads, parameters)
         x_grad = grads.get(0)
         needs = ctx.needs_input_grad
@@ -157,7 +137,7 @@ class GeneratedSequence(Function):
                   else np.zeros(array.shape, array.dtype)
                   for index, array, need in zip(program.parameter_indices, parameters,
                                                 needs[1:])),
-                *(joined(carries, axis=0) for carries in zip(*(p[3] for p in parts))))
+                *carries)
 
 
 def run(cell, x, state, lengths=None, reverse=False):
