@@ -6,12 +6,12 @@ initial states. Its forward has three parts:
 1. the **prelude**: the parameter-only and hoisted values of the step, computed by the
    traced Functions' own ``forward`` (hoisted ones on all T·N rows of x at once), each
    call kept on a small tape;
-2. the generated ``forward`` kernel: the time loop;
+2. the generated ``run_forward``: the time loop's kernel, on each chunk of the batch;
 3. nothing else: the outputs are the kernel's.
 
-Its backward runs the generated ``backward`` kernel, forms each per-step product's weight
-gradient as one large product (Σ_t v_tᵀ dm_t), and walks the tape back through the same
-Functions' own ``backward``. So the only arithmetic that is not the engine's is in the
+Its backward runs the generated ``run_backward`` (the backward kernel, then each per-step
+product's weight gradient as one large product, Σ_t v_tᵀ dm_t), and walks the tape back
+through the same Functions' own ``backward``. So the only arithmetic that is not the engine's is in the
 generated loops, and those come from the per-op rules.
 """
 
@@ -102,7 +102,7 @@ class GeneratedSequence(Function):
             lengths, reverse, T, chunks, *hoisted, *shared, *matrices, *states)
         # NOTE: tuples and lists of arrays, so context attributes rather than saved
         # tensors; backward drops them when the graph is not retained, as autograd frees those.
-        ctx.saved, ctx.matrices, ctx.tape, ctx.parameters = [saved], matrices, tape, parameters
+        ctx.saved, ctx.matrices, ctx.tape, ctx.parameters = saved, matrices, tape, parameters
         ctx.x_shape, ctx.program, ctx.chunks, ctx.lengths = x.shape, program, chunks, lengths
         ctx.reverse = reverse
         return (output, *finals)
@@ -115,9 +115,10 @@ class GeneratedSequence(Function):
             del ctx.saved, ctx.matrices, ctx.tape, ctx.parameters
         T, N, _ = x_shape
         d_hoisted, d_shared, d_weights, carries = program.module.run_backward(
-            ctx.lengths, ctx.reverse, T, ctx.chunks, g_out, *g_finals, *matrices, saved[0])
-        if not ctx.retain_graph:
-            saved.clear()   # the forward's arrays, freed before the prelude's backward
+            ctx.lengths, ctx.reverse, T, ctx.chunks, g_out, *g_finals, *matrices, saved)
+        # NOTE: unless the graph is retained, the forward's arrays are freed here, before the
+        # prelude's backward allocates.
+        del saved
         frontiers, units, products = program.gradient_targets
         grads = {}
         for index, g in zip(frontiers, d_hoisted):
