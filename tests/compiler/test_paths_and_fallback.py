@@ -62,6 +62,21 @@ def test_a_value_dependent_step_falls_back_to_the_step_path_with_its_reason():
     np.testing.assert_array_equal(default.array, stepwise.array)
 
 
+class TransposedStateCell(IndRNNCell):
+    def step(self, x, state):
+        (h,) = state
+        h = ops.tanh(x @ self.weight_ih.T + (self.weight_ih[:, :1] * h.T).T)
+        return h, (h,)
+
+
+def test_a_value_with_the_batch_on_another_axis_is_named_as_such():
+    reason = compiler.why_not(TransposedStateCell(1, 4, dtype=np.float64))
+    assert reason.startswith("cannot compile TransposedStateCell.step: a value has the batch "
+                             "on axis 1: value 6 (Permute, at test_paths_and_fallback.py:")
+    assert "has shape (4, 2) for a batch of 2" in reason
+    assert "depends on the values" not in reason
+
+
 def test_generated_source_is_cached_on_disk_by_its_text(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
 

@@ -241,10 +241,31 @@ def trace(cell) -> Graph:
         b = _record(cell, batch, sign).signature()
         if a != b:
             where = next((i for i, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))
-            what = (f"value {where} ({first.values[where].label}, at "
-                    f"{first.values[where].source or 'a leaf'})" if where < len(first.values)
-                    else "the number of values")
+            if where >= len(first.values):
+                what = "the number of values"
+            else:
+                value = first.values[where]
+                what = f"value {where} ({value.label}, at {value.source or 'a leaf'})"
+                axis = _batch_axis(a[where], b[where], batch)
+                if axis is not None:
+                    raise CompileError(f"a value has the batch on axis {axis}: {what} has "
+                                       f"shape {value.shape} for a batch of "
+                                       f"{PROBE_BATCHES[0]}; a compiled step keeps each "
+                                       f"per-step value as (batch, features): write h @ W.T "
+                                       f"rather than (W @ h.T).T")
             raise CompileError(f"the step's graph depends on the values it is given: two "
                                f"traces differ at {what} (a Python branch on a tensor's value, "
                                f"a constant computed from the input, or state kept on the cell?)")
     return first
+
+
+def _batch_axis(row, other, batch: int) -> int | None:
+    """The axis other than 0 that carries the batch, when two traces' rows of one value
+    differ only there (its size the first probe's batch in ``row``, ``batch`` in ``other``)."""
+    shape, other_shape = row[5], other[5]
+    if row[:5] + row[6:] != other[:5] + other[6:] or len(shape) != len(other_shape):
+        return None
+    moved = [i for i, (n, m) in enumerate(zip(shape, other_shape)) if n != m]
+    if moved and all(shape[i] == PROBE_BATCHES[0] and other_shape[i] == batch for i in moved):
+        return moved[0]
+    return None
