@@ -76,7 +76,7 @@ def matmul(a, b):
     if a.ndim != 2 or b.ndim != 2 or a.dtype.kind != "f" or b.dtype.kind != "f":
         return a @ b
     (m, k), n = a.shape, b.shape[1]
-    if m * n * k < 2 * TILE_WORK:   # one tile, whatever the rest of the rule says
+    if _small(m, n, k):
         return a @ b
     row_edges, column_edges = tile_edges(m, n, k)
     if len(row_edges) == len(column_edges) == 2:   # one tile
@@ -89,6 +89,11 @@ def matmul(a, b):
                          np.matmul(a[r0:r1], b[:, c0:c1], out=out[r0:r1, c0:c1]))
     run_tiles(tiles)
     return out
+
+
+def _small(m: int, n: int, k: int) -> bool:
+    """Whether an (m, k) by (k, n) product is one tile, whatever the rest of the rule says."""
+    return m * n * k < 2 * TILE_WORK
 
 
 def _summed_over_depth(a, b, edges: list[int]):
@@ -131,7 +136,7 @@ def tile_edges(m: int, n: int, k: int) -> tuple[list[int], list[int]]:
     :data:`TILE_WORK` multiply-adds, at most :data:`MAX_TILES`, each at least
     :data:`TILE_EDGE` wide, across the longer side, at multiples of :data:`TILE_ALIGN`. A
     rule of the shape alone, never of the threads."""
-    if m * n * k < 2 * TILE_WORK:   # one tile, whatever the rest of the rule says
+    if _small(m, n, k):
         return [0, m], [0, n]
     longer = max(m, n)
     tiles = int(max(1, min(MAX_TILES, m * n * k // TILE_WORK, longer // TILE_EDGE)))

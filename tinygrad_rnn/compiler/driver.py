@@ -125,11 +125,12 @@ def _call(kernel: str, arguments: list, names: dict) -> str:
     return f"{kernel}({', '.join(names.get(a, a) for a in arguments)})"
 
 
-def _chunk_runs(code: _Lines, head: str, prepare: list, call: str, chunk_index: bool) -> None:
-    """A nested ``run`` that calls a kernel on one chunk's rows, and the line that runs it
-    on every chunk, side by side on the threads."""
+def _chunk_runs(code: _Lines, prepare: list, call: str, chunk_index: bool) -> None:
+    """A nested ``run`` that calls a kernel on one chunk's rows (and, with ``chunk_index``,
+    knows which chunk it is), and the line that runs it on every chunk, side by side on the
+    threads."""
     code.add("")
-    code.add(f"def run({head}):")
+    code.add(f"def run({'k, rows' if chunk_index else 'rows'}):")
     code.add("    first, last = rows.start, rows.stop")
     for line, comment in prepare:
         code.add("    " + line, comment)
@@ -156,7 +157,7 @@ def _forward(plan: Plan, dtype, forward_args: list, kept: list) -> str:
     code.zeros([a for a in kept_here if a[0] not in kept], d, "kept for later loops")
     prepare = [(f"w{i}, w{i}_t = prepared(matrix{i}, last - first)",
                 "the orientation step_product takes") for i in range(len(plan.matrices))]
-    _chunk_runs(code, "rows", prepare, _call("forward", forward_args, {}), chunk_index=False)
+    _chunk_runs(code, prepare, _call("forward", forward_args, {}), chunk_index=False)
     finals = [f"s{k}[0 if reverse else T].copy()" for k in states]
     code.add(f"return out, {_tuple(finals)}, {_tuple(kept)}")
     arguments = ["lengths", "reverse", "T", "chunks", *_inputs(plan),
@@ -192,7 +193,7 @@ def _backward(plan: Plan, dtype, backward_args: list, aliases: dict, kept: list)
     prepare = [(f"wt{i}, wt{i}_t = prepared(matrix{i}.T, last - first)", "")
                for i in range(len(plan.matrices)) if f"wt{i}" in backward_args]
     call = _call("backward", backward_args, {name: f"{name}[k]" for name, _ in shares})
-    _chunk_runs(code, "k, rows", prepare, call, chunk_index=True)
+    _chunk_runs(code, prepare, call, chunk_index=True)
     for p in plan.products:
         code.add(f"dW{p.id} = weight_gradient({_steps_read(p.args[0])}, dm{p.id}, "
                  f"matrix{p.index})", "Σ_t v_tᵀ dm_t")

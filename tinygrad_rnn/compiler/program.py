@@ -51,11 +51,6 @@ class Program:
         return [p.source for p in self.plan.products]
 
     @functools.cached_property
-    def count(self) -> int:
-        """How many parameters the step uses."""
-        return len(self.parameters)
-
-    @functools.cached_property
     def parameter_indices(self) -> tuple[int, ...]:
         """The value index of each parameter, in :attr:`parameters`' order."""
         return tuple(v.index for v in self.plan.graph.values if v.kind == "parameter")

@@ -79,7 +79,7 @@ def _add(grads: dict, index: int, g) -> None:
 class GeneratedSequence(Function):
     """All T steps of a compiled cell: inputs ``x, *parameters, *initial_states``, outputs
     ``(output, *final_states)``; options ``program``, ``lengths`` and ``reverse``. The
-    generated ``run_forward`` and ``run_backward`` run the kernels on a chunk of the batch
+    generated ``run_forward`` and ``run_backward`` run the kernels over the batch
     (:mod:`~tinygrad_rnn.compiler.driver`).
 
     From ``2 · CHUNK_MIN`` sequences the time loops run on two halves of the batch, side by
@@ -89,9 +89,10 @@ class GeneratedSequence(Function):
     @staticmethod
     def forward(ctx, x, *arrays, program, lengths, reverse):
         T, N, I = x.shape
-        parameters, states = arrays[:program.count], arrays[program.count:]
+        count = len(program.parameters)
+        parameters, states = arrays[:count], arrays[count:]
         values, tape = _prelude(program, x.reshape(T * N, I), parameters,
-                                ctx.needs_input_grad[:1 + program.count])
+                                ctx.needs_input_grad[:1 + count])
         hoisted, shared, matrices = program.loop_inputs
         hoisted = [np.ascontiguousarray(values.pop(i).reshape(T, N, -1)) for i in hoisted]
         shared = [np.ascontiguousarray(values[i]).reshape(-1) for i in shared]

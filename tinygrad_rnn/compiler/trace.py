@@ -262,7 +262,7 @@ def trace(cell) -> Graph:
 def _batch_axis(row, other, batch: int) -> int | None:
     """The axis other than 0 that carries the batch, when two traces' rows of one value
     differ only there (its size the first probe's batch in ``row``, ``batch`` in ``other``)."""
-    shape, other_shape = row[5], other[5]
+    shape, other_shape = row[5], other[5]   # a row of Graph.signature: the shape is its sixth
     if row[:5] + row[6:] != other[:5] + other[6:] or len(shape) != len(other_shape):
         return None
     moved = [i for i, (n, m) in enumerate(zip(shape, other_shape)) if n != m]

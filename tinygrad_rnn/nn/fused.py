@@ -26,8 +26,9 @@ over arrays, normally wrappers around Numba kernels:
 From ``2 · CHUNK_MIN`` sequences up the batch is cut in two halves (the rule of
 :func:`~tinygrad_rnn._kernels.chunks.batch_chunks`), and the two methods run once per half,
 side by side on tinygrad_rnn's threads: each call sees only its half's rows of ``xp``, the
-states, ``lengths`` and the upstream gradients, and its ``saved`` is its own. So they must be pure functions of their arguments (a Numba kernel
-compiled with ``nogil``, as the project's ``kernel`` decorator does, runs truly in parallel).
+states, ``lengths`` and the upstream gradients, and its ``saved`` is its own. So they must
+be pure functions of their arguments (a Numba kernel compiled with ``nogil``, as the
+project's ``kernel`` decorator does, runs truly in parallel).
 
 A cell whose hidden product is not ``h W_hhᵀ`` at every step (the GRU's reset-before
 form multiplies part of ``W_hh`` by ``r ⊙ h``) overrides :meth:`hidden_weight_gradient`.
